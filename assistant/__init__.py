@@ -1,0 +1,1 @@
+"""Citation-grounded assistant over UN Crime Congress regional preparatory meeting reports."""

@@ -1,0 +1,11 @@
+"""TODO: ask (not implemented yet)."""
+
+from __future__ import annotations
+
+
+def add_arguments(parser) -> None:
+    pass
+
+
+def run(args, settings) -> int:
+    raise SystemExit("ask: not implemented yet")

@@ -1,0 +1,11 @@
+"""TODO: evaluate (not implemented yet)."""
+
+from __future__ import annotations
+
+
+def add_arguments(parser) -> None:
+    pass
+
+
+def run(args, settings) -> int:
+    raise SystemExit("evaluate: not implemented yet")

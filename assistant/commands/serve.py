@@ -1,0 +1,11 @@
+"""TODO: serve (not implemented yet)."""
+
+from __future__ import annotations
+
+
+def add_arguments(parser) -> None:
+    pass
+
+
+def run(args, settings) -> int:
+    raise SystemExit("serve: not implemented yet")

@@ -1,0 +1,1 @@
+"""Evaluation set with gold paragraph citations, and the harness that scores the system."""

@@ -1,0 +1,1 @@
+"""Parsing UN reports into citable units, embedding them, storing them in Chroma, retrieval."""
