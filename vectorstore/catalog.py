@@ -1,0 +1,148 @@
+"""Document metadata: catalog.json, sidecar files, CLI overrides and detection from the text.
+
+A catalog (`catalog.json`) lists documents as `{"documents": [{"file": ..., "symbol": ...}, ...]}`
+with the fields of `DocumentInfo`. For a file `X`, metadata may also come from a sidecar `X.json`
+beside it (one entry of the same format). Precedence, strongest first: CLI overrides, sidecar,
+catalog.json in the same folder, detection from the text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+from vectorstore.errors import DocumentParseError, UserError
+from vectorstore.parsing import is_annex_heading, is_artefact_line
+from vectorstore.units import DocumentInfo
+
+CATALOG_NAME = "catalog.json"
+LANGUAGES = ("zh", "en")
+
+# UN document symbols: A/CONF.234/RPM.5/1, E/CN.15/2019/1, A/RES/73/184 ...
+_SYMBOL = re.compile(r"(?<![\w/.])[A-Z]{1,4}(?:/[A-Z0-9][A-Za-z0-9.\-]*)+")
+_URL = re.compile(r"https?://\S+")
+_VALID_SYMBOL = re.compile(r"^[A-Z][A-Za-z0-9.\-]*(?:/[A-Za-z0-9.\-]+)+$")
+_FIRST_PAGE_LINES = 20
+_PARAGRAPH_START = re.compile(r"^\d{1,3}[.．]\s")
+
+
+def load_catalog(path: Path) -> dict[str, DocumentInfo]:
+    """Entries of a catalog.json, keyed by file name."""
+    return {name: DocumentInfo.from_catalog_entry(entry) for name, entry in _catalog_entries(path).items()}
+
+
+def _read_json(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DocumentParseError(f"{path}: not a readable JSON file ({exc})") from None
+
+
+def _catalog_entries(path: Path) -> dict[str, dict]:
+    data = _read_json(path)
+    documents = data.get("documents") if isinstance(data, dict) else None
+    if not isinstance(documents, list):
+        raise DocumentParseError(f"{path}: expected {{\"documents\": [...]}}")
+    entries = {}
+    for entry in documents:
+        if not isinstance(entry, dict) or not entry.get("file"):
+            raise DocumentParseError(f"{path}: every document entry needs a \"file\" name: {entry!r:.80}")
+        entries[entry["file"]] = _checked_entry(entry, path)
+    return entries
+
+
+def _checked_entry(entry: dict, source: Path | str) -> dict:
+    # Missing fields may still come from overrides or detection; only given values are checked.
+    if "language" in entry and entry["language"] not in LANGUAGES:
+        raise DocumentParseError(f"{source}: language must be one of {LANGUAGES}, not {entry['language']!r}")
+    return entry
+
+
+def _sidecar_entry(path: Path) -> dict:
+    """Metadata for `path` from `X.json` beside it, else from the folder's catalog.json."""
+    entry: dict = {}
+    catalog = path.parent / CATALOG_NAME
+    if catalog.is_file() and path.name != CATALOG_NAME:
+        entry.update(_catalog_entries(catalog).get(path.name, {}))
+    sidecar = path.with_name(path.name + ".json")
+    if sidecar.is_file():
+        data = _read_json(sidecar)
+        if isinstance(data, dict) and isinstance(data.get("documents"), list):
+            data = next((e for e in data["documents"] if e.get("file") in (None, path.name)), {})
+        if not isinstance(data, dict):
+            raise DocumentParseError(f"{sidecar}: expected one document entry (a JSON object)")
+        entry.update(_checked_entry(data, sidecar))
+    return entry
+
+
+def detect_language(text: str) -> str:
+    """"zh" when Chinese characters make up a fair share of the letters, else "en"."""
+    cjk = sum(1 for c in text if "\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf")
+    latin = sum(1 for c in text if c.isascii() and c.isalpha())
+    return "zh" if cjk and cjk >= 0.3 * (cjk + latin) else "en"
+
+
+def detect_symbol(text: str) -> str | None:
+    """The report's own symbol as printed in its page headers or on its first page.
+
+    Symbols inside undocs.org links or inside paragraphs (references to other documents) are
+    ignored: only lines that are page headers/footers (the symbol with page and job numbers)
+    count, the most frequent wins; failing that, a symbol outside brackets in the lines before
+    paragraph 1 (the masthead, e.g. "United Nations  A/CONF.999/RPM.9/1").
+    """
+    lines = [line.strip() for line in _URL.sub("", text).splitlines() if line.strip()]
+    headers = Counter()
+    for line in lines:
+        if is_annex_heading(line):  # the annex lists other documents' symbols, one per line
+            break
+        if is_artefact_line(line):
+            headers.update(_SYMBOL.findall(line))
+    if headers:
+        return headers.most_common(1)[0][0]
+    for line in lines[:_FIRST_PAGE_LINES]:
+        if _PARAGRAPH_START.match(line):  # the masthead comes before paragraph 1
+            break
+        for match in _SYMBOL.finditer(line):
+            before = line[:match.start()]
+            if before.count("(") + before.count("（") <= before.count(")") + before.count("）"):
+                return match.group().rstrip(".")
+    return None
+
+
+def document_info_for(path: Path, text: str, overrides: dict | None = None) -> DocumentInfo:
+    """Metadata for the report in `path` (whose text is `text`).
+
+    `overrides` (from CLI flags: symbol, region, congress, language, title_en, ...) win over the
+    sidecar/catalog entry, which wins over detection. None values mean "not given".
+    """
+    path = Path(path)
+    entry = _sidecar_entry(path)
+    entry.update({k: v for k, v in (overrides or {}).items() if v not in (None, "", [])})
+    entry["file"] = path.name
+    entry.setdefault("symbol", detect_symbol(text))
+    entry.setdefault("language", detect_language(text))
+    if not entry["symbol"]:
+        raise DocumentParseError(
+            f"{path.name}: the document symbol is not printed in the text and not in "
+            f"{CATALOG_NAME} or {path.name}.json; pass --symbol (e.g. --symbol A/CONF.241/RPM.2/2)"
+        )
+    return _document_info(entry, path.name)
+
+
+def _document_info(entry: dict, source: str) -> DocumentInfo:
+    symbol = str(entry["symbol"]).strip()
+    if not _VALID_SYMBOL.match(symbol):
+        raise UserError(f"{source}: {symbol!r} is not a UN document symbol (like A/CONF.241/RPM.2/2)")
+    entry["symbol"] = symbol
+    if entry["language"] not in LANGUAGES:
+        raise UserError(f"{source}: language must be one of {LANGUAGES}, not {entry['language']!r}")
+    if entry.get("congress") not in (None, ""):
+        try:
+            entry["congress"] = int(entry["congress"])
+        except (TypeError, ValueError):
+            raise UserError(f"{source}: congress must be a number, not {entry['congress']!r}") from None
+    if isinstance(entry.get("dates"), str):
+        entry["dates"] = [d.strip() for d in entry["dates"].split(",") if d.strip()]
+    return DocumentInfo.from_catalog_entry(entry)
