@@ -1,11 +1,124 @@
-"""TODO: search (not implemented yet)."""
+"""Search the reports: the paragraphs that best answer a question (no answer is written).
+
+Paragraph references in the question (第24(d)段, para. 37 (o), 拉美报告第24段) are looked up
+exactly; everything else is found by hybrid search (dense + BM25).
+
+  assistant search "网络犯罪方面有哪些建议？" -k 5
+  assistant search "the European report, para. 43 (e)" --json
+  assistant search "asset recovery" --region "Latin America and the Caribbean" --kind recommendation
+"""
 
 from __future__ import annotations
 
+import json
+
+from assistant.language import detect_language
+from vectorstore.errors import UserError
+from vectorstore.filters import Filters
+from vectorstore.units import KINDS
+
+PREVIEW_CHARS = 200
+
 
 def add_arguments(parser) -> None:
-    pass
+    parser.add_argument("question", help="question or paragraph reference, in Chinese or English")
+    parser.add_argument("-k", type=int, default=10, help="number of results (default 10)")
+    parser.add_argument("--json", action="store_true", help="print JSON: query, hits, notices")
+    parser.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid",
+                        help="hybrid (default), dense only or BM25 only")
+    parser.add_argument("--symbol", action="append", default=[], metavar="SYMBOL",
+                        help="only this document (repeatable), e.g. A/CONF.241/RPM.2/2")
+    parser.add_argument("--congress", action="append", type=int, default=[], metavar="N",
+                        help="only reports for this congress (repeatable), e.g. 15")
+    parser.add_argument("--region", action="append", default=[], metavar="REGION",
+                        help='only this region (repeatable), e.g. "Europe"')
+    parser.add_argument("--kind", action="append", choices=KINDS, default=[],
+                        help="only summaries, recommendations or other paragraphs (repeatable)")
+
+
+def filters_from_args(args) -> Filters:
+    return Filters(symbols=tuple(args.symbol), congresses=tuple(args.congress),
+                   regions=tuple(args.region), kinds=tuple(args.kind))
 
 
 def run(args, settings) -> int:
-    raise SystemExit("search: not implemented yet")
+    if args.k < 1:
+        raise UserError("-k must be at least 1")
+    # imported here so `assistant --help` stays fast
+    from vectorstore.ingest import ensure_builtin_corpus
+    from vectorstore.retrieval import HybridSearcher
+    from vectorstore.store import UnitStore
+
+    filters = filters_from_args(args)
+    store = UnitStore(settings)
+    _check_filters(store, filters)
+    ensure_builtin_corpus(settings, store=store)
+    result = HybridSearcher(store, settings).search(args.question, k=args.k, filters=filters,
+                                                    mode=args.mode)
+    if args.json:
+        print(json.dumps(result_to_json(result), ensure_ascii=False, indent=2))
+    else:
+        print(format_result(result))
+    return 0
+
+
+def _check_filters(store, filters: Filters) -> None:
+    """Unknown symbols or regions in filters are user mistakes: say what exists."""
+    if filters.empty:
+        return
+    documents = store.documents()
+    if not documents:
+        return  # the built-in corpus is about to be ingested
+    unknown = [s for s in filters.symbols if s not in {d.symbol for d in documents}]
+    if unknown:
+        known = ", ".join(d.symbol for d in documents)
+        raise UserError(f"unknown --symbol {', '.join(unknown)} (stored documents: {known})")
+    regions = {d.region for d in documents}
+    unknown = [r for r in filters.regions if r not in regions]
+    if unknown:
+        raise UserError(f"unknown --region {', '.join(unknown)} "
+                        f"(stored regions: {', '.join(sorted(regions))})")
+
+
+def result_to_json(result) -> dict:
+    return {
+        "query": result.query,
+        "hits": [
+            {"id": h.unit.id, "symbol": h.unit.symbol, "paragraph": h.unit.paragraph, "item": h.unit.item,
+             "section": h.unit.section, "kind": h.unit.kind, "text": h.unit.text,
+             "score": round(h.score, 6)}
+            for h in result.hits
+        ],
+        "notices": list(result.notices),
+    }
+
+
+def format_result(result) -> str:
+    """A readable list: citation in the question's convention, kind, section, score, text preview."""
+    language = detect_language(result.query)
+    lines = [f"! {n}" for n in result.notices]
+    if not result.hits:
+        lines.append("没有找到相关段落。" if language == "zh" else "No matching paragraphs.")
+    for rank, hit in enumerate(result.hits, start=1):
+        u = hit.unit
+        citation = render_citation(u, language)
+        section = " › ".join(u.section[-2:]) if u.section else ""
+        lines.append(f"{rank:>2}. {citation}  [{u.kind}, {hit.via} {hit.score:.4f}]  id={u.id}")
+        if section:
+            lines.append(f"    {section}")
+        if u.chapeau:
+            lines.append(f"    ({_preview(u.chapeau, 80)})")
+        lines.append(f"    {_preview(u.text, PREVIEW_CHARS)}")
+    return "\n".join(lines)
+
+
+def render_citation(unit, language: str) -> str:
+    """`A/CONF.241/RPM.2/2 第24(d)段` (zh) or `A/CONF.241/RPM.2/2, para. 24 (d)` (en)."""
+    if language == "zh":
+        return f"{unit.symbol} 第{unit.ref}段"
+    return f"{unit.symbol}, para. {unit.paragraph}" + (f" ({unit.item})" if unit.item else "")
+
+
+def _preview(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

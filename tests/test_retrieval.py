@@ -1,0 +1,303 @@
+"""HybridSearcher on the real built-in store: exact lookup, hybrid quality, filters, bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from vectorstore.errors import UserError
+from vectorstore.filters import Filters
+from vectorstore.retrieval import (
+    MAX_QUERY_CHARS,
+    HybridSearcher,
+    UnitRetriever,
+    reciprocal_rank_fusion,
+    similarity_text,
+)
+from vectorstore.units import Unit
+
+EU = "A/CONF.234/RPM.5/1"
+LAC = "A/CONF.241/RPM.2/2"
+
+# Probe questions with the paragraphs that answer them: Chinese, and English paraphrases of the
+# same needs (English questions must find the Chinese paragraphs).
+PROBES = [
+    ("金融情报单位如何查明可疑付款？", {(LAC, 37)}),
+    ("What was recommended to help financial intelligence units and banks detect suspicious payments?",
+     {(LAC, 37)}),
+    ("欧洲区域筹备会议对死刑持什么立场？", {(EU, 53)}),
+    ("Which participants opposed the use of the death penalty under any circumstances?", {(EU, 53)}),
+    ("拉美会议关于气候变化与犯罪活动增加之间的关联说了什么？", {(LAC, 19), (LAC, 24)}),
+    ("Is there a link between climate change and rising criminal activity?", {(LAC, 19), (LAC, 24)}),
+    ("如何防止人口贩运受害人受到起诉？", {(LAC, 24), (LAC, 37)}),
+    ("How should victims of human trafficking be protected from prosecution?", {(LAC, 24), (LAC, 37)}),
+    ("关于未来京都宣言的结构有哪些建议？", {(EU, 57)}),
+    ("What should the structure of the future Kyoto Declaration look like?", {(EU, 57)}),
+    ("有人认为监禁应当作为最后手段，尤其是对儿童", {(EU, 31)}),
+    ("imprisonment should be a measure of last resort, especially for children", {(EU, 31)}),
+    ("针对网上儿童性剥削提出了哪些建议？", {(LAC, 37)}),
+    ("recommendations on online child sexual exploitation and abuse material", {(LAC, 37)}),
+    ("在刑事司法中使用数字技术应当有哪些数据保护和隐私保障？", {(LAC, 74), (LAC, 76), (LAC, 66)}),
+    ("safeguards for data protection and privacy when digital technology is used in criminal justice",
+     {(LAC, 74), (LAC, 76), (LAC, 66)}),
+    ("影响环境的犯罪应被确定为洗钱的上游犯罪", {(LAC, 66)}),
+    ("treat crimes that affect the environment as predicate offences for money laundering", {(LAC, 66)}),
+    ("全面研究网络犯罪问题专家组的工作", {(EU, 51)}),
+    ("the expert group to conduct a comprehensive study on cybercrime", {(EU, 51)}),
+    ("任命政府资助的公设辩护人", {(LAC, 24)}),
+    ("appointing publicly funded public defenders to improve access to justice", {(LAC, 24)}),
+    ("东道国日本向与会者介绍了什么？", {(EU, 72)}),
+    ("What did the host country Japan brief participants on?", {(EU, 72)}),
+    ("关于恢复性司法方案的讨论", {(LAC, 44), (LAC, 49), (EU, 36)}),
+    ("restorative justice programmes", {(LAC, 44), (LAC, 49), (EU, 36)}),
+    ("杀害妇女等暴力侵害妇女行为的严重程度", {(LAC, 23), (LAC, 37)}),
+    ("the alarming extent of violence against women and femicide", {(LAC, 23), (LAC, 37)}),
+    ("将被没收的资产用于公共或社会用途", {(EU, 36)}),
+    ("using confiscated assets for public or social purposes", {(EU, 36)}),
+    ("“正义一代”倡议的青年代表发言", {(LAC, 90)}),
+    ("the youth speaker from the Generation Justice initiative", {(LAC, 90)}),
+]
+
+
+@pytest.fixture(scope="module")
+def searcher(builtin_store, builtin_settings):
+    return HybridSearcher(builtin_store, builtin_settings)
+
+
+def ids(result):
+    return [h.unit.id for h in result.hits]
+
+
+def recall_at_5(searcher, mode, language):
+    probes = [(q, gold) for q, gold in PROBES if q.isascii() == (language == "en")]
+    found = 0
+    for question, gold in probes:
+        top = searcher.search(question, k=5, mode=mode).hits
+        found += any((h.unit.symbol, h.unit.paragraph) in gold for h in top)
+    return found / len(probes)
+
+
+# ---------------------------------------------------------------- quality
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_hybrid_recall_at_5_on_probe_questions(searcher, language):
+    assert recall_at_5(searcher, "hybrid", language) >= 0.85
+
+
+def test_english_questions_find_chinese_paragraphs_better_with_hybrid_than_bm25_words_alone(searcher):
+    # BM25 on English words cannot score Chinese text: hybrid must not be dragged down by it
+    assert recall_at_5(searcher, "hybrid", "en") >= recall_at_5(searcher, "dense", "en")
+
+
+def test_scores_are_best_first(searcher):
+    for mode in ("hybrid", "dense", "bm25"):
+        result = searcher.search("网络犯罪的国际合作", k=8, mode=mode)
+        scores = [h.score for h in result.hits]
+        assert scores == sorted(scores, reverse=True) and len(scores) == 8
+        assert {h.via for h in result.hits} == {mode}
+
+
+def test_naming_a_report_restricts_the_search_to_it(searcher):
+    result = searcher.search("What did the European meeting say about the death penalty?", k=5)
+    assert {h.unit.symbol for h in result.hits} == {EU}
+    assert (EU, 53) in {(h.unit.symbol, h.unit.paragraph) for h in result.hits}
+    # the meeting words go to the filter, not to similarity search
+    assert "European meeting" not in similarity_text("What did the European meeting say about corruption?")
+
+
+@pytest.mark.parametrize("question", [
+    "Compare what the two meetings said about cryptocurrencies.",
+    "欧洲和拉美报告在恐怖主义问题上有何不同？",
+])
+def test_comparisons_alternate_between_reports(searcher, question):
+    top = searcher.search(question, k=4).hits
+    assert [h.unit.symbol for h in top[:2]] in ([EU, LAC], [LAC, EU])
+    assert {h.unit.symbol for h in top[2:4]} == {EU, LAC}
+
+
+def test_lead_in_paragraphs_are_not_similarity_hits(searcher):
+    result = searcher.search("与会者提出了哪些建议？", k=10)
+    assert all(h.unit.item or h.unit.text != "与会者未经谈判提出了下列建议：" for h in result.hits)
+
+
+def test_sub_item_hit_carries_its_chapeau(searcher):
+    result = searcher.search("加强金融情报单位和银行部门的能力", k=3)
+    top = result.hits[0]
+    assert top.unit.id == f"{LAC}#37(o)"
+    assert top.chapeau == "与会者未经谈判提出了下列建议："
+    assert top.chapeau not in top.unit.text  # quoted text stays verbatim
+
+
+# ---------------------------------------------------------------- exact lookup
+
+
+def test_lookup_whole_paragraph_returns_paragraph_and_items_in_order(searcher):
+    result = searcher.search("拉美报告第24段", k=10)
+    got = ids(result)
+    assert got[0] == f"{LAC}#24"
+    assert got[1:4] == [f"{LAC}#24(a)", f"{LAC}#24(b)", f"{LAC}#24(c)"]
+    assert all(h.via == "lookup" for h in result.hits)
+    assert all(u.startswith(f"{LAC}#24") for u in got)  # nothing else: the question is the reference
+    assert len(got) == 13  # 24 and (a)-(l), even beyond k
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("第24(d)段", f"{LAC}#24(d)"),
+    ("第24（d）段", f"{LAC}#24(d)"),
+    ("A/CONF.241/RPM.2/2 第66段(k)项", f"{LAC}#66(k)"),
+    ("para. 37 (o)", f"{LAC}#37(o)"),
+    ("¶ 24(d)", f"{LAC}#24(d)"),
+    ("the European report, para. 43 (e)", f"{EU}#43(e)"),
+    ("[A/CONF.234/RPM.5/1 ¶36(g)]", f"{EU}#36(g)"),
+    ("Fourteenth Congress report, paragraph 53", f"{EU}#53"),
+])
+def test_lookup_forms(searcher, query, expected):
+    result = searcher.search(query, k=5)
+    assert ids(result)[0] == expected
+    assert result.hits[0].via == "lookup" and result.hits[0].score == 1.0
+    assert result.references
+
+
+def test_lookup_without_document_returns_every_match_labelled(searcher):
+    result = searcher.search("第16段讲的是什么？", k=10)
+    got = ids(result)
+    assert got[:2] == [f"{EU}#16", f"{LAC}#16"]  # whole paragraphs first, then sub-items
+    assert f"{EU}#16(a)" in got
+    assert any(EU in n and LAC in n for n in result.notices)
+
+
+def test_lookup_then_similarity_when_the_question_says_more(searcher):
+    result = searcher.search("欧洲报告第53段和关于死刑的其他讨论", k=6)
+    assert ids(result)[0] == f"{EU}#53" and result.hits[0].via == "lookup"
+    assert len(result.hits) == 6 and result.hits[1].via == "hybrid"
+    assert f"{EU}#53" not in ids(result)[1:]
+
+
+@pytest.mark.parametrize("query, words", [
+    ("A/CONF.241/RPM.2/2 第120段", ["A/CONF.241/RPM.2/2", "120", "1–95"]),
+    ("para. 120 of the European report", ["A/CONF.234/RPM.5/1", "120", "1–75"]),
+    ("E/CN.15/2007/6，第 23 段", ["E/CN.15/2007/6", "23"]),
+    ("the African report, paragraph 3", ["Africa"]),
+    ("拉美报告第24(z)段", ["24(z)", "(a)–(l)"]),
+    ("para. 24 (z)", ["24 (z)"]),
+])
+def test_lookup_of_something_missing_says_so(searcher, query, words):
+    result = searcher.search(query, k=5)
+    assert result.hits == []
+    assert len(result.notices) == 1
+    assert all(w in result.notices[0] for w in words), result.notices
+
+
+def test_notices_follow_the_question_language(searcher):
+    zh = searcher.search("A/CONF.241/RPM.2/2 第120段", k=3).notices[0]
+    en = searcher.search("A/CONF.241/RPM.2/2 para. 120", k=3).notices[0]
+    assert "没有第120段" in zh
+    assert "has no paragraph 120" in en
+
+
+# ---------------------------------------------------------------- filters
+
+
+def test_filters_apply_to_every_path(searcher):
+    europe = Filters(regions=("Europe",))
+    for mode in ("hybrid", "dense", "bm25"):
+        hits = searcher.search("网络犯罪", k=10, filters=europe, mode=mode).hits
+        assert hits and all(h.unit.region == "Europe" for h in hits)
+    recs = searcher.search("cybercrime", k=10, filters=Filters(kinds=("recommendation",))).hits
+    assert recs and all(h.unit.kind == "recommendation" for h in recs)
+    congress = searcher.search("腐败", k=5, filters=Filters(congresses=(15,))).hits
+    assert congress and all(h.unit.symbol == LAC for h in congress)
+
+
+def test_filters_apply_to_lookup(searcher):
+    result = searcher.search("第24(d)段", k=5, filters=Filters(kinds=("summary",)))
+    assert result.hits == [] and "24" in result.notices[0]
+    only_eu = searcher.search("第24段", k=5, filters=Filters(symbols=(EU,)))
+    assert ids(only_eu) == [f"{EU}#24"]
+
+
+# ---------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\n\t", "\x00\x07", "\u200b"])
+def test_empty_questions_are_user_errors(searcher, query):
+    with pytest.raises(UserError, match="empty question"):
+        searcher.search(query)
+
+
+def test_bad_mode_and_k(searcher):
+    with pytest.raises(UserError, match="mode"):
+        searcher.search("网络犯罪", mode="fuzzy")
+    with pytest.raises(UserError):
+        searcher.search("网络犯罪", k=0)
+
+
+def test_huge_query_is_cut_with_a_notice(searcher):
+    result = searcher.search("网络犯罪和电子证据。" * 10_000, k=3)  # 100,000 characters
+    assert len(result.query) <= MAX_QUERY_CHARS
+    assert len(result.hits) == 3
+    assert any("100,000" in n for n in result.notices)
+
+
+def test_control_characters_and_mixed_scripts(searcher):
+    result = searcher.search("金融\x00情报\x1b[31m单位\u200b and suspicious payments", k=3)
+    assert "\x00" not in result.query and "\x1b" not in result.query
+    assert result.hits[0].unit.id == f"{LAC}#37(o)"
+
+
+# ---------------------------------------------------------------- fusion and LangChain
+
+
+def _unit(n: int) -> Unit:
+    return Unit("S", n, None, f"text {n}", "summary")
+
+
+def test_reciprocal_rank_fusion_weights():
+    a, b, c = _unit(1), _unit(2), _unit(3)
+    fused = reciprocal_rank_fusion([([a, b], 1.0), ([b, c], 1.0)])
+    assert [u.id for u, _ in fused] == ["S#2", "S#1", "S#3"]  # in both lists wins
+    fused = reciprocal_rank_fusion([([a, b], 1.0), ([c], 0.0)])
+    assert [u.id for u, _ in fused] == ["S#1", "S#2"]  # weight 0 ignores a list
+    assert fused[0][1] == pytest.approx(1 / 61)
+
+
+def test_unit_retriever_returns_documents(searcher):
+    retriever = UnitRetriever(searcher=searcher, k=4)
+    docs = retriever.invoke("拉美报告第24(d)段")
+    assert docs[0].id == f"{LAC}#24(d)"
+    assert docs[0].page_content.startswith("更多利用资产没收")
+    assert docs[0].metadata["symbol"] == LAC and docs[0].metadata["via"] == "lookup"
+    assert docs[0].metadata["score"] == 1.0
+    assert len(retriever.invoke("网络犯罪")) == 4
+
+
+# ---------------------------------------------------------------- BM25 index follows the store
+
+
+def test_bm25_index_persists_and_follows_store_changes(make_settings, tmp_path):
+    from vectorstore.bm25 import index_path
+    from vectorstore.store import UnitStore
+
+    settings = make_settings(tmp_path)
+    store = UnitStore(settings)
+    units = [Unit("A/TEST/1", 1, None, "量子计算在刑事司法中的应用与风险。", "summary"),
+             Unit("A/TEST/1", 2, None, "无人机被用于走私违禁品进入监狱。", "summary")]
+    store.replace_document(units)
+    searcher = HybridSearcher(store, settings)
+    assert ids(searcher.search("无人机走私", k=1, mode="bm25")) == ["A/TEST/1#2"]
+    path = index_path(settings.data_dir, settings.collection)
+    saved = path.stat().st_mtime_ns
+
+    # a new searcher (a restart) reuses the saved index
+    restarted = HybridSearcher(store, settings)
+    assert ids(restarted.search("量子计算", k=1, mode="bm25")) == ["A/TEST/1#1"]
+    assert path.stat().st_mtime_ns == saved
+
+    # adding a document changes the store revision: the index is rebuilt
+    store.replace_document([Unit("A/TEST/2", 1, None, "深度伪造技术被用于诈骗。", "summary")])
+    assert ids(restarted.search("深度伪造", k=1, mode="bm25")) == ["A/TEST/2#1"]
+    assert path.stat().st_mtime_ns != saved
+
+    # removing it takes it out again
+    store.remove_document("A/TEST/2")
+    assert restarted.search("深度伪造", k=3, mode="bm25").hits == []
