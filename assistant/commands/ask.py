@@ -1,11 +1,135 @@
-"""TODO: ask (not implemented yet)."""
+"""Ask a question; the answer cites report paragraphs, verified against the retrieved ones.
+
+Streams the answer as it is generated, then prints the verified answer (when verification
+changed it), its citations, the corrections and notices. With --json, prints one JSON object:
+{"answer", "language", "backend", "citations": [{"id", "symbol", "paragraph", "item"}],
+"corrections", "notices"}.
+
+Examples:
+  assistant ask "欧洲报告对网络犯罪有什么建议？"
+  assistant ask "para. 37 (o) of the Latin American report" --mode lookup
+  assistant ask "cybercrime" --mode compare --json
+  assistant ask "那拉美报告呢？" --history turns.json
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
+from assistant.chain import MAX_QUESTION_CHARS, MODES, Answer, AnswerChain
+from assistant.citations import render, render_citations
+from vectorstore.errors import UserError
+from vectorstore.filters import Filters
+from vectorstore.units import KINDS
+
 
 def add_arguments(parser) -> None:
-    pass
+    parser.add_argument("question", help="the question (Chinese or English)")
+    parser.add_argument("--mode", choices=MODES, default="ask",
+                        help="ask (default), lookup (quote a paragraph), compare (by document), "
+                             "draft (declaration bullet points)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    parser.add_argument("--symbol", action="append", default=[], help="only this document (repeatable)")
+    parser.add_argument("--congress", action="append", type=int, default=[],
+                        help="only this congress, e.g. 15 (repeatable)")
+    parser.add_argument("--region", action="append", default=[],
+                        help='only this region, e.g. "Europe" (repeatable)')
+    parser.add_argument("--kind", action="append", choices=KINDS, default=[],
+                        help="only this kind of paragraph (repeatable)")
+    parser.add_argument("--history", type=Path,
+                        help='previous turns, a JSON list of {"role", "content", "sources"}')
+    parser.add_argument("--max-tokens", type=int, default=400, help="longest model answer (tokens)")
 
 
 def run(args, settings) -> int:
-    raise SystemExit("ask: not implemented yet")
+    from vectorstore.ingest import ensure_builtin_corpus
+    from vectorstore.retrieval import HybridSearcher
+    from vectorstore.store import UnitStore
+
+    question = _check_question(args.question)
+    history = load_history(args.history) if args.history else []
+    if args.max_tokens < 1:
+        raise UserError("--max-tokens must be a positive number")
+    filters = Filters(symbols=tuple(args.symbol), congresses=tuple(args.congress),
+                      regions=tuple(args.region), kinds=tuple(args.kind))
+    store = UnitStore(settings)
+    ensure_builtin_corpus(settings, store=store)
+    chain = AnswerChain(settings, HybridSearcher(store, settings), max_tokens=args.max_tokens)
+    if args.json:
+        answer = chain.invoke(question, history, args.mode, filters)
+        print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
+        return 0
+    streamed = []
+    answer = None
+    for item in chain.stream(question, history, args.mode, filters):
+        if isinstance(item, Answer):
+            answer = item
+        else:
+            streamed.append(item)
+            sys.stdout.write(item)
+            sys.stdout.flush()
+    print()
+    print_details(answer, render("".join(streamed), answer.language))
+    return 0
+
+
+def answer_json(answer: Answer) -> dict:
+    return {
+        "answer": answer.rendered,
+        "language": answer.language,
+        "backend": answer.backend,
+        "citations": [{"id": u.id, "symbol": u.symbol, "paragraph": u.paragraph, "item": u.item}
+                      for u in answer.citations],
+        "corrections": answer.corrections,
+        "notices": answer.notices,
+    }
+
+
+def print_details(answer: Answer, streamed_rendered: str) -> None:
+    zh = answer.language == "zh"
+    if answer.rendered.strip() != streamed_rendered.strip():
+        print("\n" + ("—— 核实后的回答 ——" if zh else "—— Verified answer ——"))
+        print(answer.rendered)
+    if answer.citations:
+        print("\n" + ("引文：" if zh else "Citations:"))
+        for unit in answer.citations:
+            snippet = " ".join(unit.text.split())
+            snippet = snippet if len(snippet) <= 70 else snippet[:69] + "…"
+            print(f"  {render_citations([unit], answer.language)} {snippet}")
+    for title_zh, title_en, lines in (("更正：", "Corrections:", answer.corrections),
+                                      ("说明：", "Notices:", answer.notices)):
+        if lines:
+            print("\n" + (title_zh if zh else title_en))
+            for line in lines:
+                print(f"  - {line}")
+    print("\n" + (f"（后端：{answer.backend}）" if zh else f"(backend: {answer.backend})"))
+
+
+def load_history(path: Path) -> list[dict]:
+    """Previous turns from a JSON file; a clear error for anything else."""
+    try:
+        turns = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"history file not found: {path}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise UserError(f"cannot read the history file {path}: {error}") from None
+    if not isinstance(turns, list) or not all(_is_turn(t) for t in turns):
+        raise UserError(f'{path}: the history must be a JSON list of {{"role": "user"|"assistant", '
+                        f'"content": "...", "sources": ["SYMBOL#24(d)", ...]}} objects')
+    return turns
+
+
+def _is_turn(turn) -> bool:
+    return (isinstance(turn, dict) and turn.get("role") in ("user", "assistant")
+            and isinstance(turn.get("content"), str) and isinstance(turn.get("sources", []), list))
+
+
+def _check_question(question: str) -> str:
+    if not question or not question.strip():
+        raise UserError('empty question: ask something, e.g. assistant ask "欧洲报告对网络犯罪有什么建议？"')
+    if len(question) > MAX_QUESTION_CHARS:
+        raise UserError(f"the question is {len(question):,} characters long; the limit is "
+                        f"{MAX_QUESTION_CHARS:,}. Shorten it.")
+    return question.strip()

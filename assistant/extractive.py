@@ -1,0 +1,172 @@
+"""Model-free answers: the retrieved units' most relevant sentences, quoted verbatim and cited.
+
+Always available (no model, no network), and the fallback when a model backend fails. The
+quotes stay in the sources' language; only the short framing follows the question's language,
+so an English question over Chinese reports gets English framing around Chinese quotes
+("The Latin American and Caribbean report (A/CONF.241/RPM.2/2) recommends: “…” [marker]").
+Lookup answers (a paragraph quoted in full with its metadata) are built here too.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.citations import marker
+from assistant.verification import lexical_tokens
+from vectorstore.units import Unit
+
+REGION_ZH = {
+    "Europe": "欧洲",
+    "Latin America and the Caribbean": "拉丁美洲和加勒比",
+    "Asia and the Pacific": "亚洲及太平洋",
+    "Western Asia": "西亚",
+    "Africa": "非洲",
+}
+REGION_EN = {
+    "Europe": "European",
+    "Latin America and the Caribbean": "Latin American and Caribbean",
+    "Asia and the Pacific": "Asia-Pacific",
+    "Western Asia": "Western Asian",
+    "Africa": "African",
+}
+KIND_LABEL = {
+    "zh": {"recommendation": "建议", "summary": "审议情况概要", "other": "其他"},
+    "en": {"recommendation": "recommendation", "summary": "summary of deliberations", "other": "other"},
+}
+_VERB = {
+    "zh": {"recommendation": "建议", "summary": "指出", "other": "写道"},
+    "en": {"recommendation": "recommends", "summary": "notes", "other": "states"},
+}
+_SENTENCE_END = {"zh": r"(?<=[。；;！？])", "en": r"(?<=[.;])\s+"}
+_TRAILING = "；;。.，,：: \n"
+
+
+def split_unit_sentences(text: str, language: str) -> list[str]:
+    """Sentences of a unit's text (Chinese on 。；, English on . ;), trimmed of list dashes."""
+    pattern = _SENTENCE_END["zh" if language == "zh" else "en"]
+    parts = [p.strip().lstrip("-–•· ").strip() for p in re.split(pattern, text)]
+    return [p for p in parts if len(p.strip(_TRAILING)) >= 4]
+
+
+def select_sentences(question: str, units: list[Unit], max_sentences: int = 4,
+                     per_unit: int = 2) -> list[tuple[Unit, str]]:
+    """The sentences that best match the question, at most `per_unit` per unit, in unit order.
+
+    `units` come best first from retrieval; when the question shares no words with the sources
+    (another language) the retrieval order decides, first sentences first.
+    """
+    question_tokens = lexical_tokens(question)
+    scored = []
+    for rank, unit in enumerate(units):
+        for position, sentence in enumerate(split_unit_sentences(unit.text, unit.language)):
+            tokens = lexical_tokens(sentence)
+            overlap = len(question_tokens & tokens) / len(question_tokens) if question_tokens else 0.0
+            prior = 1.0 / (1 + rank) * 0.3 + 1.0 / (1 + position) * 0.05
+            scored.append((overlap + prior, rank, position, unit, sentence))
+    scored.sort(key=lambda s: -s[0])
+    chosen, per = [], {}
+    for _, rank, position, unit, sentence in scored:
+        if per.get(unit.id, 0) >= per_unit:
+            continue
+        per[unit.id] = per.get(unit.id, 0) + 1
+        chosen.append((rank, position, unit, sentence))
+        if len(chosen) >= max_sentences:
+            break
+    chosen.sort(key=lambda c: (c[0], c[1]))
+    return [(unit, sentence) for _, _, unit, sentence in chosen]
+
+
+def document_name(unit: Unit, language: str) -> str:
+    """"拉丁美洲和加勒比区域筹备会议报告（SYM）" / "The Latin American and Caribbean report (SYM)"."""
+    if language == "zh":
+        region = REGION_ZH.get(unit.region, unit.region)
+        return f"{region}区域筹备会议报告（{unit.symbol}）" if region else f"报告 {unit.symbol}"
+    region = REGION_EN.get(unit.region, unit.region)
+    return f"The {region} report ({unit.symbol})" if region else f"Report {unit.symbol}"
+
+
+def quote_line(unit: Unit, sentence: str, language: str, framed: bool = True) -> str:
+    """One cited bullet: framing in the question's language, the quote verbatim."""
+    quote = sentence.strip().rstrip(_TRAILING)
+    cite = marker([unit])
+    if not framed:
+        return f"- “{quote}”{cite}" if language == "zh" else f"- “{quote}” {cite}"
+    verb = _VERB[language][unit.kind if unit.kind in _VERB[language] else "other"]
+    if language == "zh":
+        return f"- {document_name(unit, 'zh')}{verb}：“{quote}”{cite}"
+    return f"- {document_name(unit, 'en')} {verb}: “{quote}” {cite}"
+
+
+def _intro(units: list[Unit], language: str, zh_text: str, en_text: str) -> str:
+    """One framing line ending with a colon (framing states nothing that needs a citation)."""
+    if language == "zh":
+        return zh_text
+    if any(u.language == "zh" for u in units):
+        return en_text + " (the sources are in Chinese and are quoted verbatim):"
+    return en_text + ":"
+
+
+def ask_answer(question: str, units: list[Unit], language: str, max_sentences: int = 4) -> str:
+    chosen = select_sentences(question, units, max_sentences)
+    intro = _intro(units, language, "以下是检索到的段落中与问题最相关的内容（原文摘录）：",
+                   "The most relevant passages of the retrieved paragraphs")
+    return "\n".join([intro] + [quote_line(u, s, language) for u, s in chosen])
+
+
+def compare_answer(question: str, groups: list[tuple[str, list[Unit]]], language: str,
+                   per_document: int = 3) -> str:
+    """`groups`: (symbol, its retrieved units) per document, in the order to present them."""
+    all_units = [u for _, units in groups for u in units]
+    lines = [_intro(all_units, language, "各报告的相关内容（原文摘录，按文件分组）：",
+                    "What each report says, grouped by document")]
+    for symbol, units in groups:
+        if units:
+            lines.append("")
+            lines.append(f"{document_name(units[0], language)}：" if language == "zh"
+                         else f"{document_name(units[0], language)}:")
+            lines += [quote_line(u, s, language, framed=False)
+                      for u, s in select_sentences(question, units, per_document, per_unit=1)]
+        else:
+            lines.append("")
+            lines.append(f"{symbol}：未检索到相关段落。" if language == "zh"
+                         else f"{symbol}: no relevant paragraph was retrieved.")
+    return "\n".join(lines)
+
+
+def draft_answer(question: str, units: list[Unit], language: str, max_bullets: int = 6) -> str:
+    """Bullet points for a declaration input: recommendations first, each bullet cited."""
+    ordered = [u for u in units if u.kind == "recommendation"] + \
+              [u for u in units if u.kind != "recommendation"]
+    chosen = select_sentences(question, ordered, max_bullets, per_unit=1)
+    intro = _intro(units, language, "宣言草案要点（摘自报告的建议段落，原文照录）：",
+                   "Points for a declaration input, taken from the reports' recommendations")
+    return "\n".join([intro] + [quote_line(u, s, language) for u, s in chosen])
+
+
+def lookup_answer(units: list[Unit], language: str) -> str:
+    """Each unit quoted in full, verbatim, under a line of its metadata."""
+    blocks = []
+    for unit in units:
+        blocks.append(metadata_line(unit, language) + "\n" + f"“{unit.text.strip()}”" + marker([unit]))
+    return "\n\n".join(blocks)
+
+
+def metadata_line(unit: Unit, language: str) -> str:
+    kind = KIND_LABEL[language].get(unit.kind, unit.kind)
+    section = " > ".join(unit.section)
+    if language == "zh":
+        parts = [f"{unit.symbol}，第{unit.ref}段", REGION_ZH.get(unit.region, unit.region) + "区域筹备会议"
+                 if unit.region else "", f"第{unit.congress}届预防犯罪大会" if unit.congress else "",
+                 f"类别：{kind}", f"章节：{section}" if section else ""]
+        return "；".join(p for p in parts if p) + "："
+    item = f" ({unit.item})" if unit.item else ""
+    parts = [f"{unit.symbol}, para. {unit.paragraph}{item}",
+             f"{unit.region} regional preparatory meeting" if unit.region else "",
+             f"{_ordinal(unit.congress)} Congress" if unit.congress else "",
+             f"kind: {kind}", f"section: {section}" if section else ""]
+    return "; ".join(p for p in parts if p) + ":"
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

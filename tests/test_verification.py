@@ -1,0 +1,160 @@
+"""Verification against real units parsed from the built-in corpus (no store needed)."""
+
+import json
+from functools import cache
+
+import pytest
+
+from assistant.citations import find_markers, find_mentions
+from assistant.config import BUILTIN_CORPUS_DIR
+from assistant.verification import FLAG, REMOVED_NUMBER, lexical_support, split_sentences, verify_answer
+from vectorstore.parsing import parse_report
+from vectorstore.units import DocumentInfo
+
+LAC = "A/CONF.241/RPM.2/2"
+EU = "A/CONF.234/RPM.5/1"
+
+
+@cache
+def corpus() -> dict:
+    units = {}
+    for entry in json.loads((BUILTIN_CORPUS_DIR / "catalog.json").read_text())["documents"]:
+        doc = DocumentInfo.from_catalog_entry(entry)
+        for unit in parse_report((BUILTIN_CORPUS_DIR / entry["file"]).read_text(), doc, entry["file"]):
+            units[unit.id] = unit
+    return units
+
+
+def units(*ids):
+    return [corpus()[i] for i in ids]
+
+
+def known():
+    return set(corpus())
+
+
+def cited_ids(text):
+    return [c.unit_id for m in find_markers(text) for c in m.citations]
+
+
+def test_valid_citations_are_kept_unchanged():
+    text = f"报告建议加强打击枪支贩运的行动[{LAC} ¶24(e)]。"
+    result = verify_answer(text, units(f"{LAC}#24(e)", f"{LAC}#24(d)"), "zh", known_ids=known())
+    assert result.text == text
+    assert [u.id for u in result.cited] == [f"{LAC}#24(e)"]
+    assert result.corrections == []
+
+
+def test_citation_to_a_non_retrieved_unit_is_repaired_to_the_best_supporting_one():
+    text = f"报告建议更多利用资产没收打击有组织犯罪团体，更多开展资产追回方面的国际合作[{LAC} ¶37(b)]。"
+    result = verify_answer(text, units(f"{LAC}#24(d)", f"{LAC}#24(e)"), "zh", known_ids=known())
+    assert cited_ids(result.text) == [f"{LAC}#24(d)"]
+    (correction,) = result.corrections
+    assert "37(b)" in correction and "24(d)" in correction
+
+
+def test_unsupported_citation_to_a_non_existent_paragraph_is_removed_and_reported():
+    text = f"会议讨论了火星探测的预算问题和宇航员的训练安排[{LAC} ¶120]。"
+    result = verify_answer(text, units(f"{LAC}#24(d)", f"{LAC}#24(e)"), "en", known_ids=known())
+    assert "120" not in result.text
+    assert cited_ids(result.text) == []
+    assert FLAG["en"] in result.text
+    assert any("removed citation to A/CONF.241/RPM.2/2 ¶120 (no such paragraph in the store)" == c
+               for c in result.corrections)
+
+
+def test_paragraph_citation_is_normalised_to_the_retrieved_sub_item_and_back():
+    retrieved = units(f"{LAC}#24(d)", f"{LAC}#24(e)")
+    result = verify_answer(f"报告建议加强打击枪支贩运的行动[{LAC} ¶24]。", retrieved, "zh", known_ids=known())
+    assert cited_ids(result.text) == [f"{LAC}#24(e)"]  # the sub-item that supports the sentence
+    assert "规范" in result.corrections[0]
+    paragraph_only = units(f"{LAC}#22")
+    text = f"发言者提到需要有以数据为导向的刑事司法政策[{LAC} ¶22(a)]。"
+    result = verify_answer(text, paragraph_only, "zh")
+    assert cited_ids(result.text) == [f"{LAC}#22"]
+
+
+def test_missing_symbol_and_source_numbers_are_resolved():
+    retrieved = units(f"{LAC}#24(d)", f"{LAC}#24(e)")
+    result = verify_answer("报告建议加强打击枪支贩运的行动[¶24(e)]。", retrieved, "zh")
+    assert cited_ids(result.text) == [f"{LAC}#24(e)"]
+    sources = [f"{LAC}#24(d)", f"{LAC}#24(e)"]
+    result = verify_answer("报告建议加强打击枪支贩运的行动[2]。", retrieved, "zh", sources=sources)
+    assert cited_ids(result.text) == [f"{LAC}#24(e)"]
+
+
+def test_symbol_missing_with_two_documents_picks_the_supporting_one():
+    retrieved = units(f"{LAC}#24(e)", f"{EU}#24")
+    text = "报告建议加强打击枪支贩运的行动，以解决本区域的暴力问题[第24段]。"
+    result = verify_answer(text, retrieved, "zh")
+    assert cited_ids(result.text) == [f"{LAC}#24(e)"]
+
+
+def test_uncited_sentence_gets_a_citation_when_support_is_strong_else_is_flagged():
+    retrieved = units(f"{LAC}#24(d)", f"{LAC}#24(e)")
+    text = ("报告建议加强打击枪支贩运的行动，以解决本区域的暴力问题。"
+            "会议还讨论了深海采矿和太空旅游的监管框架。")
+    result = verify_answer(text, retrieved, "zh")
+    first, second = split_sentences(result.text)
+    assert cited_ids(first) == [f"{LAC}#24(e)"]
+    assert FLAG["zh"] in second and cited_ids(second) == []
+    assert len(result.corrections) == 2
+
+
+def test_framing_and_absence_statements_are_not_flagged():
+    retrieved = units(f"{LAC}#24(e)")
+    text = "以下是相关内容：\n文件中没有提及深海采矿的问题。"
+    result = verify_answer(text, retrieved, "zh")
+    assert result.text == text and result.corrections == []
+
+
+def test_bare_paragraph_numbers_outside_markers_must_be_retrieved():
+    retrieved = units(f"{LAC}#24(e)")
+    text = "根据第120段，会议讨论了枪支问题。第24(e)段建议加强打击枪支贩运的行动。"
+    result = verify_answer(text, retrieved, "zh", known_ids=known())
+    assert "120" not in result.text and REMOVED_NUMBER["zh"] in result.text
+    assert "第24(e)段" in result.text and f"{LAC}#24(e)" in cited_ids(result.text)
+    english = verify_answer("As paragraph 77 explains, firearms matter.", retrieved, "en", known_ids=known())
+    assert "77" not in english.text and any("paragraph 77" in c for c in english.corrections)
+
+
+def test_quoted_reference_to_another_document_is_kept_verbatim():
+    unit = corpus()[f"{LAC}#2"]
+    quote = unit.text[unit.text.index("该专家组强调"):]
+    text = f"报告写道：“{quote}”[{LAC} ¶2]"
+    assert find_mentions(quote)  # the quote holds "（E/CN.15/2007/6，第 23 段）"
+    result = verify_answer(text, [unit], "zh", known_ids=known())
+    assert quote in result.text and result.corrections == []
+
+
+def test_no_output_ever_names_a_paragraph_that_is_not_in_the_store():
+    retrieved = units(f"{LAC}#24(d)", f"{LAC}#24(e)", f"{EU}#36(e)")
+    text = (f"A [{LAC} ¶999]. B [¶7(z)]. 见第 300 段。See paras. 24 and 500. "
+            f"C [{EU} ¶36(e); {LAC} ¶24(q)]. ¶ 812 says so. 第一百二十段也是。See 88(c) too.")
+    result = verify_answer(text, retrieved, "en", known_ids=known())
+    for number in ("999", "7(z)", "300", "500", "24(q)", "812", "一百二十", "88(c)"):
+        assert number not in result.text, number
+    assert all(uid in known() for uid in cited_ids(result.text))
+    assert {u.id for u in result.cited} <= {u.id for u in retrieved}
+
+
+def test_html_markup_is_removed():
+    result = verify_answer(f"<b>报告建议加强打击枪支贩运的行动</b>[{LAC} ¶24(e)]。<script>x</script>",
+                           units(f"{LAC}#24(e)"), "zh")
+    assert "<" not in result.text and "HTML" in result.corrections[0]
+
+
+@pytest.mark.parametrize("text, count", [
+    ("第一句。[A/CONF.241/RPM.2/2 ¶1] 第二句！", 2),
+    ("First sentence. Second one refers to para. 24 and e.g. this.", 2),
+    ("A/CONF.241/RPM.2/2 is a symbol.\n- bullet one\n- bullet two", 3),
+])
+def test_sentences_split_without_losing_characters(text, count):
+    parts = split_sentences(text)
+    assert "".join(parts) == text and len(parts) == count
+
+
+def test_lexical_support_measures_shared_tokens():
+    unit = corpus()[f"{LAC}#24(e)"]
+    assert lexical_support("加强打击枪支贩运的行动", unit.text) > 0.9
+    assert lexical_support("深海采矿和太空旅游", unit.text) < 0.1
