@@ -1,0 +1,98 @@
+"""HTML of the sources panel and of answers whose citations link to their source cards.
+
+Everything taken from documents or answers is html-escaped here: a report containing markup or
+`<script>` shows as text. Anchor ids are derived from unit ids by escaping every character that
+is not a letter or digit, so they are safe in HTML and distinct for distinct units.
+"""
+
+from __future__ import annotations
+
+import html
+
+from assistant import ui_labels as L
+from assistant.citations import Citation, find_markers, render_citations
+from assistant.export import source_details, source_reference
+from vectorstore.units import Unit
+
+SOURCES_CSS = """
+.src-panel { font-size: 0.92em; }
+.src-section { margin: 0.6em 0 0.3em; font-weight: 600; }
+.src-card { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 0.5em 0.7em;
+            margin-bottom: 0.6em; scroll-margin-top: 1em; }
+.src-card.cited { border-left: 4px solid var(--color-accent); }
+.src-card:target { outline: 3px solid var(--color-accent); background: var(--color-accent-soft); }
+.src-head { font-weight: 600; }
+.src-meta { color: var(--body-text-color-subdued); font-size: 0.9em; margin: 0.2em 0; }
+.src-text { white-space: pre-wrap; margin: 0.3em 0 0; }
+.src-notice { color: var(--body-text-color-subdued); font-style: italic; }
+"""
+
+
+def anchor_id(uid: str) -> str:
+    """`A/CONF.241/RPM.2/2#24(d)` -> `src-A_2f_CONF_2e_241...`: ASCII letters and digits kept,
+    every other character hex-escaped."""
+    return "src-" + "".join(c if c.isascii() and c.isalnum() else f"_{ord(c):x}_" for c in uid)
+
+
+def escape(text: str) -> str:
+    return html.escape(text or "", quote=True)
+
+
+def source_card(unit: Unit, number: int, cited: bool, language: str) -> str:
+    cls = "src-card cited" if cited else "src-card"
+    return (
+        f'<div class="{cls}" id="{anchor_id(unit.id)}" data-unit-id="{escape(unit.id)}" '
+        f'data-cited="{str(cited).lower()}">'
+        f'<div class="src-head">[{number}] {escape(source_reference(unit, language))}</div>'
+        f'<div class="src-meta">{escape(source_details(unit))}</div>'
+        f'<blockquote class="src-text">{escape(unit.text)}</blockquote>'
+        "</div>"
+    )
+
+
+def sources_html(answer=None, placeholder: str = L.SOURCES_EMPTY) -> str:
+    """Cited units first (numbered as in the exports), then the other retrieved units."""
+    if answer is None:
+        return f'<div class="src-panel"><p class="src-notice">{escape(placeholder)}</p></div>'
+    cited_ids = {u.id for u in answer.citations}
+    others = [h.unit for h in answer.retrieved if h.unit.id not in cited_ids]
+    parts = ['<div class="src-panel">']
+    parts += [f'<p class="src-notice">{escape(n)}</p>' for n in answer.notices]
+    parts.append(f'<div class="src-section">{escape(L.CITED)} ({len(answer.citations)})</div>')
+    for number, unit in enumerate(answer.citations, start=1):
+        parts.append(source_card(unit, number, True, answer.language))
+    if others:
+        parts.append(f'<div class="src-section">{escape(L.RETRIEVED)} ({len(others)})</div>')
+        for number, unit in enumerate(others, start=len(answer.citations) + 1):
+            parts.append(source_card(unit, number, False, answer.language))
+    parts.append("</div>")
+    return "\n".join(parts)
+
+
+def answer_html(answer) -> str:
+    """The verified answer for the chat: text escaped, each citation a link to its source card.
+
+    Built from `answer.text` (canonical markers) so each citation maps to a unit id; the visible
+    label is the reader's convention, the same as `answer.rendered`.
+    """
+    known = {u.id for u in answer.citations}
+
+    opening, sep, closing = ("（", "；", "）") if answer.language == "zh" else ("(", "; ", ")")
+    out, pos = [], 0
+    for marker in find_markers(answer.text):
+        out.append(escape(answer.text[pos:marker.start]))
+        links = [_citation_link(c, answer.language, known) for c in marker.citations]
+        out.append(opening + sep.join(links) + closing)
+        pos = marker.end
+    out.append(escape(answer.text[pos:]))
+    # Notices (fallback to extractive, a paragraph that does not exist, ...) matter to the reader.
+    out += [f"\n\n<em>{escape(notice)}</em>" for notice in answer.notices]
+    return "".join(out)
+
+
+def _citation_link(citation: Citation, language: str, known: set[str]) -> str:
+    label = escape(render_citations([citation], language)[1:-1])
+    uid = citation.unit_id
+    if uid is None or uid not in known:
+        return label  # verification keeps only verified citations; never link to a missing card
+    return f'<a href="#{anchor_id(uid)}" class="cite" data-unit-id="{escape(uid)}">{label}</a>'

@@ -1,0 +1,297 @@
+"""The launched app (`python -m assistant serve`) driven through its API with gradio_client.
+
+One server process per module, on a copy of the session's built-in store, with the extractive
+backend (no model needed) and a password, as a delegate would run it.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+from conftest import SHARED_CACHE_DIR
+from gradio_client import Client, handle_file
+
+from assistant import ui_labels as L
+from assistant.config import PROJECT_ROOT
+from assistant.ui_sources import anchor_id, answer_html, sources_html
+
+PASSWORD = "kyoto-2021"
+LATAM_37O = "A/CONF.241/RPM.2/2#37(o)"
+MODEL_FILE = Path(SHARED_CACHE_DIR) / "models" / "qwen2.5-coder-0.5b-instruct-q4.gguf"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_app(data_dir: Path, log_path: Path, *extra_args: str, **env: str):
+    """Run `python -m assistant serve` on a free port; yields its URL once it answers HTTP."""
+    port = free_port()
+    environ = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_CACHE_DIR": SHARED_CACHE_DIR,
+               "ASSISTANT_BACKEND": "extractive", "ASSISTANT_HOST": "127.0.0.1",
+               "GRADIO_ANALYTICS_ENABLED": "False", **env}
+    environ.pop("ASSISTANT_PASSWORD", None)
+    url = f"http://127.0.0.1:{port}/"
+    with open(log_path, "w") as log:
+        command = [sys.executable, "-m", "assistant", "serve", "--port", str(port), *extra_args]
+        proc = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 300
+            while True:
+                if proc.poll() is not None:
+                    pytest.fail(f"the app exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
+                try:
+                    urllib.request.urlopen(url, timeout=5)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        pytest.fail(f"the app did not start:\n{log_path.read_text()[-3000:]}")
+                    time.sleep(1)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def copy_store(builtin_settings, destination: Path) -> Path:
+    """A private copy of the built-in store, so the app may write (upload) without touching it."""
+    shutil.copytree(builtin_settings.data_dir, destination)
+    return destination
+
+
+@pytest.fixture(scope="module")
+def app_url(builtin_store, builtin_settings, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("app")
+    data_dir = copy_store(builtin_settings, tmp / "data")
+    # The local model is only used by the streaming test, which asks for backend "llamacpp".
+    with running_app(data_dir, tmp / "app.log", "--password", PASSWORD,
+                     ASSISTANT_MODEL="qwen2.5-0.5b") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def store_ids(builtin_store) -> set[str]:
+    return {u.id for u in builtin_store.units()}
+
+
+def connect(url: str) -> Client:
+    return Client(url, auth=("delegate", PASSWORD), verbose=False)
+
+
+def ask(client: Client, question: str, mode: str = "ask", backend: str = "extractive", **filters):
+    """Call the app's /ask endpoint; returns (chat messages, sources html, details, md path, docx path)."""
+    chat, _question_box, sources, details, md, docx = client.predict(
+        question, mode, filters.get("documents", []), filters.get("congresses", []),
+        filters.get("regions", []), filters.get("kinds", []), backend, api_name="/ask")
+    return chat, sources, details, md, docx
+
+
+def message_text(message: dict) -> str:
+    """Text of a Chatbot message as gradio_client returns it (a list of typed parts in Gradio 6)."""
+    content = message["content"]
+    if isinstance(content, str):
+        return content
+    return "".join(part.get("text", "") for part in content if part.get("type") == "text")
+
+
+def user_questions(chat: list[dict]) -> list[str]:
+    return [message_text(m) for m in chat if m["role"] == "user"]
+
+
+def cited_ids_in_panel(sources: str) -> list[str]:
+    return [html.unescape(uid) for uid in re.findall(r'data-unit-id="([^"]+)" data-cited="true"', sources)]
+
+
+def assert_grounded(chat, sources, details, store_ids, language):
+    citations = details["citations"]
+    assert citations, details
+    assert set(citations) <= store_ids
+    assert details["language"] == language
+    # The sources panel lists exactly the cited units first, then the other retrieved ones.
+    assert cited_ids_in_panel(sources) == citations
+    answer = message_text(chat[-1])
+    for uid in citations:  # every citation links to its source card
+        assert f'href="#{anchor_id(uid)}"' in answer
+
+
+# Pure rendering checks (no server) -------------------------------------------------------------
+
+
+def test_anchor_ids_are_html_safe_and_distinct():
+    ids = ["A/CONF.241/RPM.2/2#24(d)", "A-CONF-241-RPM-2-2#24(d)", 'X/"><script>#1']
+    anchors = [anchor_id(uid) for uid in ids]
+    assert len(set(anchors)) == len(ids)
+    for anchor in anchors:
+        assert re.fullmatch(r"src-[A-Za-z0-9_]+", anchor)
+
+
+def test_panel_and_answer_escape_document_text(builtin_store):
+    from assistant.chain import Answer
+    from assistant.citations import marker
+    from vectorstore.retrieval import Hit
+
+    unit = builtin_store.get([LATAM_37O])[0]
+    unit.text = "<script>alert(1)</script><b>x</b>"
+    text = f"Look <img src=x onerror=alert(1)> {marker([unit])}"
+    answer = Answer(text=text, rendered=text, language="en", backend="extractive", mode="ask",
+                    citations=[unit], corrections=[], retrieved=[Hit(unit, 1.0, "hybrid")],
+                    standalone_question="q", notices=["<i>notice</i>"])
+    panel, shown = sources_html(answer), answer_html(answer)
+    assert "<script>" not in panel and "<b>x</b>" not in panel and "<i>" not in panel
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;" in panel
+    assert "<img" not in shown and "&lt;img" in shown
+    assert f'<a href="#{anchor_id(LATAM_37O)}"' in shown and "para. 37 (o)" in shown
+
+
+# The launched app -------------------------------------------------------------------------------
+
+
+def test_chinese_question_cites_real_paragraphs(app_url, store_ids):
+    chat, sources, details, _, _ = ask(connect(app_url), "拉美区域筹备会议关于打击枪支贩运提出了哪些建议？")
+    assert_grounded(chat, sources, details, store_ids, "zh")
+    assert chat[0]["role"] == "user" and chat[-1]["role"] == "assistant"
+
+
+def test_english_question_cites_real_paragraphs(app_url, store_ids):
+    question = "What did the European meeting say about legal aid for women and children?"
+    chat, sources, details, _, _ = ask(connect(app_url), question)
+    assert_grounded(chat, sources, details, store_ids, "en")
+
+
+def test_lookup_returns_the_exact_paragraph_verbatim(app_url, builtin_store, store_ids):
+    chat, sources, details, _, _ = ask(connect(app_url), "para. 37 (o)", mode="lookup")
+    assert_grounded(chat, sources, details, store_ids, "en")
+    assert details["citations"][0] == LATAM_37O
+    unit = builtin_store.get([LATAM_37O])[0]
+    assert unit.text in html.unescape(sources)
+
+
+def test_draft_mode_with_filters_cites_only_matching_paragraphs(app_url, builtin_store, store_ids):
+    chat, sources, details, _, _ = ask(
+        connect(app_url), "起草一段关于加强国际合作打击有组织犯罪的宣言草案", mode="draft",
+        documents=["A/CONF.241/RPM.2/2"], kinds=["recommendation"])
+    assert_grounded(chat, sources, details, store_ids, "zh")
+    assert details["mode"] == "draft"
+    for unit in builtin_store.get(details["citations"]):
+        assert unit.symbol == "A/CONF.241/RPM.2/2" and unit.kind == "recommendation"
+
+
+def test_exports_hold_the_cited_paragraphs(app_url, builtin_store):
+    import docx
+
+    _, _, details, md_path, docx_path = ask(connect(app_url), "拉美报告第24(d)段", mode="lookup")
+    units = builtin_store.get(details["citations"])
+    assert units
+    markdown = Path(md_path).read_text(encoding="utf-8")
+    paragraphs = [p.text for p in docx.Document(docx_path).paragraphs]
+    for unit in units:
+        assert f"{unit.symbol}，第{unit.ref}段" in markdown
+        assert unit.text.splitlines()[0] in markdown
+        assert unit.text in paragraphs
+
+
+def test_sessions_do_not_see_each_other(app_url):
+    alice, bob = connect(app_url), connect(app_url)
+    ask(alice, "拉美报告第37(o)段", mode="lookup")
+    bob_question = "What did the European meeting recommend on the culture of lawfulness?"
+    bob_chat, *_ = ask(bob, bob_question)
+    alice_chat, *_ = ask(alice, "那第37(n)段呢？", mode="lookup")
+    assert user_questions(alice_chat) == ["拉美报告第37(o)段", "那第37(n)段呢？"]
+    assert user_questions(bob_chat) == [bob_question]
+    assert len(alice_chat) == 4 and len(bob_chat) == 2
+
+
+def test_clear_resets_the_conversation(app_url):
+    client = connect(app_url)
+    ask(client, "para. 24 (d)", mode="lookup")
+    cleared_chat = client.predict(api_name="/clear")[0]
+    assert cleared_chat == []
+    chat, *_ = ask(client, "para. 24 (e)", mode="lookup")
+    assert user_questions(chat) == ["para. 24 (e)"]
+
+
+@pytest.mark.slow
+def test_local_model_answer_streams_then_is_replaced_by_the_verified_answer(app_url, store_ids):
+    if not MODEL_FILE.exists():
+        pytest.skip(f"{MODEL_FILE} is not in the model cache")
+    job = connect(app_url).submit("拉美报告关于枪支贩运的建议是什么？", "ask", [], [], [], [], "llamacpp",
+                                  api_name="/ask")
+    final = job.result(timeout=600)
+    updates = [message_text(out[0][-1]) for out in job.outputs()]
+    streamed = [text for text in updates[1:-1] if text]
+    assert len(set(streamed)) >= 3, updates[:5]  # the answer grew chunk by chunk
+    assert all(a in b for a, b in pairwise(streamed))  # each chunk extends the previous
+    chat, _, sources, details, _, _ = final
+    assert details["backend"] == "llamacpp", details
+    assert_grounded(chat, sources, details, store_ids, "zh")
+
+
+def test_missing_paragraph_is_never_invented(app_url):
+    chat, sources, details, _, _ = ask(connect(app_url), "A/CONF.241/RPM.2/2 para. 999", mode="lookup")
+    assert not any(uid.endswith("#999") for uid in details["citations"] + cited_ids_in_panel(sources))
+    assert details["notices"], details
+    assert html.escape(details["notices"][0]) in message_text(chat[-1])  # shown in the chat too
+
+
+def test_bad_filter_value_is_reported_in_the_chat(app_url):
+    chat, sources, details, _, _ = ask(connect(app_url), "para. 24 (d)", "lookup", congresses=["fifteen"])
+    assert "Congress must be a number" in message_text(chat[-1])
+    assert details == {} and "data-unit-id" not in sources
+
+
+def test_password_is_required(app_url):
+    with pytest.raises(Exception):  # noqa: B017 - gradio_client raises a plain ValueError/HTTP error
+        Client(app_url, auth=("delegate", "wrong"), verbose=False)
+    assert Client(app_url, auth=("any-name", PASSWORD), verbose=False)  # any user name
+
+
+def test_backend_info_shows_the_model_in_use(app_url):
+    client = connect(app_url)
+    assert "Extractive" in client.predict("extractive", api_name="/backend_info")
+
+
+def test_upload_rejects_a_bad_file_and_keeps_the_store(app_url, tmp_path):
+    client = connect(app_url)
+    bad = tmp_path / "notes.txt"
+    bad.write_text("这不是一份报告，没有编号段落。\nNo numbered paragraphs here.\n", encoding="utf-8")
+    status, table = client.predict(handle_file(str(bad)), "A/CONF.999/RPM.1/1", "", "", "", "",
+                                   api_name="/upload")
+    assert status.startswith(f"**{L.UPLOAD_FAILED}:**") and "no numbered paragraphs" in status
+    symbols = [row[0] for row in table["data"]]
+    assert "A/CONF.999/RPM.1/1" not in symbols
+    assert {"A/CONF.241/RPM.2/2", "A/CONF.234/RPM.5/1"} <= set(symbols)
+
+
+def test_upload_ingests_a_report_that_becomes_searchable(app_url, tmp_path, store_ids):
+    report = tmp_path / "new-report.md"
+    report.write_text(
+        "# Report of the Test Regional Preparatory Meeting\n\nII. Recommendations\n\n"
+        "1. The participants recommended establishing a regional observatory on wildlife trafficking.\n\n"
+        "2. Participants recommended training prosecutors on trafficking in cultural property.\n",
+        encoding="utf-8")
+    client = connect(app_url)
+    status, table = client.predict(handle_file(str(report)), "A/CONF.999/RPM.9/1", "Testland", "16", "en",
+                                   "Test report", api_name="/upload")
+    assert status.startswith(f"**{L.UPLOAD_OK}:**"), status
+    assert "A/CONF.999/RPM.9/1" in [row[0] for row in table["data"]]
+    _, _, details, _, _ = ask(client, "regional observatory on wildlife trafficking",
+                              documents=["A/CONF.999/RPM.9/1"])
+    assert details["citations"] and all(uid.startswith("A/CONF.999/RPM.9/1#") for uid in details["citations"])
