@@ -65,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args, settings) or 0
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
