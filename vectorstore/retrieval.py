@@ -5,11 +5,14 @@
 2. Hybrid: dense search (Chroma) and BM25 each return their top `CANDIDATES`, fused with weighted
    reciprocal rank fusion. BM25 only scores units in the question's script (see vectorstore.bm25);
    for English questions over Chinese units, the question's English terms are mapped to the
-   reports' Chinese terms (vectorstore.glossary) and that BM25 ranking is fused instead.
+   reports' Chinese terms (vectorstore.glossary): that BM25 ranking is fused too, and the terms
+   are appended to the question that dense search embeds.
 3. A question that names reports ("the European meeting", "拉美报告") searches only those, and the
    naming words are left out of similarity search (they would pull in the paragraphs about the
    meeting itself); a comparison alternates between the reports so that every side is present.
    Lead-in paragraphs ("与会者未经谈判提出了下列建议：") are never similarity hits: their items are.
+4. Procedural paragraphs (kind "other": attendance, opening, officers, agenda) carry the section
+   headings' topic words, so they are demoted unless the question asks about the meeting itself.
 
 `UnitRetriever` wraps the searcher as a LangChain retriever for LCEL chains.
 """
@@ -32,7 +35,7 @@ from assistant.language import detect_language
 from vectorstore.bm25 import BM25Index, index_path, load_or_build, tokenize
 from vectorstore.errors import UserError
 from vectorstore.filters import Filters
-from vectorstore.glossary import chinese_terms
+from vectorstore.glossary import translate_query
 from vectorstore.references import Reference, document_mentions, parse_references, reference_spans
 from vectorstore.units import Unit
 
@@ -42,6 +45,7 @@ MAX_K = 200
 CANDIDATES = 50  # per ranker, before fusion
 RRF_K = 60
 GLOSSARY_WEIGHT = 1.5  # glossary-translated BM25 terms, relative to bm25_weight (tuned on eval/)
+PROCEDURAL_WEIGHT = 0.5  # fused score factor for kind "other" units when the question is about substance
 
 
 @dataclass
@@ -184,7 +188,8 @@ class HybridSearcher:
                 scope = Filters(symbols=tuple(sorted(named)))
             comparison = len(named) > 1 or bool(_COMPARISON.search(text))
             n = max(wanted + len(seen), CANDIDATES if comparison else 0)
-            ranked = self._similar(snap, similarity_text(text), n, scope, mode)
+            ranked = self._similar(snap, similarity_text(text), n, scope, mode,
+                                   about_meeting=bool(_ABOUT_MEETING.search(text)))
             ranked = [h for h in ranked if h.unit.id not in seen]
             if comparison:
                 ranked = _alternate_documents(ranked)  # a comparison needs every side
@@ -192,25 +197,26 @@ class HybridSearcher:
         return SearchResult(text, hits, references, notices)
 
     def _similar(self, snap: _Snapshot, text: str, k: int, filters: Filters | None,
-                 mode: str) -> list[Hit]:
+                 mode: str, about_meeting: bool = False) -> list[Hit]:
         """The best `k` units by dense, BM25 (and glossary BM25) rankings, fused for "hybrid"."""
         n = max(CANDIDATES, k)
         dense: list[tuple[Unit, float]] = []
         keyword: list[tuple[Unit, float]] = []
         translated: list[tuple[Unit, float]] = []
+        # English words do not score Chinese units in BM25; their Chinese glossary terms do
+        terms = translate_query(text) if snap.bm25.chinese.any() and detect_language(text) == "en" else ""
         if mode == "dense" or (mode == "hybrid" and self.settings.dense_weight > 0):
-            dense = self.store.dense_search(text, n, filters)
+            # the small embedder links an English question to Chinese text better with the terms added
+            dense = self.store.dense_search(f"{text} {terms}" if terms else text, n, filters)
         if mode == "bm25" or (mode == "hybrid" and self.settings.bm25_weight > 0):
             allowed = None
             if filters is not None and not filters.empty:
                 allowed = np.array([u is not None and filters.matches(u) for u in snap.bm25_units])
             keyword = [(snap.by_id[uid], score) for uid, score in snap.bm25.search(text, n, allowed)
                        if uid in snap.by_id]
-            if detect_language(text) == "en" and snap.bm25.chinese.any():
-                # English words do not score Chinese units; their Chinese terms do
-                terms = " ".join(chinese_terms(text))
-                translated = [(snap.by_id[uid], score) for uid, score in
-                              (snap.bm25.search(terms, n, allowed) if terms else []) if uid in snap.by_id]
+            if terms:
+                translated = [(snap.by_id[uid], score) for uid, score in snap.bm25.search(terms, n, allowed)
+                              if uid in snap.by_id]
         dense = [(u, s) for u, s in dense if u.id not in snap.lead_ins]
         keyword = [(u, s) for u, s in keyword if u.id not in snap.lead_ins]
         translated = [(u, s) for u, s in translated if u.id not in snap.lead_ins]
@@ -227,6 +233,9 @@ class HybridSearcher:
              ([u for u, _ in keyword], self.settings.bm25_weight),
              ([u for u, _ in translated], self.settings.bm25_weight * GLOSSARY_WEIGHT)]
         )
+        if not about_meeting:
+            fused = sorted(((u, s * PROCEDURAL_WEIGHT if u.kind == "other" else s) for u, s in fused),
+                           key=lambda pair: -pair[1])
         return [Hit(u, s, "hybrid") for u, s in fused[:k]]
 
     @staticmethod
@@ -405,6 +414,18 @@ _GENERIC = re.compile(
 _COMPARISON = re.compile(
     r"\b(?:compare[ds]?|comparison|differ(?:ence|ent)?s?|each\s+(?:meeting|report)|both|two\s+(?:meetings|reports))\b"
     r"|比较|对比|分别|各自|两份|两次|异同|不同",
+    re.IGNORECASE,
+)
+
+
+# Questions about the meeting itself (attendance, officers, opening, agenda, adoption, dates): the
+# procedural paragraphs (kind "other") are what they ask for, so those keep their full score.
+_ABOUT_MEETING = re.compile(
+    r"\b(?:attend\w*|observers?|elect\w*|chair\w*|presid\w*|rapporteur|bureau|officers|open(?:ing|ed)|"
+    r"clos(?:ing|ed)|agenda|adopt\w*|video|statements?|speakers?|secretar\w*|host\w*|venue|held|when|"
+    r"dates?|which\s+day|sessions?|minute\s+of\s+silence|organi[sz]ation\s+of\s+work|delegat\w*)\b"
+    r"|出席|观察员|选举|选出|主席|报告员|开幕|闭幕|议程|致辞|发言|秘书|东道国|举行|默哀|工作安排|代表|"
+    r"通过.{0,6}报告|报告.{0,12}通过|第几场|哪一天|日期|地点|何时|时间",
     re.IGNORECASE,
 )
 
