@@ -1,0 +1,184 @@
+"""Chat backends with real models: llama.cpp in process, and a real llama.cpp OpenAI-compatible server.
+
+Both use the 0.5B model from the shared model cache with short answers to keep CI fast.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from assistant.backends import (
+    BackendUnavailable,
+    LlamaCppBackend,
+    OpenAICompatibleBackend,
+    make_backend,
+)
+from assistant.model_artifacts import ensure_model
+from vectorstore.errors import UserError
+
+pytestmark = pytest.mark.slow
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+ZH_QUESTION = "区域筹备会议是根据哪项决议举行的？请用中文回答。"
+EN_QUESTION = "Under which General Assembly resolution are the regional preparatory meetings held?"
+
+
+def _paragraph(number: int) -> str:
+    """Paragraph `number` of the Latin American report, as the chain would quote it."""
+    text = (CORPUS / "A-CONF.241-RPM.2-2.zh.txt").read_text(encoding="utf-8")
+    match = re.search(rf"^{number}\. (.+)$", text, re.MULTILINE)
+    assert match, f"paragraph {number} not found in the corpus"
+    return match.group(1)
+
+
+def _rag_messages(question: str) -> list[dict]:
+    context = f"[A/CONF.241/RPM.2/2 ¶1] {_paragraph(1)}"
+    return [
+        {"role": "system", "content": "Answer only from the sources, in the language of the question."},
+        {"role": "user", "content": f"Sources:\n{context}\n\nQuestion: {question}"},
+    ]
+
+
+@pytest.fixture(scope="module")
+def small_settings(tmp_path_factory):
+    from conftest import build_settings
+
+    settings = build_settings(tmp_path_factory.mktemp("data"), backend="llamacpp", model="qwen2.5-0.5b")
+    ensure_model("qwen2.5-0.5b", settings, progress=False)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def llama(small_settings) -> LlamaCppBackend:
+    return make_backend(small_settings)
+
+
+def test_make_backend_by_configuration(make_settings, tmp_path):
+    assert make_backend(make_settings(tmp_path, backend="extractive")) is None
+    local = make_backend(make_settings(tmp_path, backend="llamacpp", model="qwen2.5-coder-1.5b"))
+    assert local.name == "llamacpp"
+    assert local.description == "llama.cpp · qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+    remote = make_backend(make_settings(tmp_path, backend="openai", openai_model="m",
+                                        openai_base_url="http://127.0.0.1:1234/v1/"))
+    assert (remote.name, remote.description) == ("openai", "OpenAI-compatible · m @ http://127.0.0.1:1234/v1")
+    with pytest.raises(UserError, match="Unknown backend 'gpt'"):
+        make_backend(make_settings(tmp_path, backend="gpt"))
+
+
+def test_llamacpp_streams_a_chinese_answer(llama):
+    chunks = list(llama.stream(_rag_messages(ZH_QUESTION), max_tokens=40))
+    answer = "".join(chunks)
+    assert len(chunks) > 1, "the answer should arrive in several chunks"
+    assert len(CJK.findall(answer)) >= 5, answer
+
+
+def test_llamacpp_streams_an_english_answer_deterministically(llama):
+    messages = _rag_messages(EN_QUESTION)
+    first = "".join(llama.stream(messages, max_tokens=32))
+    assert re.search(r"[A-Za-z]{3,}", first), first
+    assert len(CJK.findall(first)) <= 2, first
+    assert "".join(llama.stream(messages, max_tokens=32)) == first  # temperature 0
+
+
+def test_llamacpp_model_is_loaded_once_per_process(llama, small_settings):
+    other = LlamaCppBackend(small_settings)
+    assert other.load() is llama.load()
+
+
+def test_llamacpp_missing_model_file_is_unavailable(make_settings, tmp_path):
+    backend = make_backend(make_settings(tmp_path, model=str(tmp_path / "absent.gguf")))
+    with pytest.raises(BackendUnavailable, match="Model file not found: .*absent.gguf"):
+        list(backend.stream([{"role": "user", "content": "hi"}]))
+
+
+def test_llamacpp_prompt_longer_than_context_is_unavailable(small_settings):
+    backend = LlamaCppBackend(small_settings, n_ctx=256)
+    with pytest.raises(BackendUnavailable, match="The local model failed"):
+        list(backend.stream([{"role": "user", "content": _paragraph(2) * 5}], max_tokens=8))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def llama_server(small_settings, tmp_path_factory):
+    """llama-cpp-python's OpenAI-compatible server on loopback, serving the 0.5B model."""
+    log_path = tmp_path_factory.mktemp("server") / "llama_server.log"
+    port = _free_port()
+    model = ensure_model("qwen2.5-0.5b", small_settings, progress=False)
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", "qwen-small",
+               "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2"]
+    log = open(log_path, "w")  # a file, not a pipe: the server's loader output would fill a pipe and block
+    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    base_url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"llama_cpp.server exited: {log_path.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{base_url}/models", timeout=2) as response:
+                    if json.load(response)["data"]:
+                        break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail("llama_cpp.server did not answer /v1/models within 120 s")
+                time.sleep(0.5)
+        yield base_url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+def test_openai_backend_streams_from_a_real_local_server(llama_server, make_settings, tmp_path):
+    settings = make_settings(tmp_path, backend="openai", openai_base_url=llama_server,
+                             openai_model="qwen-small")
+    backend = make_backend(settings)
+    assert isinstance(backend, OpenAICompatibleBackend)
+    chunks = list(backend.stream(_rag_messages(ZH_QUESTION), max_tokens=32))
+    assert len(chunks) > 1
+    assert len(CJK.findall("".join(chunks))) >= 5, "".join(chunks)
+
+
+def test_openai_backend_reports_a_down_server_quickly(make_settings, tmp_path):
+    url = f"http://127.0.0.1:{_free_port()}/v1"  # nothing listens there
+    backend = make_backend(make_settings(tmp_path, backend="openai", openai_base_url=url))
+    started = time.perf_counter()
+    with pytest.raises(BackendUnavailable) as caught:
+        list(backend.stream([{"role": "user", "content": "hello"}]))
+    assert time.perf_counter() - started < 5
+    message = str(caught.value)
+    assert f"Cannot reach the OpenAI-compatible server at {url}" in message
+    assert "Connection refused" in message
+
+
+def test_openai_backend_reports_http_errors(llama_server, make_settings, tmp_path):
+    # A wrong path on a live server: the server answers 404.
+    url = llama_server.removesuffix("/v1") + "/no-such-api"
+    backend = make_backend(make_settings(tmp_path, backend="openai", openai_base_url=url))
+    with pytest.raises(BackendUnavailable, match=rf"server at {re.escape(url)} answered HTTP 404"):
+        list(backend.stream([{"role": "user", "content": "hello"}]))
+
+
+def test_default_15b_model_answers_in_chinese(make_settings, tmp_path):
+    backend = make_backend(make_settings(tmp_path, backend="llamacpp", model="qwen2.5-coder-1.5b"))
+    answer = "".join(backend.stream(_rag_messages("区域筹备会议是根据哪项决议举行的？"), max_tokens=32))
+    assert len(CJK.findall(answer)) >= 5, answer
