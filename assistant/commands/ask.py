@@ -20,9 +20,8 @@ from pathlib import Path
 
 from assistant.chain import MAX_QUESTION_CHARS, MODES, Answer, AnswerChain
 from assistant.citations import render, render_citations
+from assistant.commands.filter_options import add_filter_arguments, check_filters, filters_from_args
 from vectorstore.errors import UserError
-from vectorstore.filters import Filters
-from vectorstore.units import KINDS
 
 
 def add_arguments(parser) -> None:
@@ -31,13 +30,7 @@ def add_arguments(parser) -> None:
                         help="ask (default), lookup (quote a paragraph), compare (by document), "
                              "draft (declaration bullet points)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    parser.add_argument("--symbol", action="append", default=[], help="only this document (repeatable)")
-    parser.add_argument("--congress", action="append", type=int, default=[],
-                        help="only this congress, e.g. 15 (repeatable)")
-    parser.add_argument("--region", action="append", default=[],
-                        help='only this region, e.g. "Europe" (repeatable)')
-    parser.add_argument("--kind", action="append", choices=KINDS, default=[],
-                        help="only this kind of paragraph (repeatable)")
+    add_filter_arguments(parser)
     parser.add_argument("--history", type=Path,
                         help='previous turns, a JSON list of {"role", "content", "sources"}')
     parser.add_argument("--max-tokens", type=int, default=400, help="longest model answer (tokens)")
@@ -52,9 +45,9 @@ def run(args, settings) -> int:
     history = load_history(args.history) if args.history else []
     if args.max_tokens < 1:
         raise UserError("--max-tokens must be a positive number")
-    filters = Filters(symbols=tuple(args.symbol), congresses=tuple(args.congress),
-                      regions=tuple(args.region), kinds=tuple(args.kind))
+    filters = filters_from_args(args)
     store = UnitStore(settings)
+    check_filters(store, filters)
     ensure_builtin_corpus(settings, store=store)
     chain = AnswerChain(settings, HybridSearcher(store, settings), max_tokens=args.max_tokens)
     if args.json:

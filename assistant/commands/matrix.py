@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sys
 
+from assistant.commands.filter_options import add_filter_arguments
 from assistant.matrix import GIST_MODES, LANGUAGES, matrix_from_store
 from assistant.matrix_export import FORMATS, to_csv, to_markdown, write
 from vectorstore.errors import UnknownDocumentError, UserError
@@ -23,12 +24,8 @@ from vectorstore.units import split_unit_id
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--symbol", action="append", default=[], metavar="S",
-                        help="only this report (repeatable), e.g. A/CONF.241/RPM.2/2")
-    parser.add_argument("--congress", action="append", type=int, default=[], metavar="N",
-                        help="only reports for this congress (repeatable), e.g. 15")
-    parser.add_argument("--region", action="append", default=[], metavar="R",
-                        help="only this region (repeatable): full name, LAC, EUR, 拉美, 欧洲 ...")
+    add_filter_arguments(parser, kinds=False,
+                         region_help="only this region (repeatable): full name, LAC, EUR, 拉美, 欧洲 ...")
     parser.add_argument("--lang", choices=LANGUAGES, default="zh",
                         help="language of theme labels and gists (default: zh)")
     parser.add_argument("--format", choices=FORMATS, default="md", help="output format (default: md)")

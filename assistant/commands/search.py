@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import json
 
+from assistant.commands.filter_options import add_filter_arguments, check_filters, filters_from_args
 from assistant.language import detect_language
 from vectorstore.errors import UserError
-from vectorstore.filters import Filters
-from vectorstore.units import KINDS
 
 PREVIEW_CHARS = 200
 
@@ -26,19 +25,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON: query, hits, notices")
     parser.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid",
                         help="hybrid (default), dense only or BM25 only")
-    parser.add_argument("--symbol", action="append", default=[], metavar="SYMBOL",
-                        help="only this document (repeatable), e.g. A/CONF.241/RPM.2/2")
-    parser.add_argument("--congress", action="append", type=int, default=[], metavar="N",
-                        help="only reports for this congress (repeatable), e.g. 15")
-    parser.add_argument("--region", action="append", default=[], metavar="REGION",
-                        help='only this region (repeatable), e.g. "Europe"')
-    parser.add_argument("--kind", action="append", choices=KINDS, default=[],
-                        help="only summaries, recommendations or other paragraphs (repeatable)")
-
-
-def filters_from_args(args) -> Filters:
-    return Filters(symbols=tuple(args.symbol), congresses=tuple(args.congress),
-                   regions=tuple(args.region), kinds=tuple(args.kind))
+    add_filter_arguments(parser)
 
 
 def run(args, settings) -> int:
@@ -51,7 +38,7 @@ def run(args, settings) -> int:
 
     filters = filters_from_args(args)
     store = UnitStore(settings)
-    _check_filters(store, filters)
+    check_filters(store, filters)
     ensure_builtin_corpus(settings, store=store)
     result = HybridSearcher(store, settings).search(args.question, k=args.k, filters=filters,
                                                     mode=args.mode)
@@ -60,24 +47,6 @@ def run(args, settings) -> int:
     else:
         print(format_result(result))
     return 0
-
-
-def _check_filters(store, filters: Filters) -> None:
-    """Unknown symbols or regions in filters are user mistakes: say what exists."""
-    if filters.empty:
-        return
-    documents = store.documents()
-    if not documents:
-        return  # the built-in corpus is about to be ingested
-    unknown = [s for s in filters.symbols if s not in {d.symbol for d in documents}]
-    if unknown:
-        known = ", ".join(d.symbol for d in documents)
-        raise UserError(f"unknown --symbol {', '.join(unknown)} (stored documents: {known})")
-    regions = {d.region for d in documents}
-    unknown = [r for r in filters.regions if r not in regions]
-    if unknown:
-        raise UserError(f"unknown --region {', '.join(unknown)} "
-                        f"(stored regions: {', '.join(sorted(regions))})")
 
 
 def result_to_json(result) -> dict:
