@@ -1,0 +1,139 @@
+"""Ingestion: files -> text -> metadata -> units -> store, all-or-nothing per file.
+
+`ingest_files` stores every file it can and then, if any file failed, raises `IngestError`
+(a UserError) naming each failed file and why; the files stored before are listed in the message
+and kept in `error.reports`. A failed file never changes the store: its document keeps the units
+it had before.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from assistant.config import BUILTIN_CORPUS_DIR, Settings
+from vectorstore.catalog import CATALOG_NAME, document_info_for, load_catalog
+from vectorstore.errors import UserError
+from vectorstore.loaders import read_document_text
+from vectorstore.parsing import parse_report
+from vectorstore.store import UnitStore
+from vectorstore.units import DocumentInfo
+
+
+@dataclass
+class IngestReport:
+    """What happened to one stored file."""
+
+    path: Path
+    document: DocumentInfo
+    units: int  # units stored now
+    replaced: int  # units of the same symbol before (0 for a new document)
+    seconds: float
+
+    @property
+    def symbol(self) -> str:
+        return self.document.symbol
+
+    def describe(self) -> str:
+        action = f"replaced {self.replaced} units" if self.replaced else "new document"
+        return f"{self.path.name}: {self.symbol}, {self.units} units ({action}, {self.seconds:.1f} s)"
+
+
+class IngestError(UserError):
+    """Some files could not be ingested; the others were stored (see `reports`)."""
+
+    def __init__(self, failures: list[tuple[Path, str]], reports: list[IngestReport]):
+        self.failures = failures
+        self.reports = reports
+        lines = [f"{len(failures)} file(s) not ingested (the store is unchanged for them):"]
+        lines += [f"  {path.name}: {reason}" for path, reason in failures]
+        if reports:
+            lines.append("Stored: " + ", ".join(f"{r.path.name} ({r.symbol})" for r in reports))
+        super().__init__("\n".join(lines))
+
+
+def ingest_files(paths, settings: Settings, overrides: dict | None = None, store: UnitStore | None = None,
+                 progress: bool = True, catalog: dict[str, DocumentInfo] | None = None) -> list[IngestReport]:
+    """Ingest report files; raises IngestError after storing the good ones if any file failed.
+
+    `overrides` (symbol, region, congress, language, title_zh, title_en, ...) apply to every file
+    and win over `catalog` (entries of an explicit catalog.json-style file, by file name), which
+    wins over a sidecar/catalog.json beside the file and detection from the text.
+    """
+    paths = [Path(p) for p in paths]
+    if not paths:
+        raise UserError("No files to ingest.")
+    store = store if store is not None else UnitStore(settings)
+    reports: list[IngestReport] = []
+    failures: list[tuple[Path, str]] = []
+    stored_symbols: dict[str, Path] = {}
+    for path in tqdm(paths, desc="files", unit="file", disable=not progress or len(paths) < 2):
+        try:
+            file_overrides = {**_catalog_overrides(catalog, path), **(overrides or {})}
+            report = _ingest_one(path, store, file_overrides, progress, stored_symbols)
+        except UserError as exc:
+            failures.append((path, _without_file_prefix(str(exc), path)))
+            continue
+        stored_symbols[report.symbol] = path
+        reports.append(report)
+    if failures:
+        raise IngestError(failures, reports)
+    return reports
+
+
+def _ingest_one(path: Path, store: UnitStore, overrides: dict, progress: bool,
+                stored_symbols: dict[str, Path]) -> IngestReport:
+    started = time.perf_counter()
+    text = read_document_text(path)
+    document = document_info_for(path, text, overrides)
+    if document.symbol in stored_symbols:
+        raise UserError(f"same symbol {document.symbol} as {stored_symbols[document.symbol].name} "
+                        "in this batch; give each file its own --symbol")
+    units = parse_report(text, document, path.name)
+    previous = store.document_unit_counts().get(document.symbol, 0)
+    store.replace_document(units, progress=progress, document=document)
+    return IngestReport(path, document, len(units), previous, time.perf_counter() - started)
+
+
+def _catalog_overrides(catalog: dict[str, DocumentInfo] | None, path: Path) -> dict:
+    if not catalog:
+        return {}
+    entry = catalog.get(path.name)
+    if entry is None and len(catalog) == 1:  # a one-document metadata file applies to any file name
+        entry = next(iter(catalog.values()))
+    if entry is None:
+        raise UserError(f"no entry for {path.name} in the metadata file (entries: {', '.join(catalog)})")
+    return {k: v for k, v in asdict(entry).items() if k != "file" and v not in (None, "", [])}
+
+
+def _without_file_prefix(message: str, path: Path) -> str:
+    # Loader/parser messages already start with the file name; the summary prints it once.
+    for prefix in (f"{path}: ", f"{path.name}: "):
+        if message.startswith(prefix):
+            return message[len(prefix):]
+    return message
+
+
+def remove_document(symbol: str, settings: Settings, store: UnitStore | None = None) -> int:
+    """Remove one document's units; returns how many (UnknownDocumentError if absent)."""
+    store = store if store is not None else UnitStore(settings)
+    return store.remove_document(symbol)
+
+
+def builtin_catalog() -> dict[str, DocumentInfo]:
+    """The built-in corpus' catalog.json, by file name."""
+    return load_catalog(BUILTIN_CORPUS_DIR / CATALOG_NAME)
+
+
+def ensure_builtin_corpus(settings: Settings, store: UnitStore | None = None,
+                          progress: bool = True) -> list[IngestReport]:
+    """Ingest the built-in reports the store does not have yet (a quick no-op once they are in)."""
+    store = store if store is not None else UnitStore(settings)
+    missing = [name for name, doc in builtin_catalog().items() if not store.has_documents([doc.symbol])]
+    if not missing:
+        return []
+    return ingest_files([BUILTIN_CORPUS_DIR / name for name in missing], settings, store=store,
+                        progress=progress)
