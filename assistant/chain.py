@@ -23,12 +23,13 @@ from dataclasses import dataclass, field, replace
 from langchain_core.runnables import RunnableLambda, RunnablePassthrough
 
 from assistant import extractive, prompts
-from assistant.citations import SYMBOL_PATTERN, render
+from assistant.citations import render
 from assistant.config import Settings
 from assistant.language import detect_language, is_in_language
 from assistant.verification import SupportScorer, lexical_tokens, verify_answer
 from vectorstore.errors import UserError
 from vectorstore.filters import Filters
+from vectorstore.references import document_mentions
 from vectorstore.retrieval import Hit, HybridSearcher
 from vectorstore.units import Unit
 
@@ -59,18 +60,6 @@ DOMAIN_TERMS = re.compile(
     re.IGNORECASE,
 )
 
-_REGION_WORDS = [
-    (r"拉丁美洲和加勒比|拉丁美洲及加勒比|拉美和加勒比|拉丁美洲|拉美|拉加|加勒比",
-     "Latin America and the Caribbean"),
-    (r"\bLatin[\s-]+America(?:n)?(?:\s+and\s+(?:the\s+)?Caribbean)?|\bCaribbean\b|\bLAC\b",
-     "Latin America and the Caribbean"),
-    (r"西亚|\bWestern\s+Asia(?:n)?\b", "Western Asia"),
-    (r"亚洲及太平洋|亚洲和太平洋|亚太|\bAsia(?:n)?[\s-]+(?:and\s+the\s+)?Pacific\b", "Asia and the Pacific"),
-    (r"欧洲|\bEurope(?:an)?\b", "Europe"),
-    (r"非洲|\bAfrica(?:n)?\b", "Africa"),
-]
-_DOCUMENT = re.compile("|".join(f"(?P<r{i}>{p})" for i, (p, _) in enumerate(_REGION_WORDS))
-                       + f"|(?P<symbol>{SYMBOL_PATTERN})", re.IGNORECASE)
 _FOLLOW_UP_ZH = re.compile(r"^(?:那么|那|还有|另外|同样|而)|呢[？?]?\s*$")
 _FOLLOW_UP_EN = re.compile(r"^(?:and what about|and how about|what about|how about|and|same for|also|then)\b",
                            re.IGNORECASE)
@@ -453,14 +442,7 @@ def _follow_up_content(question: str) -> str:
 
 def _document_mentions(text: str) -> list[tuple[int, int, str]]:
     """(start, end, region or symbol) of each report named in `text`."""
-    found = []
-    for m in _DOCUMENT.finditer(text):
-        if m["symbol"]:
-            found.append((m.start(), m.end(), m["symbol"]))
-        else:
-            index = int(m.lastgroup[1:])
-            found.append((m.start(), m.end(), _REGION_WORDS[index][1]))
-    return found
+    return [(m.start, m.end, m.value) for m in document_mentions(text) if m.kind in ("region", "symbol")]
 
 
 def _without_document_mentions(question: str) -> str:
