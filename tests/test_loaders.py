@@ -310,3 +310,10 @@ def test_detect_language():
     assert detect_language(RPM2_FILE.read_text(encoding="utf-8")) == "zh"
     assert detect_language(EN_FILE.read_text(encoding="utf-8")) == "en"
     assert detect_language("The Meeting elected Ms. 王 (China) as Chair of the meeting.") == "en"
+
+
+def test_catalog_entry_without_language_is_a_clear_error(tmp_path):
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text('{"documents": [{"file": "r.txt", "symbol": "A/CONF.1/RPM.1/1"}]}', encoding="utf-8")
+    with pytest.raises(DocumentParseError, match="r.txt lacks language"):
+        load_catalog(catalog)

@@ -29,8 +29,14 @@ _PARAGRAPH_START = re.compile(r"^\d{1,3}[.．]\s")
 
 
 def load_catalog(path: Path) -> dict[str, DocumentInfo]:
-    """Entries of a catalog.json, keyed by file name."""
-    return {name: DocumentInfo.from_catalog_entry(entry) for name, entry in _catalog_entries(path).items()}
+    """Entries of a catalog.json, keyed by file name (each needs at least "symbol" and "language")."""
+    infos = {}
+    for name, entry in _catalog_entries(path).items():
+        missing = [key for key in ("symbol", "language") if not entry.get(key)]
+        if missing:
+            raise DocumentParseError(f"{path}: the entry for {name} lacks {', '.join(missing)}")
+        infos[name] = DocumentInfo.from_catalog_entry(entry)
+    return infos
 
 
 def _read_json(path: Path):
