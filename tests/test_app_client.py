@@ -10,11 +10,7 @@ import html
 import os
 import re
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from contextlib import contextmanager
 from itertools import pairwise
 from pathlib import Path
@@ -22,6 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import SHARED_CACHE_DIR
 from gradio_client import Client, handle_file
+from server_process import free_port, server_process
 
 from assistant import ui_labels as L
 from assistant.config import PROJECT_ROOT
@@ -30,12 +27,6 @@ from assistant.ui_sources import anchor_id, answer_html, sources_html
 PASSWORD = "kyoto-2021"
 LATAM_37O = "A/CONF.241/RPM.2/2#37(o)"
 MODEL_FILE = Path(SHARED_CACHE_DIR) / "models" / "qwen2.5-coder-0.5b-instruct-q4.gguf"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager
@@ -47,28 +38,9 @@ def running_app(data_dir: Path, log_path: Path, *extra_args: str, **env: str):
                "GRADIO_ANALYTICS_ENABLED": "False", **env}
     environ.pop("ASSISTANT_PASSWORD", None)
     url = f"http://127.0.0.1:{port}/"
-    with open(log_path, "w") as log:
-        command = [sys.executable, "-m", "assistant", "serve", "--port", str(port), *extra_args]
-        proc = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 300
-            while True:
-                if proc.poll() is not None:
-                    pytest.fail(f"the app exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
-                try:
-                    urllib.request.urlopen(url, timeout=5)
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        pytest.fail(f"the app did not start:\n{log_path.read_text()[-3000:]}")
-                    time.sleep(1)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    command = [sys.executable, "-m", "assistant", "serve", "--port", str(port), *extra_args]
+    with server_process(command, url, log_path, timeout=300, cwd=PROJECT_ROOT, env=environ):
+        yield url
 
 
 def copy_store(builtin_settings, destination: Path) -> Path:

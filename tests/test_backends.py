@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from server_process import free_port, server_process
 
 from assistant.backends import (
     BackendUnavailable,
@@ -107,45 +105,18 @@ def test_llamacpp_prompt_longer_than_context_is_unavailable(small_settings):
         list(backend.stream([{"role": "user", "content": _paragraph(2) * 5}], max_tokens=8))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def llama_server(small_settings, tmp_path_factory):
     """llama-cpp-python's OpenAI-compatible server on loopback, serving the 0.5B model."""
     log_path = tmp_path_factory.mktemp("server") / "llama_server.log"
-    port = _free_port()
+    port = free_port()
     model = ensure_model("qwen2.5-0.5b", small_settings, progress=False)
     command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", "qwen-small",
                "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2"]
-    log = open(log_path, "w")  # a file, not a pipe: the server's loader output would fill a pipe and block
-    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited: {log_path.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{base_url}/models", timeout=2) as response:
-                    if json.load(response)["data"]:
-                        break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail("llama_cpp.server did not answer /v1/models within 120 s")
-                time.sleep(0.5)
+    with server_process(command, f"{base_url}/models", log_path,
+                        is_ready=lambda body: bool(json.loads(body)["data"])):
         yield base_url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
 
 
 def test_openai_backend_streams_from_a_real_local_server(llama_server, make_settings, tmp_path):
@@ -159,7 +130,7 @@ def test_openai_backend_streams_from_a_real_local_server(llama_server, make_sett
 
 
 def test_openai_backend_reports_a_down_server_quickly(make_settings, tmp_path):
-    url = f"http://127.0.0.1:{_free_port()}/v1"  # nothing listens there
+    url = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
     backend = make_backend(make_settings(tmp_path, backend="openai", openai_base_url=url))
     started = time.perf_counter()
     with pytest.raises(BackendUnavailable) as caught:

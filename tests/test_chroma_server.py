@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
+from server_process import free_port, server_process
 
 from assistant.config import PROJECT_ROOT
 from vectorstore.errors import UserError
@@ -19,44 +14,15 @@ CHROMA = PROJECT_ROOT / ".venv" / "bin" / "chroma"
 SYMBOL = "A/CONF.777/RPM.1/1"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_heartbeat(port: int, server: subprocess.Popen, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"chroma run exited with {server.returncode}: {log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"chroma run did not answer on port {port} within {timeout} s")
-
-
 @pytest.fixture
 def chroma_server(tmp_path):
     """(host, port) of a fresh Chroma server; stopped after the test."""
     port = free_port()
-    log = tmp_path / "chroma.log"
-    with log.open("w") as out:
-        server = subprocess.Popen([str(CHROMA), "run", "--path", str(tmp_path / "server-data"),
-                                   "--host", "127.0.0.1", "--port", str(port)],
-                                  stdout=out, stderr=subprocess.STDOUT)
-    try:
-        wait_for_heartbeat(port, server, log)
+    command = [str(CHROMA), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1",
+               "--port", str(port)]
+    with server_process(command, f"http://127.0.0.1:{port}/api/v2/heartbeat", tmp_path / "chroma.log",
+                        timeout=60):
         yield "127.0.0.1", port
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 def test_ingest_and_search_through_a_chroma_server(chroma_server, tmp_path, write_report, make_settings):
