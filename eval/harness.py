@@ -236,16 +236,7 @@ def summarize_retrieval(records: list[RetrievalRecord]) -> dict:
     def block(rs):
         return {"n": len(rs), **_group_mean(rs, RETRIEVAL_METRICS)}
 
-    by_lang, by_type = defaultdict(list), defaultdict(list)
-    for r in records:
-        by_lang[r.lang].append(r)
-        by_type[r.type].append(r)
-    return {
-        "overall": block(records),
-        "by_lang": {lang: block(by_lang[lang]) for lang in LANGUAGES if by_lang[lang]},
-        "by_type": {t: block(by_type[t]) for t in TYPES if by_type[t]},
-        "latency": _latency(records),
-    }
+    return _grouped(records, block)
 
 
 def summarize_answers(records: list[AnswerRecord]) -> dict:
@@ -263,6 +254,11 @@ def summarize_answers(records: list[AnswerRecord]) -> dict:
             "false_refusal_rate": metrics.rate(r.refused for r in answerable),
         }
 
+    return {**_grouped(records, block), "backends": sorted({r.backend for r in records})}
+
+
+def _grouped(records: list, block) -> dict:
+    """`block` applied to all records, to each language and to each question type; plus latency."""
     by_lang, by_type = defaultdict(list), defaultdict(list)
     for r in records:
         by_lang[r.lang].append(r)
@@ -272,7 +268,6 @@ def summarize_answers(records: list[AnswerRecord]) -> dict:
         "by_lang": {lang: block(by_lang[lang]) for lang in LANGUAGES if by_lang[lang]},
         "by_type": {t: block(by_type[t]) for t in TYPES if by_type[t]},
         "latency": _latency(records),
-        "backends": sorted({r.backend for r in records}),
     }
 
 
