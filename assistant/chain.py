@@ -226,7 +226,7 @@ class AnswerChain:
     # -- retrieve ---------------------------------------------------------------------------
     def _retrieve(self, state: dict) -> _Context:
         question, mode, language = state["standalone"], state["mode"], state["language"]
-        filters, notices = self._document_filters(question, state["filters"], language)
+        filters, notices, named_report_missing = self._document_filters(question, state["filters"], language)
         if filters.symbols and not state["filters"].symbols:
             # The report is now a filter; its name would only pull in paragraphs that name it.
             question = _without_document_mentions(question)
@@ -240,7 +240,8 @@ class AnswerChain:
         if mode != "lookup":
             self._add_previous_sources(context, state["history"], filters)
             if mode != "compare":
-                context.relevant = self._is_relevant(question, filters, context)
+                # Another region's paragraphs do not answer a question about a report we lack.
+                context.relevant = not named_report_missing and self._is_relevant(question, filters, context)
         if not context.relevant:
             context.notices.append(_say(language, "文件中没有找到这个问题的答案；下面列出最接近的段落。",
                                         "The documents do not contain the answer; the closest "
@@ -286,27 +287,29 @@ class AnswerChain:
         return _Context(hits=hits, units=units, citable=units, notices=notices,
                         relevant=bool(units), groups=groups)
 
-    def _document_filters(self, question: str, filters: Filters, language: str) -> tuple[Filters, list[str]]:
-        """A question naming reports ("the European report", a symbol) searches only those."""
+    def _document_filters(self, question: str, filters: Filters,
+                          language: str) -> tuple[Filters, list[str], bool]:
+        """A question naming reports ("the European report", a symbol) searches only those.
+
+        Returns (filters, notices, whether a named report is missing from the store).
+        """
         if filters.symbols or filters.regions:
-            return filters, []
+            return filters, [], False
         mentions = _document_mentions(question)
         if not mentions:
-            return filters, []
+            return filters, [], False
         documents = self.searcher.store.documents()
         if not documents:
-            return filters, []
+            return filters, [], False
         symbols = []
         for _, _, named in mentions:
             matching = [d.symbol for d in documents if named in (d.symbol, d.region)]
             if not matching:
                 stored = "; ".join(f"{d.symbol} ({d.region})" for d in documents)
-                return filters, [_say(language,
-                                      f"库中没有“{named}”的报告（库中文件：{stored}），因此在所有文件中检索。",
-                                      f"No report for “{named}” is in the store (stored: {stored}); "
-                                      "searching all reports.")]
+                return filters, [_say(language, f"库中没有“{named}”的报告（库中文件：{stored}）。",
+                                      f"No report for “{named}” is in the store (stored: {stored}).")], True
             symbols += [s for s in matching if s not in symbols]
-        return replace(filters, symbols=tuple(symbols)), []
+        return replace(filters, symbols=tuple(symbols)), [], False
 
     def _add_previous_sources(self, context: _Context, history: list[dict], filters: Filters) -> None:
         """The previous turn's sources stay available to a follow-up (prompt and citations)."""
@@ -396,7 +399,8 @@ class AnswerChain:
             snippet = " ".join(unit.text.split())[:80]
             label = f"{unit.symbol}，第{unit.ref}段" if language == "zh" else \
                 f"{unit.symbol}, para. {unit.paragraph}" + (f" ({unit.item})" if unit.item else "")
-            lines.append(f"- {label}：{snippet}…" if language == "zh" else f"- {label}: {snippet}…")
+            # Quoted as the verbatim excerpt it is (the sources may be in the other language).
+            lines.append(f"- {label}：“{snippet}…”" if language == "zh" else f"- {label}: “{snippet}…”")
         return "\n".join(lines)
 
     # -- verify -----------------------------------------------------------------------------

@@ -126,6 +126,19 @@ def test_unanswerable_question_says_so_and_shows_the_closest_paragraphs(extracti
     assert expected in answer.text and closest.symbol in answer.text and answer.notices
 
 
+@pytest.mark.parametrize("question, missing", [
+    ("非洲区域筹备会议对海盗问题提出了哪些建议？", "Africa"),
+    ("What did the Western Asia regional preparatory meeting recommend on terrorist financing?",
+     "Western Asia"),
+])
+def test_question_about_a_report_not_in_the_store_is_not_answered_from_other_reports(
+        extractive_chain, question, missing):
+    answer = extractive_chain.invoke(question)
+    assert answer.citations == []  # no European or Latin American paragraph passed off as the answer
+    assert any(f"“{missing}”" in notice for notice in answer.notices)
+    assert answer.retrieved  # the closest paragraphs are still shown
+
+
 def test_unreachable_openai_backend_falls_back_to_extractive(builtin_store, builtin_settings):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
