@@ -84,3 +84,11 @@ def test_real_entry_point_prints_no_traceback(builtin_store, builtin_settings):
                           env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2
     assert "empty question" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_unknown_symbol_is_refused_on_a_fresh_data_directory(tmp_path, capsys):
+    # The built-in corpus is ingested before the filters are checked, so a typo in --symbol is
+    # reported even on the very first run (embeddings come from the per-machine cache).
+    code = main(["search", "网络犯罪", "--symbol", "A/NOT/THERE", "--data-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "unknown --symbol A/NOT/THERE" in err and EU in err and LAC in err

@@ -137,3 +137,10 @@ def ensure_builtin_corpus(settings: Settings, store: UnitStore | None = None,
         return []
     return ingest_files([BUILTIN_CORPUS_DIR / name for name in missing], settings, store=store,
                         progress=progress)
+
+
+def open_store(settings: Settings) -> UnitStore:
+    """The configured store, with the built-in corpus ingested first if it is missing."""
+    store = UnitStore(settings)
+    ensure_builtin_corpus(settings, store=store)
+    return store

@@ -37,18 +37,16 @@ def add_arguments(parser) -> None:
 
 
 def run(args, settings) -> int:
-    from vectorstore.ingest import ensure_builtin_corpus
+    from vectorstore.ingest import open_store
     from vectorstore.retrieval import HybridSearcher
-    from vectorstore.store import UnitStore
 
     question = _check_question(args.question)
     history = load_history(args.history) if args.history else []
     if args.max_tokens < 1:
         raise UserError("--max-tokens must be a positive number")
     filters = filters_from_args(args)
-    store = UnitStore(settings)
+    store = open_store(settings)
     check_filters(store, filters)
-    ensure_builtin_corpus(settings, store=store)
     chain = AnswerChain(settings, HybridSearcher(store, settings), max_tokens=args.max_tokens)
     if args.json:
         answer = chain.invoke(question, history, args.mode, filters)

@@ -40,14 +40,12 @@ def add_arguments(parser) -> None:
 
 
 def run(args, settings) -> int:
-    from vectorstore.ingest import ensure_builtin_corpus
+    from vectorstore.ingest import open_store
     from vectorstore.retrieval import HybridSearcher
-    from vectorstore.store import UnitStore
 
     questions = harness.sample(harness.load_questions(args.questions), args.limit)
     floors = harness.load_floors(args.floors)  # read early: a bad file fails before the slow part
-    store = UnitStore(settings)
-    ensure_builtin_corpus(settings, store=store)
+    store = open_store(settings)
     searcher = HybridSearcher(store, settings)
 
     configs = harness.CONFIGURATIONS if args.compare else ("hybrid",)

@@ -29,8 +29,6 @@ def check_filters(store, filters: Filters) -> None:
     if filters.empty:
         return
     documents = store.documents()
-    if not documents:
-        return  # the built-in corpus is about to be ingested
     unknown = [s for s in filters.symbols if s not in {d.symbol for d in documents}]
     if unknown:
         known = ", ".join(d.symbol for d in documents)

@@ -39,13 +39,11 @@ def add_arguments(parser) -> None:
 
 
 def run(args, settings) -> int:
-    from vectorstore.ingest import ensure_builtin_corpus
-    from vectorstore.store import UnitStore
+    from vectorstore.ingest import open_store
 
     if args.format == "docx" and not args.out and not args.explain:
         raise UserError("--format docx needs --out FILE (a Word file cannot be printed).")
-    store = UnitStore(settings)
-    ensure_builtin_corpus(settings, store=store)
+    store = open_store(settings)
     if args.explain:
         uid = _unit_id(args.explain, args.symbol, store)
         # Assignments do not depend on the other units: the unit's own report is enough.

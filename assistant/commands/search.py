@@ -32,14 +32,12 @@ def run(args, settings) -> int:
     if args.k < 1:
         raise UserError("-k must be at least 1")
     # imported here so `assistant --help` stays fast
-    from vectorstore.ingest import ensure_builtin_corpus
+    from vectorstore.ingest import open_store
     from vectorstore.retrieval import HybridSearcher
-    from vectorstore.store import UnitStore
 
     filters = filters_from_args(args)
-    store = UnitStore(settings)
+    store = open_store(settings)
     check_filters(store, filters)
-    ensure_builtin_corpus(settings, store=store)
     result = HybridSearcher(store, settings).search(args.question, k=args.k, filters=filters,
                                                     mode=args.mode)
     if args.json:

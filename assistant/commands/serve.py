@@ -20,11 +20,9 @@ def run(args, settings) -> int:
     # Imported here: Gradio and the models are slow to import and other commands do not need them.
     from assistant.app import AppServices, launch
     from vectorstore.errors import UserError
-    from vectorstore.ingest import ensure_builtin_corpus
-    from vectorstore.store import UnitStore
+    from vectorstore.ingest import open_store
 
-    store = UnitStore(settings)
-    ensure_builtin_corpus(settings, store=store)
+    store = open_store(settings)
     where = f"http://{settings.host}:{settings.port}"
     login = " (password required; any user name, e.g. delegate)" if settings.password else ""
     print(f"Starting the app on {where}{login}. Press Ctrl+C to stop.", flush=True)
