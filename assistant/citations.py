@@ -60,7 +60,7 @@ class Citation:
 
     @classmethod
     def from_id(cls, uid: str) -> Citation:
-        return cls(*split_unit_id(uid))
+        return cls(*split_unit_id(uid)[:3])
 
     @property
     def ref(self) -> str:

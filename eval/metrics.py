@@ -20,7 +20,7 @@ from vectorstore.units import split_unit_id
 
 def paragraph_key(uid: str) -> str:
     """`'SYM#24(d)'` -> `'SYM#24'` (a paragraph id is returned unchanged)."""
-    symbol, paragraph, _ = split_unit_id(uid)
+    symbol, paragraph, _ = split_unit_id(uid)[:3]
     return f"{symbol}#{paragraph}"
 
 

@@ -1,8 +1,22 @@
-"""The citable unit: one numbered paragraph or one lettered sub-item of a UN report.
+"""The citable unit: one numbered paragraph, lettered sub-item or preambular paragraph of a UN document.
 
 Everything downstream (store, retrieval, answers, UI, evaluation) speaks in units, so this
-module is the shared contract. A unit's `id` is stable across re-ingestion:
-`A/CONF.241/RPM.2/2#24` for a paragraph, `A/CONF.241/RPM.2/2#24(d)` for its sub-item (d).
+module is the shared contract. A unit's `id` is stable across re-ingestion and is
+`SYMBOL#REF`, where REF names the part, the paragraph and the sub-item:
+
+| unit                                   | id                          | part      |
+|----------------------------------------|-----------------------------|-----------|
+| paragraph 24 of the body               | `A/CONF.241/RPM.2/2#24`     | `""`      |
+| its sub-item (d)                       | `A/CONF.241/RPM.2/2#24(d)`  | `""`      |
+| paragraph 36 of the (only) annex       | `A/RES/76/181#annex:36`     | `annex`   |
+| sub-item (b) of para. 4 of annex II    | `A/RES/76/181#annex-ii:4(b)`| `annex II`|
+| 3rd preambular paragraph of the body   | `A/RES/76/181#pp3`          | `""`      |
+| 2nd preambular paragraph of the annex  | `A/RES/76/181#annex:pp2`    | `annex`   |
+
+The body's ids are exactly those of the first version (no part prefix). A part is named as the
+document prints it, normalised: `annex`, `annex I`, `annex II`, `appendix`, `appendix I`.
+Preambular paragraphs are unnumbered in the document; their `paragraph` is their position
+(1, 2, ...) within the part, and their kind is `preamble`.
 """
 
 from __future__ import annotations
@@ -10,25 +24,117 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 
-KINDS = ("summary", "recommendation", "other")
+KINDS = ("summary", "recommendation", "other", "preamble")
 
 # Chroma metadata values must be str/int/float/bool; these keys hold lists as JSON strings.
-_JSON_KEYS = ("section", "dates")
-_UNIT_ID = re.compile(r"^(?P<symbol>.+)#(?P<paragraph>\d+)(?:\((?P<item>[a-z]{1,2})\))?$")
+_JSON_KEYS = ("section", "dates", "aliases")
+_UNIT_ID = re.compile(
+    r"^(?P<symbol>[^#]+)#(?:(?P<part>[a-z]+(?:-[ivxlc]+|-\d+)?):)?(?P<pp>pp)?(?P<paragraph>\d+)"
+    r"(?:\((?P<item>[a-z]{1,2})\))?$"
+)
+_PART = re.compile(r"^(?P<word>[a-z]+)(?: (?P<number>[IVXLC]+|\d+))?$")
 
 
-def unit_id(symbol: str, paragraph: int, item: str | None = None) -> str:
-    """The stable id of a paragraph (`SYM#24`) or a sub-item (`SYM#24(d)`)."""
-    return f"{symbol}#{paragraph}" + (f"({item})" if item else "")
+class UnitKey(NamedTuple):
+    """The parts of a unit id. Unpacks like the first version's triple, then part and preamble."""
+
+    symbol: str
+    paragraph: int
+    item: str | None = None
+    part: str = ""
+    preamble: bool = False
+
+    @property
+    def ref(self) -> str:
+        return unit_ref(self.paragraph, self.item, self.part, self.preamble)
+
+    @property
+    def id(self) -> str:
+        return f"{self.symbol}#{self.ref}"
 
 
-def split_unit_id(uid: str) -> tuple[str, int, str | None]:
-    """Inverse of `unit_id`: `'A/CONF.241/RPM.2/2#24(d)'` -> `('A/CONF.241/RPM.2/2', 24, 'd')`."""
+def part_slug(part: str) -> str:
+    """`annex` -> `annex`, `annex II` -> `annex-ii`, `` -> `` (ValueError for other shapes)."""
+    if not part:
+        return ""
+    m = _PART.match(part)
+    if not m:
+        raise ValueError(f"not a part name: {part!r} (expected e.g. 'annex', 'annex II', 'appendix')")
+    return m["word"] + (f"-{m['number'].lower()}" if m["number"] else "")
+
+
+def part_name(slug: str) -> str:
+    """Inverse of `part_slug`: `annex-ii` -> `annex II`."""
+    word, _, number = slug.partition("-")
+    return word + (f" {number.upper()}" if number else "")
+
+
+def unit_ref(paragraph: int, item: str | None = None, part: str = "", preamble: bool = False) -> str:
+    """What follows `#` in a unit id: `24`, `24(d)`, `annex:36`, `pp3`, `annex:pp2`."""
+    slug = part_slug(part)
+    return (f"{slug}:" if slug else "") + ("pp" if preamble else "") + f"{paragraph}" + (
+        f"({item})" if item else "")
+
+
+def unit_id(symbol: str, paragraph: int, item: str | None = None, part: str = "",
+            preamble: bool = False) -> str:
+    """The stable id of a unit: `SYM#24`, `SYM#24(d)`, `SYM#annex:36`, `SYM#pp3` (see the table above)."""
+    return f"{symbol}#{unit_ref(paragraph, item, part, preamble)}"
+
+
+def split_unit_id(uid: str) -> UnitKey:
+    """Inverse of `unit_id`: `'A/RES/76/181#annex:36'` -> `UnitKey('A/RES/76/181', 36, None, 'annex', False)`.
+
+    `symbol, paragraph, item = split_unit_id(uid)[:3]` reads a body id as the first version did.
+    """
     m = _UNIT_ID.match(uid)
     if not m:
         raise ValueError(f"not a unit id: {uid!r}")
-    return m["symbol"], int(m["paragraph"]), m["item"]
+    return UnitKey(m["symbol"], int(m["paragraph"]), m["item"], part_name(m["part"] or ""), bool(m["pp"]))
+
+
+_ZH_ORDINAL = "零一二三四五六七八九十"
+_RESOLUTION = re.compile(r"^A/RES/(?P<number>\d+/\d+)$")
+
+
+def citation_label(key: UnitKey, language: str) -> str:
+    """The citation in the UN's own convention for the reader's language.
+
+    en: `A/CONF.241/RPM.2/2, para. 24 (d)`, `A/RES/76/181, annex, para. 36`,
+        `A/RES/76/181, preambular para. 3`;
+    zh: `A/CONF.241/RPM.2/2, 第24(d)段`, `第76/181号决议附件第36段`, `第76/181号决议序言部分第3段`.
+    """
+    if language == "zh":
+        m = _RESOLUTION.match(key.symbol)
+        document = f"第{m['number']}号决议" if m else f"{key.symbol}, "
+        part = ""
+        if key.part:
+            word, _, number = key.part.partition(" ")
+            part = {"annex": "附件", "appendix": "附录"}.get(word, word) + _zh_part_number(number)
+        number = f"第{key.paragraph}" + (f"({key.item})" if key.item else "") + "段"
+        return document + part + ("序言部分" if key.preamble else "") + number
+    pieces = [key.symbol]
+    if key.part:
+        pieces.append(key.part)
+    number = f"{key.paragraph}" + (f" ({key.item})" if key.item else "")
+    pieces.append(("preambular para. " if key.preamble else "para. ") + number)
+    return ", ".join(pieces)
+
+
+def _zh_part_number(number: str) -> str:
+    """Roman `II` -> `二` (annex numbers are small)."""
+    if not number:
+        return ""
+    values = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+    total = 0
+    for ch, nxt in zip(number, number[1:] + " ", strict=True):
+        v = values.get(ch)
+        if v is None:
+            return number
+        total += -v if values.get(nxt, 0) > v else v
+    return _ZH_ORDINAL[total] if total <= 10 else str(total)
 
 
 @dataclass
@@ -46,6 +152,7 @@ class DocumentInfo:
     congress_venue: str = ""
     declaration: str = ""
     file: str = ""
+    aliases: list[str] = field(default_factory=list)  # other names: "Kyoto Declaration", "京都宣言"
 
     @classmethod
     def from_catalog_entry(cls, entry: dict) -> DocumentInfo:
@@ -72,15 +179,29 @@ class Unit:
     title_zh: str = ""
     title_en: str = ""
     declaration: str = ""
+    part: str = ""  # "" for the body; "annex", "annex II", "appendix", ... (see the module docstring)
+    aliases: list[str] = field(default_factory=list)  # the document's other names, from the catalog
+
+    @property
+    def preamble(self) -> bool:
+        return self.kind == "preamble"
+
+    @property
+    def key(self) -> UnitKey:
+        return UnitKey(self.symbol, self.paragraph, self.item, self.part, self.preamble)
 
     @property
     def id(self) -> str:
-        return unit_id(self.symbol, self.paragraph, self.item)
+        return unit_id(self.symbol, self.paragraph, self.item, self.part, self.preamble)
 
     @property
     def ref(self) -> str:
-        """Short reference within the document: `24` or `24(d)`."""
-        return f"{self.paragraph}" + (f"({self.item})" if self.item else "")
+        """Reference within the document, what follows `#` in the id: `24`, `24(d)`, `annex:36`."""
+        return unit_ref(self.paragraph, self.item, self.part, self.preamble)
+
+    def citation(self, language: str) -> str:
+        """`A/RES/76/181, annex, para. 36` / `第76/181号决议附件第36段` (see `citation_label`)."""
+        return citation_label(self.key, language)
 
     @property
     def embedding_text(self) -> str:
@@ -128,4 +249,5 @@ class Unit:
         self.title_zh = doc.title_zh
         self.title_en = doc.title_en
         self.declaration = doc.declaration
+        self.aliases = list(doc.aliases)
         return self
