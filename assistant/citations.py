@@ -1,80 +1,80 @@
 """Citation markers: parse them from model output, write them, render them for readers.
 
-The canonical marker in model output and in `Answer.text` is `[A/CONF.241/RPM.2/2 ¶24(d)]`;
-several citations share one marker: `[A/CONF.241/RPM.2/2 ¶24(d); A/CONF.234/RPM.5/1 ¶43(e)]`.
-Parsing tolerates what small models write instead: full-width brackets, `¶ 24 (d)`,
-`para. 24(d)`, `第24(d)段`, unit ids (`SYM#24(d)`), a missing symbol (filled from
-`default_symbol` when only one document is in context), source numbers (`[1]`, `[来源2]`) when the
-numbered source list is given, and the rendered forms `（SYM，第24(d)段）` / `(SYM, para. 24 (d))`
-when `known_symbols` is given and SYM is one of them (reports themselves cite other documents
-in parentheses, e.g. `（E/CN.15/2007/6，第 23 段）`, and those quotes must stay as they are).
+The canonical marker in model output and in `Answer.text` is `[A/CONF.241/RPM.2/2 ¶24(d)]`:
+the symbol, `¶` and the unit's `ref` (`[A/RES/76/181 ¶annex:36]`, `[SYM ¶pp3]`); several
+citations share one marker: `[A/CONF.241/RPM.2/2 ¶24(d); A/CONF.234/RPM.5/1 ¶43(e)]`.
+Parsing reads the inside of a bracket with the one reference grammar
+(`vectorstore.references`), so it tolerates what small models write instead: full-width
+brackets, `¶ 24 (d)`, `para. 24(d)`, `第24(d)段`, unit ids (`SYM#24(d)`), a missing symbol
+(filled from `default_symbol` when only one document is in context), source numbers (`[1]`,
+`[来源2]`) when the numbered source list is given, and the rendered forms `（SYM，第24(d)段）` /
+`(SYM, para. 24 (d))` / `(A/RES/76/181, annex, para. 36)` / `（第76/181号决议附件第36段）` when
+`known_symbols` is given and SYM is one of them (reports themselves cite other documents in
+parentheses, e.g. `（E/CN.15/2007/6，第 23 段）`, and those quotes must stay as they are).
 
-Readers see `（A/CONF.241/RPM.2/2，第24(d)段）` (zh) or `(A/CONF.241/RPM.2/2, para. 24 (d))` (en).
+Readers see `units.citation_label`: `（A/CONF.241/RPM.2/2，第24(d)段）` (zh) or
+`(A/CONF.241/RPM.2/2, para. 24 (d))` (en).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from vectorstore.units import Unit, split_unit_id, unit_id
-
-SYMBOL_PATTERN = r"[A-Z][A-Z0-9]*(?:/[A-Za-z0-9.\-]*[A-Za-z0-9])+"
-_ITEM = r"(?:\s*[(（]\s*(?P<item>[a-z]{1,2})\s*[)）])"
-# One reference: optional symbol, optional paragraph word, number, optional sub-item.
-_REF = re.compile(
-    rf"\s*(?:(?P<symbol>{SYMBOL_PATTERN})(?P<hash>#)?\s*[,，:：]?\s*)?"
-    r"(?P<prefix>¶+\s*|paras?\.?\s*|paragraphs?\s+|第\s*)?"
-    rf"(?P<paragraph>\d{{1,4}})(?!\d){_ITEM}?\s*段?",
-    re.IGNORECASE,
+from vectorstore.references import (
+    INVISIBLE,
+    SYMBOL_PATTERN,
+    Reference,
+    UnitAddress,
+    document_mentions,
+    find_references,
+    reference_label,
 )
+from vectorstore.units import Unit, split_unit_id
+
+__all__ = ["SYMBOL_PATTERN", "Citation", "Marker", "Mention", "find_markers", "find_mentions", "marker",
+           "render", "render_citations", "replace_markers", "strip_markers"]
+
 _SEPARATOR = re.compile(r"\s*(?:[;；,，、]|\band\b|和|及)\s*", re.IGNORECASE)
+# what may stand between the citations inside a marker
+_FILLER = re.compile(rf"(?:[\s;；,，、:：{''.join(INVISIBLE)}]|\band\b|和|及)*", re.IGNORECASE)
 _SOURCE_NUMBER = re.compile(r"\s*(?:来源|资料|sources?|src|s)?\s*#?\s*(?P<n>\d{1,2})\s*", re.IGNORECASE)
 _OPEN_TO_CLOSE = {"[": "]", "【": "】", "［": "］", "〔": "〕", "(": ")", "（": "）"}
 _PARENTHESES = ("(", "（")
-
-# Paragraph mentions outside markers: 第24段, 第24(d)段, 第24、25段, paragraph 24, paras. 24 and 25, ¶24.
-_NUM = r"\d{1,4}(?!\d)(?:\s*[(（]\s*[a-z]{1,2}\s*[)）])?"
-_NEXT_NUM = r"(?:\d{1,4}(?!\d)(?:\s*[(（]\s*[a-z]{1,2}\s*[)）])?|[(（]\s*[a-z]{1,2}\s*[)）])"
-_MENTION = re.compile(
-    rf"(?:(?P<symbol>{SYMBOL_PATTERN})\s*[,，]?\s*)?"
-    rf"(?:第\s*(?P<zh>{_NUM}(?:\s*(?:[、,，和及至到-]|以及)\s*(?:第\s*)?{_NEXT_NUM})*)\s*段"
-    rf"|(?:¶+|paras?\.|paragraphs?)\s*(?P<en>{_NUM}(?:\s*(?:,|and|to|-|–)\s*{_NEXT_NUM})*))",
-    re.IGNORECASE,
-)
-_NUM_IN_LIST = re.compile(rf"(?P<paragraph>\d{{1,4}})?(?!\d){_ITEM}?", re.IGNORECASE)
+_MAX_MARKER = 300  # characters inside one marker; keeps scanning linear on text full of brackets
 
 
 @dataclass(frozen=True)
-class Citation:
-    """A cited paragraph or sub-item; `symbol` is None when the model left it out."""
+class Citation(UnitAddress):
+    """A cited paragraph, sub-item or preambular paragraph; `symbol` is None when the model left it out."""
 
     symbol: str | None
     paragraph: int
     item: str | None = None
+    part: str = ""  # "" (body), "annex", "annex II", ...
+    preamble: bool = False
 
     @classmethod
     def of(cls, unit: Unit) -> Citation:
-        return cls(unit.symbol, unit.paragraph, unit.item)
+        return cls(unit.symbol, unit.paragraph, unit.item, unit.part, unit.preamble)
 
     @classmethod
     def from_id(cls, uid: str) -> Citation:
-        return cls(*split_unit_id(uid)[:3])
+        return cls(*split_unit_id(uid))
 
-    @property
-    def ref(self) -> str:
-        return f"{self.paragraph}" + (f"({self.item})" if self.item else "")
-
-    @property
-    def unit_id(self) -> str | None:
-        return unit_id(self.symbol, self.paragraph, self.item) if self.symbol else None
+    @classmethod
+    def from_reference(cls, ref: Reference, symbol: str | None = None) -> Citation:
+        return cls(ref.symbol or symbol, ref.paragraph, ref.item, ref.part, ref.preamble)
 
     def with_symbol(self, symbol: str) -> Citation:
-        return Citation(symbol, self.paragraph, self.item)
+        return Citation(symbol, self.paragraph, self.item, self.part, self.preamble)
 
     def label(self, language: str = "en") -> str:
-        """`A/CONF.241/RPM.2/2 ¶24(d)` (en) or `A/CONF.241/RPM.2/2 第24(d)段` (zh), for messages."""
+        """`A/CONF.241/RPM.2/2 ¶24(d)` (en) or `A/CONF.241/RPM.2/2 第24(d)段` (zh), for messages;
+        the citation label (`A/RES/76/181, annex, para. 36`) for a part or preamble."""
+        if self.part or self.preamble:
+            return reference_label(self.key, language)
         symbol = f"{self.symbol} " if self.symbol else ""
         return f"{symbol}第{self.ref}段" if language == "zh" else f"{symbol}¶{self.ref}"
 
@@ -90,15 +90,16 @@ class Marker:
 
 @dataclass
 class Mention:
-    """A paragraph number written outside any marker ("第120段", "paragraph 120")."""
+    """A paragraph reference written outside any marker ("第120段", "paragraph 120", "24(a)-(c)")."""
 
     start: int
     end: int
     citations: list[Citation]
+    references: tuple[Reference, ...] = ()  # as the grammar read them (with region / congress)
 
 
 def marker(cited: Iterable[Unit | Citation | str]) -> str:
-    """The canonical marker for units, citations or unit ids: `[SYM ¶24(d); SYM ¶25]`."""
+    """The canonical marker for units, citations or unit ids: `[SYM ¶24(d); SYM ¶annex:36]`."""
     parts = []
     for c in cited:
         c = Citation.from_id(c) if isinstance(c, str) else Citation.of(c) if isinstance(c, Unit) else c
@@ -153,28 +154,22 @@ def render(text: str, language: str) -> str:
 
 
 def render_citations(citations: Iterable[Citation | Unit], language: str) -> str:
+    """`（SYM，第24(d)段；第76/181号决议附件第36段）` /
+    `(SYM, para. 24 (d); A/RES/76/181, annex, para. 36)`."""
     cits = [Citation.of(c) if isinstance(c, Unit) else c for c in citations]
     if language == "zh":
-        parts = [(f"{c.symbol}，" if c.symbol else "") + f"第{c.ref}段" for c in cits]
-        return f"（{'；'.join(parts)}）"
-    parts = [(f"{c.symbol}, " if c.symbol else "")
-             + f"para. {c.paragraph}" + (f" ({c.item})" if c.item else "") for c in cits]
-    return f"({'; '.join(parts)})"
+        return f"（{'；'.join(reference_label(c.key, 'zh').replace(', ', '，') for c in cits)}）"
+    return f"({'; '.join(reference_label(c.key, 'en') for c in cits)})"
 
 
-def find_mentions(text: str) -> list[Mention]:
-    """Paragraph numbers written in running text (call on text without markers)."""
-    mentions = []
-    for m in _MENTION.finditer(text):
-        numbers = m["zh"] or m["en"]
-        cits: list[Citation] = []
-        for n in _NUM_IN_LIST.finditer(numbers):
-            if n["paragraph"]:
-                cits.append(Citation(m["symbol"], int(n["paragraph"]), (n["item"] or "").lower() or None))
-            elif n["item"] and cits:  # "第24(d)和(e)段": the item continues the previous number
-                cits.append(Citation(m["symbol"], cits[-1].paragraph, n["item"].lower()))
-        mentions.append(Mention(m.start(), m.end(), cits))
-    return mentions
+def find_mentions(text: str, documents: Mapping | Iterable[str] | None = None) -> list[Mention]:
+    """Paragraph references written in running text (call on text without markers).
+
+    Read by the one grammar: "第24至26段" is 24, 25 and 26, "第24段(d)项" is 24(d), "第九九段" is
+    99; `documents` (see `vectorstore.references.find_references`) lets aliases name documents.
+    """
+    return [Mention(g.start, g.end, [Citation.from_reference(r) for r in g.references], g.references)
+            for g in find_references(text, documents)]
 
 
 def _next_opening(text: str, pos: int) -> int:
@@ -182,61 +177,67 @@ def _next_opening(text: str, pos: int) -> int:
     return min(indexes) if indexes else -1
 
 
+def _closing(text: str, start: int) -> int:
+    """Index of the bracket closing the one at `start` (nested pairs skipped), or -1."""
+    opening = text[start]
+    openers = _PARENTHESES if opening in _PARENTHESES else (opening,)
+    closers = tuple(_OPEN_TO_CLOSE[o] for o in openers)
+    depth = 0
+    for i in range(start + 1, min(len(text), start + 1 + _MAX_MARKER)):
+        if text[i] in openers:
+            depth += 1
+        elif text[i] in closers:
+            if not depth:
+                return i
+            depth -= 1
+        elif text[i] == "\n":
+            return -1
+    return -1
+
+
 def _parse_marker(text: str, start: int, default_symbol: str | None,
                   sources: list[str] | None, known_symbols: set[str]) -> Marker | None:
     opening = text[start]
-    closing = _OPEN_TO_CLOSE[opening]
-    parsed = _parse_references(text, start + 1, default_symbol)
     if opening in _PARENTHESES and not known_symbols:
         return None
-    if parsed is None and sources and opening not in _PARENTHESES:
-        parsed = _parse_source_numbers(text, start + 1, sources)
-    if parsed is None:
+    close = _closing(text, start)
+    if close < 0:
         return None
-    citations, end = parsed
-    end = _skip_spaces(text, end)
-    if end >= len(text) or text[end] != closing:
+    inside = text[start + 1:close]
+    citations = _parse_inside(inside, default_symbol, known_symbols)
+    if citations is None and sources and opening not in _PARENTHESES:
+        citations = _parse_source_numbers(inside, sources)
+    if not citations:
         return None
     # Parentheses are ordinary prose unless every citation names a known document.
     if opening in _PARENTHESES and not all(c.symbol in known_symbols for c in citations):
         return None
-    return Marker(start, end + 1, citations)
+    return Marker(start, close + 1, citations)
 
 
-def _parse_references(text: str, pos: int, default_symbol: str | None):
-    citations: list[Citation] = []
-    symbol = default_symbol
-    while True:
-        m = _REF.match(text, pos)
-        if not m:
-            return None
-        if not (m["symbol"] or m["prefix"] or citations):
-            return None  # a bare number like [1] is not a paragraph citation
-        if m["symbol"]:
-            symbol = m["symbol"]
-        citations.append(Citation(symbol, int(m["paragraph"]), (m["item"] or "").lower() or None))
-        pos = m.end()
-        sep = _SEPARATOR.match(text, pos)
-        if not sep or not _REF.match(text, sep.end()):
-            return citations, pos
-        pos = sep.end()
+def _parse_inside(inside: str, default_symbol: str | None, known_symbols: set[str]) -> list[Citation] | None:
+    """The citations inside a marker, or None unless the whole inside is citations."""
+    documents = known_symbols or None
+    groups = find_references(inside, documents, in_marker=True)
+    if not groups:
+        return None
+    spans = [(r.span[0], r.span[1]) for g in groups for r in g.references[:1]]
+    spans += [(m.start, m.end) for m in document_mentions(inside, documents) if m.kind == "symbol"]
+    rest, pos = [], 0
+    for a, b in sorted(spans):
+        rest.append(inside[pos:a])
+        pos = max(pos, b)
+    rest.append(inside[pos:])
+    if not _FILLER.fullmatch("".join(rest)):
+        return None  # prose around a reference: "(see para. 24 above)"
+    return [Citation.from_reference(r, default_symbol) for g in groups for r in g.references]
 
 
-def _parse_source_numbers(text: str, pos: int, sources: list[str]):
+def _parse_source_numbers(inside: str, sources: list[str]) -> list[Citation] | None:
     citations = []
-    while True:
-        m = _SOURCE_NUMBER.match(text, pos)
+    for piece in _SEPARATOR.split(inside):
+        m = _SOURCE_NUMBER.fullmatch(piece)
         if not m or not 1 <= int(m["n"]) <= len(sources):
             return None
         citations.append(Citation.from_id(sources[int(m["n"]) - 1]))
-        pos = m.end()
-        sep = _SEPARATOR.match(text, pos)
-        if not sep or not _SOURCE_NUMBER.match(text, sep.end()):
-            return citations, pos
-        pos = sep.end()
-
-
-def _skip_spaces(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos].isspace():
-        pos += 1
-    return pos
+    return citations

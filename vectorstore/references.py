@@ -1,18 +1,40 @@
-"""Find paragraph references in a question: `拉美报告第24(d)段`, `para. 37 (o)`, `[SYM ¶24(d)]`.
+"""The one grammar for paragraph references and UN document symbols, in both languages.
 
-A reference names a paragraph (and optionally a sub-item) and, when the text says so, the
-document: a symbol (`A/CONF.241/RPM.2/2`), a region (`拉美报告`, `the European report`) or a
-congress (`第十五届`, `Kyoto`). Retrieval resolves references exactly from metadata, so this
-parser must not invent them: years, resolution numbers (`第 73/184 号决议`) and article numbers
-are not references. A reference to another document (`E/CN.15/2007/6，第 23 段`) keeps that
-symbol so lookup can say the document is not in the store.
+Questions (retrieval), model output (citation markers and running text) and verification all
+read references here, so "第24至26段" means 24, 25 and 26 everywhere. A reference names a
+paragraph, optionally a sub-item, a part and the preamble, and, when the text says so, the
+document:
+
+| written                                             | reads as                              |
+|-----------------------------------------------------|---------------------------------------|
+| 第24段, 第二十四段, 第九九段, 第２４段, para99         | 24 / 24 / 99 / 24 / 99                |
+| 第24(d)段, 第24段(d)项, para. 24 (d), 24(d)           | 24(d)                                 |
+| 第24至26段, paras. 24-26; para. 24 (a)-(c)            | 24, 25, 26; 24(a), 24(b), 24(c)       |
+| paragraph No. 99, ¶ 99, A/CONF.241/RPM.2/2#99         | 99 (the last one of that document)    |
+| annex, para. 36; paragraph 36 of the annex; 附件第36段 | part "annex", 36                      |
+| annex II, para. 4 (b); SYM#annex-ii:4(b)              | part "annex II", 4(b)                 |
+| preambular paragraph 3; 序言部分第3段; ¶pp3            | preamble, 3                           |
+
+The document is a symbol (`A/CONF.241/RPM.2/2`), a region (`拉美报告`, `the European report`)
+or a congress (`第十五届`, `Kyoto`). Given the stored documents (`documents=`), their catalog
+aliases and titles name them too ("Kyoto Declaration", "京都宣言"), an alias may name a part
+(the Kyoto Declaration is the annex of A/RES/76/181), and "resolution 76/181" /
+"第76/181号决议" names A/RES/76/181 when that is stored.
+
+This parser must not invent references: years, resolution numbers and article numbers are
+not paragraphs. A reference to another document (`E/CN.15/2007/6，第 23 段`) keeps that symbol
+so lookup can say the document is not in the store. Zero-width and full-width characters are
+read through; spans always point into the text as given.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+
+from vectorstore.units import UnitKey, citation_label, part_name, unit_ref
 
 REGIONS = (
     "Europe",
@@ -23,10 +45,47 @@ REGIONS = (
 )
 
 MAX_RANGE = 30  # "第24至26段" expands to 24, 25, 26; longer ranges are not expanded
+MAX_PARAGRAPH = 999  # in a question, "para 1234" is no paragraph; in an answer it is checked (and removed)
+
+# ---------------------------------------------------------------- UN document symbols
+
+# A/CONF.241/RPM.2/2, E/CN.15/2007/6, A/RES/76/181, CTOC/COP/2020/10, A/CONF.241/RPM.2/2/Add.1
+SYMBOL_PATTERN = r"[A-Z]{1,5}(?:/[A-Z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?)+"
+SYMBOL = re.compile(rf"(?<![A-Za-z0-9/.\-]){SYMBOL_PATTERN}")
+_SYMBOL_ANY_CASE = re.compile(SYMBOL.pattern, re.IGNORECASE)  # users type a/conf.241/rpm.2/2
+
+
+def is_symbol(text: str) -> bool:
+    """Is `text` exactly one UN document symbol (with at least one digit, as all of them have)?"""
+    return bool(SYMBOL.fullmatch(text)) and any(c.isdigit() for c in text)
+
+
+class UnitAddress:
+    """What a reference and a citation share: a unit's place (symbol, part, paragraph, sub-item)."""
+
+    symbol: str | None
+    paragraph: int
+    item: str | None
+    part: str
+    preamble: bool
+
+    @property
+    def ref(self) -> str:
+        """`24`, `24(d)`, `annex:36`, `pp3`: as in `Unit.ref`."""
+        return unit_ref(self.paragraph, self.item, self.part, self.preamble)
+
+    @property
+    def key(self) -> UnitKey:
+        return UnitKey(self.symbol or "", self.paragraph, self.item, self.part, self.preamble)
+
+    @property
+    def unit_id(self) -> str | None:
+        """`SYM#annex:36` when the document is named by symbol, else None."""
+        return self.key.id if self.symbol else None
 
 
 @dataclass(frozen=True)
-class Reference:
+class Reference(UnitAddress):
     paragraph: int
     item: str | None = None  # "d" for 24(d)
     symbol: str | None = None
@@ -34,50 +93,141 @@ class Reference:
     congress: int | None = None
     span: tuple[int, int] = (0, 0)  # where the paragraph reference is in the parsed text
     text: str = ""  # the matched text, e.g. "第24(d)段"
-
-    @property
-    def ref(self) -> str:
-        """`24` or `24(d)`, as in `Unit.ref`."""
-        return f"{self.paragraph}" + (f"({self.item})" if self.item else "")
+    part: str = ""  # "" (body), "annex", "annex II", "appendix"
+    preamble: bool = False  # a preambular paragraph, numbered by position
 
     @property
     def names_document(self) -> bool:
         return bool(self.symbol or self.region or self.congress)
 
+    def label(self, language: str) -> str:
+        """`A/RES/76/181, annex, para. 36` / `第76/181号决议附件第36段`; `annex, para. 36` without symbol."""
+        return reference_label(self.key, language)
+
+
+def reference_label(key: UnitKey, language: str) -> str:
+    """`units.citation_label`, also for a key without symbol (`para. 24 (d)`, `附件第36段`)."""
+    if key.symbol:
+        return citation_label(key, language)
+    return citation_label(key, language).lstrip(", ")
+
+
+@dataclass(frozen=True)
+class ReferenceGroup:
+    """One written reference ("第24至26段", "SYM#99") and what it expands to.
+
+    `start` includes a document symbol written right before it ("E/CN.15/2007/6，第 23 段"), so
+    removing the group removes the symbol too.
+    """
+
+    start: int
+    end: int
+    references: tuple[Reference, ...]
+
 
 @dataclass(frozen=True)
 class DocumentMention:
-    """A phrase naming a document: its symbol, its region or its congress (also by venue)."""
+    """A phrase naming a document: its symbol (or catalog alias), its region or its congress."""
 
     kind: str  # "symbol", "region" or "congress"
     value: str | int
     start: int
     end: int
+    part: str = ""  # an alias naming a part: "Kyoto Declaration" -> "annex"
 
 
 _Qualifier = DocumentMention
+
+
+# ---------------------------------------------------------------- text as the grammar reads it
+
+# Invisible characters that split "第9\u200b9段" into two numbers for a regex but not for a reader.
+INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u061c"
+                      "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+class _Text:
+    """The text with invisible characters dropped and full-width forms folded to ASCII
+    (`２４` -> `24`, `（d）` -> `(d)`), with the map back to the original offsets."""
+
+    def __init__(self, original: str):
+        chars, where = [], []
+        for i, ch in enumerate(original):
+            if ch in INVISIBLE:
+                continue
+            code = ord(ch)
+            if 0xFF01 <= code <= 0xFF5E:
+                ch = chr(code - 0xFEE0)
+            elif code == 0x3000:
+                ch = " "
+            chars.append(ch)
+            where.append(i)
+        where.append(len(original))
+        self.original = original
+        self.norm = "".join(chars)
+        self._where = where
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The original span of norm[start:end]."""
+        if end <= start:
+            return self._where[start], self._where[start]
+        return self._where[start], self._where[end - 1] + 1
+
+
+def normalise(text: str) -> str:
+    """`text` as the grammar reads it: no zero-width characters, full-width digits and brackets as ASCII."""
+    return _Text(text).norm
 
 
 # ---------------------------------------------------------------- numbers
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
               "七": 7, "八": 8, "九": 9}
-_CN_NUM = "[零〇一二两三四五六七八九十百]+"
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_TENS = {"廿": 20, "卅": 30, "卌": 40}
+_CN_NUM = "[零〇一二两三四五六七八九十百千廿卅卌]+"
 
 
 def chinese_number(text: str) -> int | None:
-    """`二十四` -> 24, `一百零五` -> 105; None if `text` is not a Chinese numeral below 1000."""
+    """`二十四` -> 24, `一百零五` -> 105, `廿四` -> 24, `九九` -> 99 (digit by digit); None if no numeral."""
+    if not text:
+        return None
+    if len(text) > 1 and all(ch in _CN_DIGITS for ch in text):
+        return int("".join(str(_CN_DIGITS[ch]) for ch in text))  # 九九, 一二〇
     total, digit = 0, None
     for ch in text:
+        if ch in ("零", "〇"):
+            continue  # a placeholder: 一百零五
         if ch in _CN_DIGITS:
+            if digit is not None:
+                return None  # 二三十 is no numeral
             digit = _CN_DIGITS[ch]
-        elif ch in "十百":
-            unit = 10 if ch == "十" else 100
-            total += (1 if digit is None else digit) * unit
+        elif ch in _CN_UNITS:
+            total += (1 if digit is None else digit) * _CN_UNITS[ch]
             digit = None
+        elif ch in _CN_TENS and digit is None:
+            total += _CN_TENS[ch]
         else:
             return None
-    return total + (digit or 0) if text else None
+    return total + (digit or 0)
+
+
+def chinese_numeral(number: int) -> str:
+    """24 -> `二十四`, 10 -> `十`, 105 -> `一百零五`, 110 -> `一百一十` (0 < number < 10000)."""
+    if not 0 < number < 10000:
+        raise ValueError(f"no Chinese numeral for {number}")
+    digits = "零一二三四五六七八九"
+    out, zero = "", False
+    for unit, name in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        d = number // unit % 10
+        if d:
+            if zero:
+                out += "零"
+            out += ("" if d == 1 and unit == 10 and not out else digits[d]) + name
+            zero = False
+        elif out:
+            zero = True
+    return out
 
 
 def _number(text: str) -> int | None:
@@ -85,16 +235,40 @@ def _number(text: str) -> int | None:
 
 
 _ORDINALS = {
-    "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14, "fifteenth": 15,
-    "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20,
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
+    "fourteenth": 14, "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18,
+    "nineteenth": 19, "twentieth": 20,
 }
 _VENUES = {"kyoto": 14, "京都": 14, "abu dhabi": 15, "阿布扎比": 15, "doha": 13, "多哈": 13,
            "salvador": 12, "萨尔瓦多": 12}
 _CONGRESS_RANGE = range(10, 31)  # plausible congress numbers; excludes e.g. "委员会第三十三届会议"
 
-# ---------------------------------------------------------------- document qualifiers
+_ROMAN_VALUES = (("X", 10), ("IX", 9), ("V", 5), ("IV", 4), ("I", 1))
 
-_SYMBOL = re.compile(r"(?<![A-Za-z0-9/])[A-Za-z]{1,2}(?:/[A-Za-z0-9][A-Za-z0-9.\-]*)+")
+
+def _roman(number: int) -> str:
+    out = ""
+    for letters, value in _ROMAN_VALUES:
+        while number >= value:
+            out, number = out + letters, number - value
+    return out
+
+
+def _part(word: str | None, number: str | None) -> str:
+    """`annex` + `2` / `II` / `二` -> `annex II`; `附件` -> `annex`; "" when no part was written."""
+    if not word:
+        return ""
+    word = {"附件": "annex", "附录": "appendix"}.get(word, word.lower())
+    if not number:
+        return word
+    if number.isascii() and number.isalpha():
+        return f"{word} {number.upper()}"  # annex II
+    value = _number(number)
+    return f"{word} {_roman(value)}" if value else word  # annex 2, 附件二
+
+
+# ---------------------------------------------------------------- document qualifiers
 
 _REGION_WORDS = [
     # (pattern, canonical region); longer names first so "Western Asia" wins over "Asia"
@@ -117,18 +291,98 @@ _CONGRESS = re.compile(
     rf"|(?P<venue>\bKyoto\b|\bAbu\s+Dhabi\b|\bDoha\b|\bSalvador\b|京都|阿布扎比|多哈)",
     re.IGNORECASE,
 )
+# General Assembly resolutions by number: they name A/RES/76/181 when that document is stored
+_RESOLUTION = re.compile(
+    r"(?:General\s+Assembly\s+)?\bresolution\s+(?P<en>\d{1,3}/\d{1,4})(?![\d/])"
+    r"|(?:大会)?第\s*(?P<zh>\d{1,3}/\d{1,4})\s*号决议",
+    re.IGNORECASE,
+)
 
 
-def _qualifiers(text: str) -> list[_Qualifier]:
+@dataclass(frozen=True)
+class Alias:
+    """A name standing for a stored document, or for one part of it."""
+
+    name: str
+    symbol: str
+    part: str = ""
+
+
+def _field(info, key: str):
+    return info.get(key) if isinstance(info, Mapping) else getattr(info, key, None)
+
+
+def document_aliases(documents: Mapping | Iterable[str] | None) -> list[Alias]:
+    """Every name of the given documents: catalog `aliases` and titles.
+
+    An alias is a string (the whole document) or `{"name": "Kyoto Declaration", "part": "annex"}`
+    (a part of it: the Kyoto Declaration is the annex of A/RES/76/181).
+    """
+    if not isinstance(documents, Mapping):
+        return []
     found = []
-    for m in _SYMBOL.finditer(text):
-        symbol = m.group().rstrip(".-").upper()
-        if any(c.isdigit() for c in symbol):  # "A/CONF.241/..." yes, "and/or" no
-            found.append(_Qualifier("symbol", symbol, m.start(), m.start() + len(symbol)))
-    for m in _REGION.finditer(text):
+    for symbol, info in documents.items():
+        for alias in _field(info, "aliases") or ():
+            if isinstance(alias, Mapping):
+                if alias.get("name"):
+                    found.append(Alias(alias["name"], symbol, alias.get("part") or ""))
+            elif alias:
+                found.append(Alias(str(alias), symbol))
+        for key in ("title_en", "title_zh"):
+            if _field(info, key):
+                found.append(Alias(_field(info, key), symbol))
+    return found
+
+
+class _Documents:
+    """The stored documents a text may name (empty when the caller gave none)."""
+
+    def __init__(self, documents: Mapping | Iterable[str] | None):
+        symbols = list(documents or ())
+        self.given = documents is not None
+        self.by_lower = {s.lower(): s for s in symbols}
+        names: dict[str, set[tuple[str, str]]] = {}
+        for alias in document_aliases(documents):
+            key = " ".join(normalise(alias.name).split()).lower()
+            if len(key) >= 2:
+                names.setdefault(key, set()).add((alias.symbol, alias.part))
+        # a name shared by two documents names neither
+        self.aliases = {k: v.pop() for k, v in names.items() if len(v) == 1}
+        self.pattern = None
+        if self.aliases:
+            alternatives = "|".join(r"\s+".join(map(re.escape, name.split()))
+                                    for name in sorted(self.aliases, key=len, reverse=True))
+            self.pattern = re.compile(rf"(?<![A-Za-z0-9])(?:{alternatives})(?![A-Za-z0-9])", re.IGNORECASE)
+
+    def symbol(self, written: str) -> str:
+        """The stored spelling of a symbol, or the written one (upper-cased if typed in lower case)."""
+        written = written.rstrip(".-")
+        if written.lower() in self.by_lower:
+            return self.by_lower[written.lower()]
+        head = written.split("/", 1)[0]
+        return written.upper() if head != head.upper() else written
+
+
+def _qualifiers(norm: str, docs: _Documents) -> list[_Qualifier]:
+    """Document qualifiers in the normalised text, in order."""
+    named: list[_Qualifier] = []  # aliases and resolution numbers of stored documents
+    if docs.pattern:
+        for m in docs.pattern.finditer(norm):
+            symbol, part = docs.aliases[" ".join(m.group().split()).lower()]
+            named.append(_Qualifier("symbol", symbol, m.start(), m.end(), part))
+    if docs.given:
+        for m in _RESOLUTION.finditer(norm):
+            symbol = docs.by_lower.get(f"a/res/{m['en'] or m['zh']}")
+            if symbol and not _overlaps(named, m.start(), m.end()):
+                named.append(_Qualifier("symbol", symbol, m.start(), m.end()))
+    found = []
+    for m in _SYMBOL_ANY_CASE.finditer(norm):
+        if any(c.isdigit() for c in m.group()):  # "A/CONF.241/..." yes, "and/or" no
+            found.append(_Qualifier("symbol", docs.symbol(m.group()), m.start(), m.end()))
+    for m in _REGION.finditer(norm):
         index = int(m.lastgroup[1:])
         found.append(_Qualifier("region", _REGION_WORDS[index][1], m.start(), m.end()))
-    for m in _CONGRESS.finditer(text):
+    for m in _CONGRESS.finditer(norm):
         if m["zh"]:
             number = _number(m["zh"])
         elif m["num"]:
@@ -139,42 +393,71 @@ def _qualifiers(text: str) -> list[_Qualifier]:
             number = _VENUES[re.sub(r"\s+", " ", m["venue"].lower())]
         if number in _CONGRESS_RANGE:
             found.append(_Qualifier("congress", number, m.start(), m.end()))
-    # a region word inside a symbol is not a region ("A/CONF.../LAC"); drop overlapping ones
+    # a region word inside a symbol is not a region ("A/CONF.../LAC"), "Kyoto" inside
+    # "Kyoto Declaration" is that document: the longer name wins
     symbols = [q for q in found if q.kind == "symbol"]
-    return sorted(
-        (q for q in found if q.kind == "symbol"
-         or not any(s.start <= q.start < s.end for s in symbols)),
-        key=lambda q: q.start,
-    )
+    kept = [q for q in found if not _overlaps(named, q.start, q.end)
+            and (q.kind == "symbol" or not _overlaps(symbols, q.start, q.end))]
+    return sorted(named + kept, key=lambda q: q.start)
+
+
+def _overlaps(qualifiers: list[_Qualifier], start: int, end: int) -> bool:
+    return any(q.start < end and start < q.end for q in qualifiers)
 
 
 # ---------------------------------------------------------------- paragraph references
 
-_NUM = rf"(?:\d{{1,3}}(?!\d)|{_CN_NUM})"
+_D = r"\d{1,4}(?!\d)"
+_NUM = rf"(?:{_D}|{_CN_NUM})"
+_IT = r"\(\s*[a-zA-Z]{1,2}\s*\)"
 _ITEM = r"\(\s*(?P<{name}>[a-zA-Z]{{1,2}})\s*\)"
-_SEP = r"\s*(?:、|,|，|和|及|与|以及|或|至|到|-|–|—|~|and|or|to|through)\s*"
-_NUM_ITEM = rf"{_NUM}\s*(?:\(\s*[a-zA-Z]{{1,2}}\s*\))?"
-_LONE_ITEM = r"\(\s*[a-zA-Z]{1,2}\s*\)"  # "(e)" in "24(d) and (e)"
+_SEP = r"\s*(?:、|,|，|和|以及|及|与|或|至|到|-|–|—|~|\band\b|\bor\b|\bto\b|\bthrough\b)\s*"
+_NUM_ITEM = rf"{_NUM}\s*(?:{_IT})?"
+_LONE_ITEM = rf"{_IT}"  # "(e)" in "24(d) and (e)"
+_ROMAN = r"(?-i:[IVX]{1,4})"
+_EN_LIST = (rf"{_D}\s*(?:{_IT})?(?:{_SEP}(?:(?:(?:paras?\.?|paragraphs?|¶)\s*)?\d{{1,3}}(?!\d)\s*"
+            rf"(?:{_IT})?|{_LONE_ITEM}))*")
+_EN_PART_AFTER = (rf"(?:\s*,?\s*of\s+(?:the\s+)?"
+                  rf"(?:(?P<ofpart>annex|appendix)(?:\s+(?P<ofno>{_ROMAN}|\d{{1,2}}))?|(?P<ofpre>preamble))\b)?")
 
-# Chinese: 第24段, 第24(d)段, 第 23 段, 第24、37段, 第24至26段, 第66段(k)项, 第66段（k）分段, 第24段(d)
+# Unit ids and the marker form: SYM#24(d), SYM#annex:36, ¶annex-ii:4(b), ¶pp3
+_UNIT_REF = re.compile(
+    rf"(?:(?<![A-Za-z0-9/.\-])(?P<symbol>{SYMBOL_PATTERN})\s*#|¶\s*(?=[a-z]+(?:-(?:[ivxlc]+|\d+))?:|pp\d))"
+    rf"(?:(?P<slug>[a-z]+(?:-(?:[ivxlc]+|\d+))?):)?(?P<pp>pp)?(?P<num>\d{{1,4}})(?!\d)"
+    rf"(?:\((?P<item>[a-z]{{1,2}})\))?",
+    re.IGNORECASE,
+)
+# Chinese: 第24段, 第24(d)段, 第24、37段, 第24至26段, 第66段(k)项, 附件第36段, 附件二第4(b)段, 序言部分第3段
 _ZH = re.compile(
+    rf"(?:(?P<part>附件|附录)\s*(?P<partno>[一二三四五六七八九十]{{1,3}}|{_ROMAN}|\d{{1,2}})?\s*(?:的\s*)?)?"
+    rf"(?P<pre>序言部分?\s*(?:的\s*)?)?"
     rf"第\s*(?P<list>{_NUM_ITEM}(?:{_SEP}(?:第?\s*{_NUM_ITEM}|{_LONE_ITEM}))*)\s*段落?"
     rf"(?:\s*第?\s*(?:{_ITEM.format(name='after')}|(?P<bare>[a-z]{{1,2}})(?=\s*(?:项|分段|小段)))"
     rf"\s*(?:项|分段|小段)?)?",
     re.IGNORECASE,
 )
-# English: para. 37 (o), paragraph 16, paras. 24 and 37, ¶ 24(d), ¶¶ 24-26, subparagraph (d) of paragraph 24
+# English: para. 37 (o), paragraph No. 16, para99, paras. 24 and 37, ¶¶ 24-26, annex II, para. 4 (b),
+# preambular paragraph 3, subparagraph (d) of paragraph 24, paragraph 36 of the annex
 _EN = re.compile(
+    rf"(?:\b(?P<part>annex|appendix)(?:\s+(?P<partno>{_ROMAN}|\d{{1,2}})\b)?\s*,?\s*)?"
     rf"(?:\b(?:sub-?)?paragraph\s*{_ITEM.format(name='sub')}\s*of\s*)?"
-    rf"(?:\bparagraphs?\b\.?|\bparas?\b\.?|¶¶?|§)\s*"
-    rf"(?P<list>\d{{1,3}}(?!\d)\s*(?:\(\s*[a-zA-Z]{{1,2}}\s*\))?"
-    rf"(?:{_SEP}(?:(?:(?:paras?\.?|paragraphs?|¶)\s*)?\d{{1,3}}(?!\d)\s*(?:\(\s*[a-zA-Z]{{1,2}}\s*\))?"
-    rf"|{_LONE_ITEM}))*)"
-    rf"(?:\s*,?\s*(?:sub-?paragraph|item)\s*{_ITEM.format(name='after')})?",
+    rf"(?P<pre>\bpreambular\s+)?"
+    rf"(?:\bparagraphs?(?![a-z])|\bparas?(?![a-z])\.?|¶¶?|§)\s*(?:(?:No|number)\b\.?\s*|#\s*)?"
+    rf"(?P<list>{_EN_LIST})"
+    rf"(?:\s*,?\s*(?:sub-?paragraph|item)\s*{_ITEM.format(name='after')})?"
+    rf"{_EN_PART_AFTER}",
     re.IGNORECASE,
 )
+# the third preambular paragraph (of the annex)
+_EN_ORDINAL_PP = re.compile(
+    rf"\b(?P<ordinal>{'|'.join(_ORDINALS)})\s+preambular\s+paragraph\b{_EN_PART_AFTER}", re.IGNORECASE)
+# inside a citation marker only: [SYM 24], [SYM, 24(d), 25]
+_SYMBOL_NUMBER = re.compile(
+    rf"(?<![A-Za-z0-9/.\-])(?P<symbol>{SYMBOL_PATTERN})(?![A-Za-z0-9/])\s*[,:]?\s*(?P<list>{_EN_LIST})",
+    re.IGNORECASE)
 # bare 24(d), accepted unless it reads as an article, rule or resolution: "article 2(a)", "5(a)条"
-_BARE = re.compile(r"(?<![\w/.\-])(?P<num>\d{1,3})\s?\((?P<item>[a-z]{1,2})\)(?!\s*(?:条|款|号))")
+_BARE = re.compile(
+    rf"(?<![\w/.\-])(?P<list>\d{{1,3}}\s?\([a-z]{{1,2}}\)(?:{_SEP}{_LONE_ITEM})*)(?!\s*(?:条|款|号))")
 _NOT_BEFORE_BARE = re.compile(
     r"(?:article|art\.|rule|resolution|decision|section|goal|target|sdg|chapter|annex|"
     r"条|决议|决定|规则|目标|附件)\s*$",
@@ -187,7 +470,7 @@ _RANGE_WORDS = {"至", "到", "-", "–", "—", "~", "to", "through"}
 
 
 def _expand_list(listing: str) -> list[tuple[int, str | None]]:
-    """`24、37` -> [(24, None), (37, None)]; `24至26` -> 24, 25, 26; `24(d)` -> [(24, 'd')]."""
+    """`24、37` -> 24, 37; `24至26` -> 24, 25, 26; `24(d)` -> 24(d); `24(a)-(c)` -> 24(a), (b), (c)."""
     out: list[tuple[int, str | None]] = []
     range_start = number = item_start = None
     for m in _LIST_ITEM.finditer(listing):
@@ -203,7 +486,7 @@ def _expand_list(listing: str) -> list[tuple[int, str | None]]:
         if range_start is not None and not item and 0 < number - range_start <= MAX_RANGE:
             out.extend((n, None) for n in range(range_start + 1, number + 1))
         elif item_start and item and len(item) == 1 and item_start < item and not m["num"]:
-            # "24 (a)-(c)": the letters in between too
+            # "24 (a)-(c)": the letters in between too (at most a..z)
             out.extend((number, chr(c)) for c in range(ord(item_start) + 1, ord(item) + 1))
         else:
             out.append((number, item))
@@ -213,39 +496,59 @@ def _expand_list(listing: str) -> list[tuple[int, str | None]]:
     return out
 
 
-def _normalise(text: str) -> str:
-    """Full-width forms to ASCII, one character at a time so spans stay valid (`（d）` -> `(d)`)."""
-    out = []
-    for ch in text:
-        folded = unicodedata.normalize("NFKC", ch)
-        out.append(folded if len(folded) == 1 else ch)
-    return "".join(out)
+@dataclass
+class _Match:
+    start: int
+    end: int
+    pairs: list[tuple[int, str | None]]
+    part: str = ""
+    preamble: bool = False
+    symbol: str | None = None  # written in the reference itself (SYM#24)
 
 
-def _paragraph_matches(text: str) -> list[tuple[int, int, list[tuple[int, str | None]]]]:
-    """(start, end, [(paragraph, item), ...]) for every paragraph reference, in text order."""
-    found = []
-    taken: list[tuple[int, int]] = []
-    for pattern in (_ZH, _EN):
-        for m in pattern.finditer(text):
-            refs = _expand_list(m["list"])
-            extra = m.groupdict().get("after") or m.groupdict().get("bare") or m.groupdict().get("sub")
-            if extra and len(refs) == 1 and refs[0][1] is None:
-                refs = [(refs[0][0], extra.lower())]
-            if refs:
-                found.append((m.start(), m.end(), refs))
-                taken.append((m.start(), m.end()))
-    for m in _BARE.finditer(text):
-        if any(s <= m.start() < e for s, e in taken):
-            continue
-        if _NOT_BEFORE_BARE.search(text[: m.start()]):
-            continue
-        found.append((m.start(), m.end(), [(int(m["num"]), m["item"])]))
-    return sorted(found)
+def _paragraph_matches(norm: str, docs: _Documents, in_marker: bool = False) -> list[_Match]:
+    """Every paragraph reference in the normalised text, in text order, none overlapping."""
+    found: list[_Match] = []
+    taken: list[tuple[int, int]] = []  # sorted, disjoint
+
+    def free(start: int, end: int) -> bool:
+        i = bisect_left(taken, (start, start))
+        return not (i < len(taken) and taken[i][0] < end or i > 0 and taken[i - 1][1] > start)
+
+    def add(match: _Match) -> None:
+        if match.pairs and free(match.start, match.end):
+            found.append(match)
+            taken.insert(bisect_left(taken, (match.start, match.end)), (match.start, match.end))
+
+    for m in _UNIT_REF.finditer(norm):
+        add(_Match(m.start(), m.end(), [(int(m["num"]), (m["item"] or "").lower() or None)],
+                   part_name((m["slug"] or "").lower()), bool(m["pp"]),
+                   docs.symbol(m["symbol"]) if m["symbol"] else None))
+    patterns = (_ZH, _EN, _EN_ORDINAL_PP) + ((_SYMBOL_NUMBER,) if in_marker else ())
+    for pattern in patterns:
+        for m in pattern.finditer(norm):
+            groups = m.groupdict()
+            if "ordinal" in groups:
+                pairs = [(_ORDINALS[m["ordinal"].lower()], None)]
+            else:
+                pairs = _expand_list(m["list"])
+            extra = groups.get("after") or groups.get("bare") or groups.get("sub")
+            if extra and len(pairs) == 1 and pairs[0][1] is None:
+                pairs = [(pairs[0][0], extra.lower())]
+            part = _part(groups.get("part"), groups.get("partno")) or \
+                _part(groups.get("ofpart"), groups.get("ofno"))
+            preamble = bool(groups.get("pre") or groups.get("ofpre") or groups.get("ordinal"))
+            symbol = docs.symbol(m["symbol"]) if groups.get("symbol") else None
+            add(_Match(m.start(), m.end(), pairs, part, preamble, symbol))
+    if not in_marker:
+        for m in _BARE.finditer(norm):
+            if not _NOT_BEFORE_BARE.search(norm[max(0, m.start() - 30): m.start()]):
+                add(_Match(m.start(), m.end(), _expand_list(m["list"])))
+    return sorted(found, key=lambda match: match.start)
 
 
-# "para. 24 of the European report", "第24段（拉美报告）": qualifiers right after the reference
-_BINDS_FORWARD = re.compile(r"^\s*(?:[,，(（:：]\s*)?(?:(?:of|in|from)\s+)?(?:the\s+)?$", re.IGNORECASE)
+# "para. 24 of the European report", "第24段（拉美报告）", "paragraph 36 of the annex to resolution 76/181"
+_BINDS_FORWARD = re.compile(r"^\s*(?:[,，(（:：]\s*)?(?:(?:of|in|from|to)\s+)?(?:the\s+)?$", re.IGNORECASE)
 # what may stand between qualifiers naming one document: "第十四届预防犯罪大会欧洲区域筹备会议报告",
 # "the European report of the Fourteenth Congress", "LAC (15th Congress)"
 _CHAIN = re.compile(
@@ -254,76 +557,122 @@ _CHAIN = re.compile(
     r"\s*(?:of|for|at|in|before)?\s*(?:the)?[\s,，、的()（）]*$",
     re.IGNORECASE,
 )
+_ADJACENT = re.compile(r"^[\s,:]*$")  # "E/CN.15/2007/6，第 23 段": the symbol belongs to the reference
 
 
 def _chains(qualifiers: list[_Qualifier], text: str) -> list[list[_Qualifier]]:
     """Qualifiers grouped by the document they name together (adjacent mentions)."""
     groups: list[list[_Qualifier]] = []
     for q in qualifiers:
-        if groups and _CHAIN.match(text[groups[-1][-1].end:q.start]):
+        gap = text[groups[-1][-1].end:q.start] if groups else ""
+        if groups and len(gap) < 200 and _CHAIN.match(gap):  # bounded: no backtracking on long gaps
             groups[-1].append(q)
         else:
             groups.append([q])
     return groups
 
 
-def _bind(groups: list[list[_Qualifier]], text: str, start: int, end: int) -> dict:
+def _bind(groups: list[list[_Qualifier]], text: str, start: int, end: int,
+          backward_only: bool = False) -> list[_Qualifier]:
     """The document qualifiers that apply to the reference at text[start:end]."""
-    before = [g for g in groups if g[-1].end <= start]
-    after = [g for g in groups if g[0].start >= end]
-    if after and _BINDS_FORWARD.match(text[end:after[0][0].start]):
-        chosen = after[0]  # "para. 24 of the LAC report"
-    elif before:
-        chosen = before[-1]  # "拉美报告第24段和第37段", "[SYM ¶24(d)]"
-    elif after:
-        chosen = after[0]  # "第24段 ... 在欧洲报告中"
-    else:
-        return {}
-    bound: dict = {}
-    for q in chosen:
-        bound.setdefault(q.kind, q.value)
-    return bound
+    i = bisect_left([g[0].start for g in groups], end)
+    before = [g for g in groups[:i] if g[-1].end <= start]
+    after = groups[i] if i < len(groups) else None
+    if after and _BINDS_FORWARD.match(text[end:after[0].start]):
+        return after  # "para. 24 of the LAC report"
+    if before:
+        return before[-1]  # "拉美报告第24段和第37段", "[SYM ¶24(d)]"
+    if after and not backward_only:
+        return after  # "第24段 ... 在欧洲报告中"
+    return []
 
 
-def parse_references(text: str) -> list[Reference]:
-    """Every paragraph reference in `text`, in order, with the document it names (if any)."""
+def find_references(text: str, documents: Mapping | Iterable[str] | None = None, *,
+                    in_marker: bool = False) -> list[ReferenceGroup]:
+    """Every written paragraph reference in `text`, in order, each with what it expands to.
+
+    `documents` (stored symbol -> DocumentInfo-like metadata with `aliases`, `title_en`,
+    `title_zh`; or just the symbols) lets aliases and resolution numbers name documents.
+    `in_marker` reads the inside of a citation marker: a number right after a symbol is a
+    paragraph (`SYM 24`), and a symbol applies only to the references after it.
+    Paragraph numbers up to 9999 are returned (an answer's "paragraph 1234" must be checked).
+    """
     if not text:
         return []
-    norm = _normalise(text)
-    matches = _paragraph_matches(norm)
+    source = _Text(text)
+    norm = source.norm
+    docs = _Documents(documents)
+    matches = _paragraph_matches(norm, docs, in_marker)
     # a qualifier overlapping a paragraph reference ("para." read as a symbol) is not one
-    qualifiers = [q for q in _qualifiers(norm)
-                  if not any(s < q.end and q.start < e for s, e, _ in matches)]
+    spans = [(m.start, m.end) for m in matches]
+    qualifiers = [q for q in _qualifiers(norm, docs) if not _overlaps_spans(spans, q.start, q.end)]
     groups = _chains(qualifiers, norm)
-    refs = []
-    for start, end, pairs in matches:
-        doc = _bind(groups, norm, start, end)
-        for paragraph, item in pairs:
-            refs.append(Reference(
-                paragraph=paragraph, item=item, symbol=doc.get("symbol"), region=doc.get("region"),
-                congress=doc.get("congress"), span=(start, end), text=text[start:end],
-            ))
+    found = []
+    for match in matches:
+        chosen = _bind(groups, norm, match.start, match.end, backward_only=in_marker)
+        bound: dict = {}
+        for q in chosen:
+            bound.setdefault(q.kind, q.value)
+            if q.kind == "symbol" and q.part:
+                bound.setdefault("part", q.part)
+        symbol = match.symbol or bound.get("symbol")
+        part = match.part or (bound.get("part", "") if not match.symbol else "")
+        start, end = source.span(match.start, match.end)
+        refs = tuple(
+            Reference(paragraph=paragraph, item=item, symbol=symbol, region=bound.get("region"),
+                      congress=bound.get("congress"), span=(start, end), text=text[start:end],
+                      part=part, preamble=match.preamble)
+            for paragraph, item in match.pairs
+        )
+        symbol_q = next((q for q in chosen if q.kind == "symbol" and q.value == symbol), None)
+        if symbol_q and symbol_q.end <= match.start and _ADJACENT.match(norm[symbol_q.end:match.start]):
+            start = source.span(symbol_q.start, symbol_q.end)[0]
+        found.append(ReferenceGroup(start, end, refs))
+    return found
+
+
+def _overlaps_spans(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    i = bisect_left(spans, (start, start))
+    return i < len(spans) and spans[i][0] < end or i > 0 and spans[i - 1][1] > start
+
+
+def parse_references(text: str, documents: Mapping | Iterable[str] | None = None) -> list[Reference]:
+    """Every paragraph reference in `text`, in order, with the document it names (if any).
+
+    With `documents` (see `find_references`), "Kyoto Declaration, para. 36" is annex
+    paragraph 36 of A/RES/76/181.
+    """
+    refs = [r for group in find_references(text, documents) for r in group.references
+            if r.paragraph <= MAX_PARAGRAPH]
     return _dedupe(refs)
 
 
 def _dedupe(refs: list[Reference]) -> list[Reference]:
     seen, out = set(), []
     for r in refs:
-        key = (r.paragraph, r.item, r.symbol, r.region, r.congress)
+        key = (r.paragraph, r.item, r.part, r.preamble, r.symbol, r.region, r.congress)
         if key not in seen:
             seen.add(key)
             out.append(r)
     return out
 
 
-def document_mentions(text: str) -> list[DocumentMention]:
-    """Every phrase in `text` naming a document by symbol, region or congress, in order."""
-    return _qualifiers(_normalise(text))
+def document_mentions(text: str, documents: Mapping | Iterable[str] | None = None) -> list[DocumentMention]:
+    """Every phrase in `text` naming a document by symbol, region or congress, in order.
+
+    With `documents` (see `find_references`), catalog aliases and titles name their document
+    (kind "symbol"; `part` set when the alias names a part), and so does "resolution 76/181".
+    """
+    source = _Text(text or "")
+    out = []
+    for q in _qualifiers(source.norm, _Documents(documents)):
+        start, end = source.span(q.start, q.end)
+        out.append(DocumentMention(q.kind, q.value, start, end, q.part))
+    return out
 
 
-def reference_spans(text: str) -> list[tuple[int, int]]:
+def reference_spans(text: str, documents: Mapping | Iterable[str] | None = None) -> list[tuple[int, int]]:
     """Character spans of paragraph references and document qualifiers (to see what else a query says)."""
-    norm = _normalise(text)
-    spans = [(s, e) for s, e, _ in _paragraph_matches(norm)]
-    spans += [(q.start, q.end) for q in _qualifiers(norm)]
+    spans = [r.span for group in find_references(text, documents) for r in group.references[:1]]
+    spans += [(m.start, m.end) for m in document_mentions(text, documents)]
     return sorted(spans)
