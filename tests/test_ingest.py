@@ -110,7 +110,8 @@ def test_remove_document_function_and_empty_input(tmp_path, make_settings):
 
 def test_builtin_corpus_is_ingested_completely_and_only_once(builtin_store, builtin_settings):
     counts = builtin_store.document_unit_counts()
-    assert counts == {"A/CONF.234/RPM.5/1": 75 + 43, "A/CONF.241/RPM.2/2": 95 + 66}
+    assert counts == {"A/CONF.234/RPM.5/1": 75 + 43, "A/CONF.241/RPM.2/2": 95 + 66,
+                      "A/RES/76/181": 13 + 97 + 6 + 4}  # paragraphs of body and annex, preambular
     lac = [u for u in builtin_store.units() if u.symbol == "A/CONF.241/RPM.2/2"]
     assert [u.ref for u in lac[:3]] == ["1", "2", "3"] and lac[-1].ref == "95"
     revision = builtin_store.revision()
@@ -133,7 +134,8 @@ def test_cli_rebuild_after_embedder_change_then_sentence_transformers_end_to_end
     assert rebuilt.returncode == 0, rebuilt.stderr
     settings = make_settings(data, embeddings="sentence-transformers", st_model=ST_MODEL)
     store = UnitStore(settings)
-    assert store.document_unit_counts() == {"A/CONF.234/RPM.5/1": 118, "A/CONF.241/RPM.2/2": 161}
+    assert store.document_unit_counts() == {"A/CONF.234/RPM.5/1": 118, "A/CONF.241/RPM.2/2": 161,
+                                            "A/RES/76/181": 120}
 
     ingest_files([write_report(tmp_path / "r.txt")], settings, store=store, progress=False)
     hits = store.dense_search("protecting victims of human trafficking", k=3)

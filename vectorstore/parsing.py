@@ -1,20 +1,22 @@
-"""Turn the text of a UN report into citable units (numbered paragraphs and lettered sub-items).
+"""Turn the text of a UN document into citable units, part by part, and say what was left out.
 
-Three steps, each a small function or class below:
+`parse_document(text, doc, source_name)` returns a `ParsedDocument`: the units (numbered
+paragraphs, lettered sub-items and preambular paragraphs of the body and of each annex or
+appendix) and a summary per part, with everything that was not stored and why. The steps:
 
-1. `clean_lines`: line-level cleaning. Removes extraction artefacts (page headers and footers,
-   runs of undocs.org links, the table of contents, Markdown link syntax and `- ` bullets) and
-   stops at the annex (a list of documents, not citable paragraphs).
-2. `_classify` and `_segments`: every line that *could* start something (a chapter, a lettered
-   section, a numbered paragraph or heading, a sub-item, a subheading) is a candidate; the other
-   lines continue the candidate before them.
-3. `_Assembler`: walks the candidates in order, keeping the heading stack (the section path)
-   and the paragraph numbering. A numbered line is a paragraph only if its number is the next
-   one (1, 2, 3 ...); otherwise it is a numbered heading (heading-shaped: no closing punctuation)
-   or a list inside the current paragraph (e.g. the agenda in paragraph 69), whose `(a)`-`(d)`
-   then belong to that list and are not sub-items.
+1. `page_furniture.remove_page_furniture`: running heads, footers and page-foot footnotes of PDF
+   text leave the paragraph flow (a sentence split by a footnote block continues after it).
+2. `_content_lines`: Markdown markup, link runs and the table of contents go; each line keeps its
+   source line number and whether it starts a block (where blank lines separate paragraphs).
+3. `_split_parts`: after the first numbered paragraph, a line "Annex", "Annex II", "附件一",
+   "Appendix" ... starts a new part with its own numbering. A part without numbered paragraphs
+   (a report's list of documents or participants) is not stored, and the summary says so.
+4. `paragraph_assembly`: each part's paragraphs, sub-items, headings and preamble.
+5. `numbering.check_part`: gaps, duplicates and restarts are refused (or, if the caller accepts
+   numbering warnings, reported), never merged into another paragraph.
 
-`kind` is decided last, from the headings above each paragraph (see `_kind`).
+Every step is linear in the length of the text: no regular expression here can backtrack on a
+long line, and hard line breaks are joined without re-copying (`line_joining.JoinedText`).
 """
 
 from __future__ import annotations
@@ -22,476 +24,288 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from vectorstore import numbering
 from vectorstore.errors import DocumentParseError
+from vectorstore.line_joining import join_lines
+from vectorstore.page_furniture import (
+    BLANK,
+    PAGE,
+    FlowLine,
+    is_artefact_line,
+    is_url_line,
+    remove_page_furniture,
+)
+from vectorstore.paragraph_assembly import (
+    NUMBERED_LINE,
+    Assembler,
+    Line,
+    chapters_with_kind_subheadings,
+    classify,
+    paragraph_kind,
+    segments,
+)
 from vectorstore.units import DocumentInfo, Unit
 
-# --- step 1: line cleaning ------------------------------------------------------------------
+__all__ = ["ParsedDocument", "PartSummary", "is_annex_heading", "is_artefact_line", "join_lines",
+           "parse_document", "parse_report"]
 
-_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")  # [text](#) -> text
-_MD_BOLD = re.compile(r"\*\*(.+?)\*\*")
+# --- line cleaning --------------------------------------------------------------------------
+
+_MD_LINK = re.compile(r"\[([^\[\]]*)\]\([^()]*\)")  # [text](#) -> text (no nesting: linear)
+_MD_BOLD = re.compile(r"\*\*([^*]+)\*\*")
 _BULLET = re.compile(r"^(?:[-*•·]\s+)+")  # "- (a) ..." -> "(a) ..."
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
-_SPACES = re.compile(r"[ \t\u00a0]+")
-_URL_LINE = re.compile(r"^(?:https?://\S+\s*)+$")
-# Tokens that make up page headers and footers: the symbol, "7/15", the job number "V.19-02889",
-# a language code "(C)", a barcode "*1902889*", a bare page number.
-_ARTEFACT_TOKEN = re.compile(
-    r"[A-Z]{1,5}(?:/[A-Za-z0-9.\-]+)+"  # A/CONF.234/RPM.5/1
-    r"|\d{1,3}/\d{1,3}"  # 7/15
-    r"|(?:[A-Z]{1,2}\.)?\d{2}-\d{5}(?:\s?\([A-Z]\))?"  # V.19-02889, GE.19-12345(E)
-    r"|\([A-Z]\)"
-    r"|\*\d{5,}\*"
-    r"|\d{1,3}"
-)
 _TOC_TITLE = re.compile(r"^(?:目\s*录|contents)$", re.IGNORECASE)
 _TOC_COLUMN = re.compile(r"^(?:页次|段次|page|pages|paragraphs|paragraphs\s+page)$", re.IGNORECASE)
-_TOC_ENTRY = re.compile(r"[.·…]{2,}\s*\d+$|\s\d+$")  # a title followed by its page number
-_TOC_PAGE = re.compile(r"(?:\s*[.·…]{2,})?[\s.·…]*\d*\s*$")  # leader dots and page number
-_ANNEX = re.compile(r"^(?:附件[一二三四五六七八九十]*|annex(?:es)?(?:\s+[IVX]+)?)$", re.IGNORECASE)
-_NUMBERED = re.compile(r"^(\d{1,3})[.．](?!\d)\s*(.*)$")
+_LEADER = ".·…"
+_DIGITS = "0123456789"
+_PART_HEADING = re.compile(
+    r"^(?:(?P<zh>附件|附录)(?P<zh_number>[一二三四五六七八九十]*)"
+    r"|(?P<en>annex|appendix)(?:es|ices)?(?:\s+(?P<en_number>[IVXLC]+|\d{1,2}))?)$",
+    re.IGNORECASE,
+)
+_ZH_ROMAN = {"一": "I", "二": "II", "三": "III", "四": "IV", "五": "V", "六": "VI", "七": "VII",
+             "八": "VIII", "九": "IX", "十": "X"}
+_SENTENCE_OR_CLAUSE_END = tuple(".;:,。；：，")
+_ONE_LINE_SHARE = 0.8  # share of numbered lines ending a sentence in one-line-per-paragraph text
+_BLANK_AFTER_EVERY_LINE = 0.9  # blank lines after (nearly) every line carry no structure
 
 
-def clean_lines(text: str) -> list[str]:
-    """Non-empty content lines of `text`, without extraction artefacts, up to the annex."""
-    text = text.replace("\ufeff", "").replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
-    lines = []
-    for raw in text.split("\n"):
-        line = _clean_markup(raw)
-        if line and not is_artefact_line(line):
-            lines.append(line)
-    lines = _drop_table_of_contents(lines)
-    return _cut_at_annex(lines)
-
-
-def _clean_markup(raw: str) -> str:
-    line = _SPACES.sub(" ", raw).strip()
+def _clean_markup(line: str) -> str:
     line = _MD_HEADING.sub("", line)
     line = _BULLET.sub("", line)
     line = _MD_LINK.sub(r"\1", line)
     return _MD_BOLD.sub(r"\1", line).strip()
 
 
-def is_artefact_line(line: str) -> bool:
-    """A page header/footer (symbol, page and job numbers) or a line of links."""
-    if _URL_LINE.match(line):
-        return True
-    return all(_ARTEFACT_TOKEN.fullmatch(token) for token in line.split(" "))
-
-
 def _toc_key(line: str) -> str:
     """A TOC entry or heading without page number, leader dots and spaces, for comparison."""
-    return re.sub(r"\s+", "", _TOC_PAGE.sub("", line))
+    key = line.rstrip().rstrip(_DIGITS).rstrip(" \t" + _LEADER)
+    return "".join(key.split())
 
 
-def _drop_table_of_contents(lines: list[str]) -> list[str]:
+def _is_toc_entry(line: str) -> bool:
+    """A title followed by its page number ("Introduction . . . 2", "导言\t2")."""
+    stripped = line.rstrip()
+    head = stripped.rstrip(_DIGITS)
+    if head == stripped or not head:
+        return False
+    return head[-1].isspace() or head.rstrip().endswith(tuple(a + b for a in _LEADER for b in _LEADER))
+
+
+def _drop_table_of_contents(lines: list[Line]) -> list[Line]:
     """Remove the lines from '目录'/'Contents' up to the heading that the first TOC entry names."""
-    start = next((i for i, line in enumerate(lines) if _TOC_TITLE.match(line)), None)
+    start = next((i for i, line in enumerate(lines) if _TOC_TITLE.match(line.text)), None)
     if start is None:
         return lines
-    entries = [line for line in lines[start + 1:] if not _TOC_COLUMN.match(line)]
+    entries = [line for line in lines[start + 1:] if not _TOC_COLUMN.match(line.text)]
     if not entries:
         return lines[:start]
-    first_key = _toc_key(entries[0])
+    first_key = _toc_key(entries[0].text)
     for end in range(start + 2, len(lines)):
         # The first real heading repeats the first entry, without a page number.
-        if _toc_key(lines[end]) == first_key and not _TOC_ENTRY.search(lines[end]):
+        if _toc_key(lines[end].text) == first_key and not _is_toc_entry(lines[end].text):
             return lines[:start] + lines[end:]
     # No repeated heading found: drop only the lines that look like entries.
-    return lines[:start] + [line for line in lines[start + 1:] if not _TOC_ENTRY.search(line)]
+    return lines[:start] + [line for line in lines[start + 1:] if not _is_toc_entry(line.text)]
 
 
-def is_annex_heading(line: str) -> bool:
-    return bool(_ANNEX.match(line.strip()))
-
-
-def _cut_at_annex(lines: list[str]) -> list[str]:
-    """Annexes (lists of documents) follow the last paragraph and hold nothing citable."""
-    seen_paragraph = False
-    for i, line in enumerate(lines):
-        if _NUMBERED.match(line):
-            seen_paragraph = True
-        elif seen_paragraph and _ANNEX.match(line):
-            return lines[:i]
+def _content_lines(flow: list[FlowLine]) -> list[Line]:
+    lines: list[Line] = []
+    gap = ""
+    for item in flow:
+        gap = _stronger(gap, item.gap)
+        text = _clean_markup(item.text)
+        if not text or is_url_line(text) or is_artefact_line(text):
+            continue  # a link run or header inside a paragraph joins the text around it
+        line = Line(text, item.lineno)
+        line.block = _starts_block(gap, lines[-1].text if lines else "", text)
+        lines.append(line)
+        gap = ""
+    lines = _drop_table_of_contents(lines)
+    _keep_blocks_only_if_meaningful(lines, flow)
     return lines
 
 
-# --- step 2: candidate lines ----------------------------------------------------------------
-
-CHAPTER, SECTION, NUMBERED, ITEM, SUBHEADING, TEXT = (
-    "chapter", "section", "numbered", "item", "subheading", "text")
-
-_CHAPTER = re.compile(r"^(?:[一二三四五六七八九十]+|[IVX]{1,5})[.．、]\s*\S")
-_SECTION = re.compile(r"^[A-Z][.．]\s+\S")
-_ITEM = re.compile(r"^[(（]([a-z]{1,2})[)）]\s*")
-_SUMMARY_TITLES = {
-    "审议情况概要", "讨论情况概要", "审议概要",
-    "summary of deliberations", "summary of the deliberations", "summary of discussions",
-}
-_RECOMMENDATION_TITLES = {
-    "审议结果", "审议成果", "建议", "结论和建议", "结论与建议", "建议和结论", "结论",
-    "recommendations", "conclusions and recommendations", "outcome of deliberations",
-    "outcome of the deliberations", "conclusions",
-}
-_SENTENCE_END = tuple("。．.；;！!？?")
-_CLOSING = tuple("。．.；;：:")  # a line ending so is not a heading
-_HEADING_PUNCTUATION = re.compile(r"[。，、；：.,;:!?！？]")
+def _stronger(a: str, b: str) -> str:
+    return PAGE if PAGE in (a, b) else (a or b)
 
 
-@dataclass
-class _Line:
-    text: str
-    kind: str
-    number: int = 0  # NUMBERED
-    letter: str = ""  # ITEM
-    body: str = ""  # text after the marker
+def _starts_block(gap: str, before: str, text: str) -> bool:
+    """A blank line starts a block; a page break only between a finished clause and a capital."""
+    if gap == BLANK:
+        return True
+    return gap == PAGE and before.endswith(_SENTENCE_OR_CLAUSE_END) and text[:1].isupper()
 
 
-def _classify(lines: list[str]) -> list[_Line]:
-    classified = [_classify_one(line) for line in lines]
-    # Unnumbered subheadings such as 程序 / "Proceedings" are known only from their context.
-    for i, line in enumerate(classified):
-        if line.kind == TEXT and _looks_like_subheading(line.text):
-            before = classified[i - 1] if i else None
-            after = classified[i + 1] if i + 1 < len(classified) else None
-            ends_block = before is None or before.kind == SUBHEADING or before.text.endswith(_SENTENCE_END)
-            starts_block = after is not None and after.kind in (NUMBERED, CHAPTER, SECTION, SUBHEADING)
-            if ends_block and starts_block:
-                line.kind = SUBHEADING
-    return classified
-
-
-def _classify_one(line: str) -> _Line:
-    if m := _NUMBERED.match(line):
-        return _Line(line, NUMBERED, number=int(m[1]), body=m[2])
-    if m := _ITEM.match(line):
-        return _Line(line, ITEM, letter=m[1], body=line[m.end():])
-    if _CHAPTER.match(line):
-        return _Line(line, CHAPTER)
-    if _SECTION.match(line):
-        return _Line(line, SECTION)
-    if _title_kind(line):
-        return _Line(line, SUBHEADING)
-    return _Line(line, TEXT)
-
-
-def _looks_like_subheading(text: str) -> bool:
-    limit = 60 if text.isascii() else 25
-    return len(text) <= limit and not _HEADING_PUNCTUATION.search(text) and not text[0].islower()
-
-
-def _title_kind(title: str) -> str | None:
-    """"summary" / "recommendation" for a heading whose title (without its marker) says so."""
-    bare = re.sub(r"^(?:[一二三四五六七八九十]+|[IVX]{1,5}|[A-Z]|\d{1,2})[.．、]\s*", "", title)
-    bare = bare.strip().rstrip(":：").strip().lower()
-    if bare in _SUMMARY_TITLES:
-        return "summary"
-    if bare in _RECOMMENDATION_TITLES:
-        return "recommendation"
-    return None
-
-
-@dataclass
-class _Segment:
-    """A candidate line and the TEXT lines that continue it."""
-
-    head: _Line
-    lines: list[str] = field(default_factory=list)
-
-    @property
-    def full_text(self) -> str:
-        text = self.head.text
-        for line in self.lines:
-            text = join_lines(text, line)
-        return text
-
-
-def _segments(lines: list[_Line]) -> list[_Segment]:
-    segments: list[_Segment] = []
+def _keep_blocks_only_if_meaningful(lines: list[Line], flow: list[FlowLine]) -> None:
+    """Blocks carry structure where blank lines separate paragraphs, or where every line is a
+    paragraph (Word, Markdown); not in PDF text with a blank line after every printed line."""
+    numbered = [m[2] for line in lines if (m := NUMBERED_LINE.match(line.text)) and m[2]]
+    one_line_each = bool(numbered) and \
+        sum(body.endswith(_SENTENCE_OR_CLAUSE_END) for body in numbered) >= _ONE_LINE_SHARE * len(numbered)
+    blanks = sum(item.gap == BLANK for item in flow[1:])
+    blank_after_every_line = len(flow) > 1 and blanks >= _BLANK_AFTER_EVERY_LINE * (len(flow) - 1)
     for line in lines:
-        if line.kind == TEXT and segments:
-            segments[-1].lines.append(line.text)
-        else:
-            segments.append(_Segment(line))
-    return segments
+        if one_line_each:
+            line.block = True
+        elif blank_after_every_line:
+            line.block = False
 
 
-# --- joining hard line breaks ---------------------------------------------------------------
+# --- parts ----------------------------------------------------------------------------------
 
-_LIST_START = re.compile(r"^(?:\d{1,3}[.．](?!\d)|[(（][a-z]{1,2}[)）]|[㈠-㈩])")
-# "主席： Alena Kupchyna（白俄罗斯）", "Chair: ..." lines of a list of officers.
-_LABEL = re.compile(r"^(?:[\u4e00-\u9fff]{1,6}：\s*[A-Z]|(?:Vice-)?(?:Chair|President|Rapporteur)s?:)")
-
-
-def _is_ideograph(char: str) -> bool:
-    return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf"
+def is_annex_heading(line: str) -> bool:
+    """"Annex", "Annex II", "Annexes", "附件", "附件一", "Appendix", "附录" alone on a line."""
+    return bool(_PART_HEADING.match(line.strip()))
 
 
-def _is_latin(char: str) -> bool:
-    return char.isascii() and char.isalnum()
-
-
-def _is_wide(char: str) -> bool:
-    """CJK characters and full-width punctuation: no spaces are needed around them."""
-    return ord(char) >= 0x2E80
-
-
-def join_lines(left: str, right: str) -> str:
-    """Join a hard line break: list items keep their own line; within a sentence, a space only
-    between Latin words (and between a Chinese character and a Latin word or number, as printed)."""
-    if not left:
-        return right
-    if not right:
-        return left
-    if _LIST_START.match(right) or _LABEL.match(right):
-        return f"{left}\n{right}"
-    a, b = left[-1], right[0]
-    if (_is_ideograph(a) and _is_latin(b)) or (_is_ideograph(b) and _is_latin(a)):
-        separator = " "
-    elif _is_wide(a) or _is_wide(b):
-        separator = ""
-    elif a in "/-" or (a == "." and b.isdigit()):  # a symbol or hyphenated word broken at the line end
-        separator = ""
+def part_name(heading: str) -> str:
+    """The normalised part name of a heading line: "Annex II" / "附件二" -> "annex II"."""
+    m = _PART_HEADING.match(heading.strip())
+    if m["zh"]:
+        word = "annex" if m["zh"] == "附件" else "appendix"
+        number = _ZH_ROMAN.get(m["zh_number"], "") if m["zh_number"] else ""
     else:
-        separator = " "
-    return left + separator + right
-
-
-# --- step 3: assembly -----------------------------------------------------------------------
-
-_LEVELS = {CHAPTER: 1, SECTION: 2, NUMBERED: 3, SUBHEADING: 4}
+        word = m["en"].lower()
+        number = (m["en_number"] or "").upper()
+    return f"{word} {number}".strip()
 
 
 @dataclass
-class _Heading:
-    level: int
-    title: str
+class _Part:
+    name: str  # "" for the body
+    heading_line: int  # source line of "Annex" (0 for the body)
+    lines: list[Line]
+
+
+def _split_parts(lines: list[Line], source_name: str) -> list[_Part]:
+    parts = [_Part("", 0, [])]
+    seen_paragraph = False
+    for line in lines:
+        if seen_paragraph and is_annex_heading(line.text):
+            name = part_name(line.text)
+            if any(p.name == name for p in parts):
+                raise DocumentParseError(
+                    f"{source_name}: line {line.lineno}: a second part named “{line.text}”; "
+                    "each annex or appendix needs its own name (Annex I, Annex II, ...)")
+            parts.append(_Part(name, line.lineno, []))
+            continue
+        seen_paragraph = seen_paragraph or bool(NUMBERED_LINE.match(line.text))
+        parts[-1].lines.append(line)
+    return parts
+
+
+# --- the parsed document --------------------------------------------------------------------
+
+@dataclass
+class PartSummary:
+    """What one part of a document holds (printed by `assistant ingest`)."""
+
+    name: str  # "" for the body, "annex", "annex II", ...
+    title: str = ""
+    paragraphs: int = 0
+    sub_items: int = 0
+    preamble: int = 0
+    numbering: str = "ok"  # "ok", or what the numbering check found
+
+    @property
+    def label(self) -> str:
+        return self.name or "body"
+
+    def describe(self) -> str:
+        title = f" “{self.title[:60]}{'…' if len(self.title) > 60 else ''}”" if self.title else ""
+        return (f"{self.label}{title}: {self.paragraphs} paragraphs, {self.sub_items} sub-items, "
+                f"{self.preamble} preambular; numbering {self.numbering}")
 
 
 @dataclass
-class _Item:
-    letter: str
-    text: str
+class ParsedDocument:
+    units: list[Unit]
+    parts: list[PartSummary]
+    skipped: list[str] = field(default_factory=list)  # what was not stored, and why
+    warnings: list[str] = field(default_factory=list)  # numbering warnings the caller accepted
+
+    def describe(self) -> list[str]:
+        """Lines for the ingest report: one per part, then what was left out."""
+        lines = [part.describe() for part in self.parts]
+        lines += [f"warning: {w}" for w in self.warnings]
+        lines += [f"not stored: {s}" for s in self.skipped]
+        return lines
 
 
-@dataclass
-class _Paragraph:
-    number: int
-    text: str
-    headings: list[_Heading]
-    items: list[_Item] = field(default_factory=list)
-    tail: str = ""  # text after the sub-items (closing words of the paragraph)
-    has_inner_list: bool = False  # a numbered list inside the paragraph: its (a)... are not sub-items
+def parse_document(text: str, doc: DocumentInfo, source_name: str,
+                   accept_numbering_warnings: bool = False) -> ParsedDocument:
+    """All units of a document, part by part, in document order, and what was left out.
 
-    def append(self, text: str) -> None:
-        if self.tail:
-            self.tail = join_lines(self.tail, text)
-        elif self.items:
-            self.items[-1].text = join_lines(self.items[-1].text, text)
-        else:
-            self.text = join_lines(self.text, text)
-
-    @property
-    def current_text(self) -> str:
-        return self.tail or (self.items[-1].text if self.items else self.text)
-
-    @property
-    def full_text(self) -> str:
-        """The paragraph's own text: lead-in, and closing words after the sub-items if any."""
-        return f"{self.text}\n{self.tail}" if self.tail else self.text
-
-
-def _next_letter(letter: str) -> str:
-    """a -> b ... z -> aa -> bb (the UN convention after z)."""
-    if letter == "z":
-        return "aa"
-    if len(letter) == 2:
-        return chr(ord(letter[0]) + 1) * 2
-    return chr(ord(letter) + 1)
-
-
-class _Assembler:
-    """Walks the segments, keeping the heading stack and the paragraph numbering."""
-
-    def __init__(self, segments: list[_Segment]):
-        self.segments = segments
-        # In text with hard line breaks, a line after the last sub-item may continue it; in
-        # text with one line per paragraph (Word, Markdown), a new line after a finished sub-item
-        # is the paragraph's closing text.
-        numbered = [s for s in segments if s.head.kind == NUMBERED]
-        self.one_line_per_paragraph = bool(numbered) and \
-            sum(not s.lines for s in numbered) >= 0.8 * len(numbered)
-        self.headings: list[_Heading] = []
-        self.paragraphs: list[_Paragraph] = []
-        self.open: _Paragraph | None = None  # the paragraph that continuation text goes to
-        self.last_numbered_heading = 0
-        self.skipped_numbers: list[int] = []  # numbered lines after the last paragraph (numbering check)
-        self.stray: list[str] = []  # text after paragraph 1 that belongs to no paragraph
-
-    def run(self) -> list[_Paragraph]:
-        for i, segment in enumerate(self.segments):
-            following = self.segments[i + 1] if i + 1 < len(self.segments) else None
-            self._take(segment, following)
-        return self.paragraphs
-
-    @property
-    def expected_number(self) -> int:
-        return self.paragraphs[-1].number + 1 if self.paragraphs else 1
-
-    def _take(self, segment: _Segment, following: _Segment | None) -> None:
-        head = segment.head
-        if head.kind == SUBHEADING:
-            self._heading(_LEVELS[SUBHEADING], head.text)
-            self._keep_stray(segment.lines)
-        elif head.kind in (CHAPTER, SECTION):
-            self._heading(_LEVELS[head.kind], self._heading_title(segment))
-        elif head.kind == NUMBERED:
-            self._numbered(segment, following)
-        elif head.kind == ITEM:
-            self._item(segment)
-        # A leading TEXT segment is front matter (title, date, venue): not citable.
-
-    def _heading_title(self, segment: _Segment) -> str:
-        """A heading may wrap onto following lines, but sentences after it are not its title."""
-        if any("。" in line or line.endswith(".") for line in segment.lines):
-            self._keep_stray(segment.lines)
-            return segment.head.text
-        return segment.full_text
-
-    def _keep_stray(self, texts: list[str]) -> None:
-        if self.paragraphs:  # before paragraph 1 it is front matter (title, date, venue)
-            self.stray.extend(texts)
-
-    def _heading(self, level: int, title: str) -> None:
-        self.headings = [h for h in self.headings if h.level < level] + [_Heading(level, title)]
-        if level <= _LEVELS[SECTION]:
-            self.last_numbered_heading = 0
-        self.open = None
-
-    def _numbered(self, segment: _Segment, following: _Segment | None) -> None:
-        number = segment.head.number
-        duplicate_next = following is not None and following.head.kind == NUMBERED \
-            and following.head.number == number  # "1. Introduction" then "1. The General Assembly..."
-        if number == self.expected_number and not duplicate_next:
-            self._start_paragraph(segment)
-        elif self._is_numbered_heading(segment):
-            self.last_numbered_heading = number
-            self._heading(_LEVELS[NUMBERED], self._heading_title(segment))
-        elif self.open is not None:
-            self.open.has_inner_list = True
-            self.open.append(segment.full_text)
-            self.skipped_numbers.append(number)
-        else:
-            self._keep_stray([segment.full_text])
-            self.skipped_numbers.append(number)
-
-    def _is_numbered_heading(self, segment: _Segment) -> bool:
-        number = segment.head.number
-        text = segment.full_text
-        in_sequence = number in (1, self.last_numbered_heading + 1)
-        after_lead_in = self.open is not None and self.open.current_text.endswith((":", "："))
-        return in_sequence and not text.endswith(_CLOSING) and not after_lead_in
-
-    def _start_paragraph(self, segment: _Segment) -> None:
-        paragraph = _Paragraph(segment.head.number, segment.head.body, list(self.headings))
-        for line in segment.lines:
-            paragraph.append(line)
-        self.paragraphs.append(paragraph)
-        self.open = paragraph
-        self.skipped_numbers = []
-
-    def _item(self, segment: _Segment) -> None:
-        paragraph = self.open
-        if paragraph is None:
-            self._keep_stray([segment.full_text])
-            return
-        expected = _next_letter(paragraph.items[-1].letter) if paragraph.items else "a"
-        if paragraph.has_inner_list or segment.head.letter != expected:
-            paragraph.append(segment.full_text)
-            return
-        item = _Item(segment.head.letter, segment.head.body)
-        paragraph.items.append(item)
-        for line in segment.lines:
-            if self.one_line_per_paragraph and not paragraph.tail and item.text.endswith(("。", ".")):
-                paragraph.tail = line
-            else:
-                paragraph.append(line)
-
-
-# --- kinds and units ------------------------------------------------------------------------
-
-_RECOMMENDATION_LEAD_IN = re.compile(r"(?:以下|下列)建议|following recommendations?", re.IGNORECASE)
-
-
-def _kind(paragraph: _Paragraph, chapters_with_subheadings: set[str]) -> str:
-    """summary / recommendation / other, from the headings above the paragraph.
-
-    1. the innermost kind-bearing heading below the chapter (审议情况概要, 审议结果, ...) decides;
-    2. a paragraph that introduces lettered items as recommendations ("会议确定了...以下建议：")
-       is a recommendation wherever it stands (e.g. 57 under 其他事项);
-    3. a chapter titled like 建议 / Recommendations makes its paragraphs recommendations only if
-       it has no such subheadings (otherwise its untitled paragraphs are introductions, e.g. 7-9).
+    Raises DocumentParseError (naming `source_name` and the line) when the text has no numbered
+    paragraphs, or its numbering has a gap, a duplicate or a restart without a part heading (a
+    gap or restart is accepted, and reported, with `accept_numbering_warnings`).
     """
-    for heading in reversed(paragraph.headings):
-        if heading.level > 1 and (kind := _title_kind(heading.title)):
-            return kind
-    if paragraph.items and _RECOMMENDATION_LEAD_IN.search(paragraph.text):
-        return "recommendation"
-    chapter = next((h.title for h in paragraph.headings if h.level == 1), None)
-    if chapter and _title_kind(chapter) == "recommendation" and chapter not in chapters_with_subheadings:
-        return "recommendation"
-    return "other"
-
-
-def _chapters_with_kind_subheadings(paragraphs: list[_Paragraph]) -> set[str]:
-    chapters = set()
-    for paragraph in paragraphs:
-        chapter = next((h.title for h in paragraph.headings if h.level == 1), None)
-        if chapter and any(h.level > 1 and _title_kind(h.title) for h in paragraph.headings):
-            chapters.add(chapter)
-    return chapters
-
-
-def _check_numbering(assembler: _Assembler, source_name: str) -> None:
-    """Refuse rather than guess: no paragraphs at all, a missing paragraph number (numbered
-    lines n+2, n+3 after paragraph n), or text that belongs to no paragraph."""
-    if not assembler.paragraphs:
+    text = text.replace("\ufeff", "").replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    furniture = remove_page_furniture(text.split("\n"))
+    lines = _content_lines(furniture.lines)
+    blocks = any(line.block for line in lines)
+    parsed = ParsedDocument([], [])
+    for part in _split_parts(lines, source_name):
+        _parse_part(part, blocks, doc, source_name, accept_numbering_warnings, parsed)
+    if not any(p.paragraphs for p in parsed.parts):
         raise DocumentParseError(
             f"{source_name}: no numbered paragraphs found (expected lines starting '1.', '2.', ...). "
             "If the file is a Word document with automatic numbering, the numbers are not part of "
             "its text: save it as PDF or plain text first."
         )
-    last = assembler.paragraphs[-1].number
-    skipped = assembler.skipped_numbers
-    if any(skipped[i:i + 2] == [last + 2, last + 3] for i in range(len(skipped))):
-        raise DocumentParseError(
-            f"{source_name}: paragraph numbering breaks after paragraph {last}: paragraph {last + 1} "
-            f"was not found but later lines are numbered {last + 2}, {last + 3}. Check the text near "
-            f"paragraph {last + 1}."
-        )
-    if assembler.stray:
-        raise DocumentParseError(
-            f"{source_name}: some text is not inside any numbered paragraph: “{assembler.stray[0]:.60}”. "
-            "Check that paragraph's number (every paragraph must be numbered 1, 2, 3 ...)."
-        )
+    if furniture.footnotes:
+        parsed.skipped.append(f"{len(furniture.footnotes)} page-foot footnotes (not paragraph text; "
+                              f"{furniture.markers_removed} reference numbers removed from the text)")
+    if furniture.running_head_lines:
+        parsed.skipped.append(f"{furniture.running_head_lines} lines of page headers and footers")
+    return parsed
 
 
-def parse_report(text: str, doc: DocumentInfo, source_name: str) -> list[Unit]:
-    """All paragraph and sub-item units of a report, in document order.
-
-    Raises DocumentParseError (naming `source_name`) when the text cannot be parsed into
-    consecutively numbered paragraphs (see `_check_numbering`).
-    """
-    assembler = _Assembler(_segments(_classify(clean_lines(text))))
+def _parse_part(part: _Part, blocks: bool, doc: DocumentInfo, source_name: str,
+                accept_warnings: bool, parsed: ParsedDocument) -> None:
+    classified = classify(part.lines, blocks)
+    segs = segments(classified)
+    title = ""
+    if part.name and segs and segs[0].head.kind not in ("numbered", "item"):
+        first = segs.pop(0)
+        title = first.full_text if first.head.kind == "front" else first.head.text
+    assembler = Assembler(segs, title)
     paragraphs = assembler.run()
-    _check_numbering(assembler, source_name)
-    chapters = _chapters_with_kind_subheadings(paragraphs)
-    units = []
+    if not paragraphs:
+        if part.name:
+            parsed.skipped.append(
+                f"{part.name} (line {part.heading_line}{', “' + title[:50] + '”' if title else ''}): "
+                f"{len(part.lines)} lines without numbered paragraphs (nothing citable)")
+        return
+    summary = PartSummary(part.name, title)
+    summary.numbering = numbering.check_part(assembler, part.name, source_name, accept_warnings,
+                                             parsed.warnings)
+    chapters = chapters_with_kind_subheadings(paragraphs)
+    section_above = [title] if title else []
+    for number, (text, _lineno) in enumerate(assembler.preamble.paragraphs, start=1):
+        parsed.units.append(Unit(doc.symbol, number, None, text, "preamble", list(section_above),
+                                 chapeau=assembler.preamble.subject, part=part.name).with_document(doc))
     for paragraph in paragraphs:
-        kind = _kind(paragraph, chapters)
+        kind = paragraph_kind(paragraph, chapters)
         section = [h.title for h in paragraph.headings]
-        units.append(Unit(doc.symbol, paragraph.number, None, paragraph.full_text, kind, section)
-                     .with_document(doc))
+        parsed.units.append(Unit(doc.symbol, paragraph.number, None, paragraph.full_text, kind, section,
+                                 part=part.name).with_document(doc))
         for item in paragraph.items:
-            units.append(Unit(doc.symbol, paragraph.number, item.letter, item.text, kind, list(section),
-                              chapeau=paragraph.text).with_document(doc))
-    return units
+            parsed.units.append(Unit(doc.symbol, paragraph.number, item.letter, str(item.text), kind,
+                                     list(section), chapeau=str(paragraph.text), part=part.name)
+                                .with_document(doc))
+    summary.paragraphs = len(paragraphs)
+    summary.sub_items = sum(len(p.items) for p in paragraphs)
+    summary.preamble = len(assembler.preamble.paragraphs)
+    parsed.parts.append(summary)
+    if assembler.closing:
+        parsed.skipped.append(f"{part.name or 'body'}: closing lines after para. {paragraphs[-1].number}: "
+                              + "; ".join(f"“{c[:60]}”" for c in assembler.closing))
+
+
+def parse_report(text: str, doc: DocumentInfo, source_name: str,
+                 accept_numbering_warnings: bool = False) -> list[Unit]:
+    """The units of `parse_document` (the first version's entry point)."""
+    return parse_document(text, doc, source_name, accept_numbering_warnings).units

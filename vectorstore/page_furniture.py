@@ -1,0 +1,185 @@
+"""Page furniture of text extracted from a PDF: running heads, page footers and page-foot footnotes.
+
+A PDF's text comes page by page: each page repeats a running head (the symbol, a short title,
+the job number such as "21-19220", "page x/16"), and footnotes sit at the page foot after a line
+of underscores, often in the middle of a sentence that continues on the next page. None of that
+belongs in a paragraph. `remove_page_furniture` takes the document's lines and returns the
+content lines only, each with its source line number and what separated it from the line before
+(nothing, blank lines, or a page break), plus what was removed, so the parser can report it.
+
+Footnote reference numbers glued to the text ("Criminal Justice1 and", "Rules),8 as") are
+removed too, but only the numbers of footnotes printed at the foot of the same page, and only
+their first occurrence in a marker position (see `_remove_markers`).
+
+Every step is one pass over the lines (no regular expression can backtrack on a long line).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+# Tokens that make up page headers and footers: the symbol, "7/15", the job number "V.19-02889",
+# a language code "(C)", a barcode "*1902889*", a bare page number.
+_ARTEFACT_TOKEN = re.compile(
+    r"[A-Z]{1,5}(?:/[A-Za-z0-9.\-]+)+"  # A/CONF.234/RPM.5/1
+    r"|\d{1,3}/\d{1,3}"  # 7/15
+    r"|(?:[A-Z]{1,2}\.)?\d{2}-\d{5}(?:\s?\([A-Z]\))?"  # V.19-02889, GE.19-12345(E)
+    r"|\([A-Z]\)"
+    r"|\*\d{5,}\*"
+    r"|\d{1,3}|\d{6}"  # a page number; the print date after a job number ("130122")
+)
+_SPACES = re.compile(r"[ \t\u00a0]+")
+_FOOTNOTE_RULE = re.compile(r"^_{5,}$")  # the line of underscores above the footnotes
+_FOOTNOTE_START = re.compile(r"^(\d{1,3})\s+\S")  # "1  A/CONF.234/16."
+_PARAGRAPH_START = re.compile(r"^\d{1,3}[.．](?:\s|$)")  # "32. Encourage ..." is never a footnote line
+_MARKER_OR_ITEM = re.compile(r"^(?:\d{1,3}[.．]|[(（][a-z]{1,2}[)）])")
+_RUNNING_HEAD_MIN_REPEATS = 3  # a line repeated beside page numbers on 3+ pages is a running head
+_RUNNING_HEAD_WINDOW = 4  # how many content lines around a page number/symbol line belong to its head
+_URL_PREFIXES = ("http://", "https://")
+
+BLANK, PAGE = "blank", "page"
+
+
+def is_url_line(line: str) -> bool:
+    """A line made only of links (the undocs.org link runs of converted PDFs)."""
+    tokens = line.split()
+    return bool(tokens) and all(t.startswith(_URL_PREFIXES) and len(t) > 8 for t in tokens)
+
+
+def is_artefact_line(line: str) -> bool:
+    """A page header/footer (symbol, page and job numbers only) or a line of links."""
+    if is_url_line(line):
+        return True
+    tokens = line.split(" ")
+    return bool(line) and all(_ARTEFACT_TOKEN.fullmatch(token) for token in tokens)
+
+
+@dataclass
+class FlowLine:
+    """One content line: its text (spaces normalised), source line number, what came before it."""
+
+    text: str
+    lineno: int  # 1-based, in the text given to the parser
+    gap: str = ""  # "" (the line before is adjacent), BLANK (blank lines) or PAGE (a page break)
+
+
+@dataclass
+class Furniture:
+    """The content lines and what was taken out of the flow (for the ingest report)."""
+
+    lines: list[FlowLine]
+    footnotes: list[str] = field(default_factory=list)  # "1 A/CONF.234/16.", one per footnote
+    running_head_lines: int = 0
+    markers_removed: int = 0
+
+
+def remove_page_furniture(raw_lines: list[str]) -> Furniture:
+    lines = [_SPACES.sub(" ", raw).strip() for raw in raw_lines]
+    furniture = _running_heads(lines)
+    result = Furniture([], running_head_lines=len(furniture))
+    page_start = 0  # index in result.lines where the current page's content starts
+    gap = ""
+    i = 0
+    while i < len(lines):
+        text = lines[i]
+        if not text:
+            gap = gap or BLANK
+            i += 1
+        elif i in furniture:
+            gap = PAGE
+            page_start = len(result.lines)
+            i += 1
+        elif _FOOTNOTE_RULE.match(text):
+            end, notes = _footnote_block(lines, i + 1, furniture)
+            result.footnotes.extend(notes)
+            result.markers_removed += _remove_markers(result.lines[page_start:], notes)
+            gap = PAGE
+            page_start = len(result.lines)
+            i = end
+        else:
+            result.lines.append(FlowLine(text, i + 1, gap if result.lines else ""))
+            gap = ""
+            i += 1
+    return result
+
+
+def _running_heads(lines: list[str]) -> set[int]:
+    """Indices of header/footer lines: page-number/symbol lines, and the lines repeated beside
+    them on several pages (a running title such as "Fourteenth United Nations Congress on")."""
+    content = [i for i, text in enumerate(lines) if text]
+    artefact = [k for k, i in enumerate(content) if is_artefact_line(lines[i])]
+    near: set[int] = set()
+    for k in artefact:
+        lo, hi = max(0, k - _RUNNING_HEAD_WINDOW), min(len(content), k + _RUNNING_HEAD_WINDOW + 1)
+        near.update(content[lo:hi])
+    candidates = [i for i in near
+                  if not _MARKER_OR_ITEM.match(lines[i]) and not _FOOTNOTE_RULE.match(lines[i])]
+    repeats = Counter(lines[i] for i in candidates)
+    heads = {i for i in candidates if repeats[lines[i]] >= _RUNNING_HEAD_MIN_REPEATS}
+    return heads | {content[k] for k in artefact}
+
+
+def _footnote_block(lines: list[str], start: int, furniture: set[int]) -> tuple[int, list[str]]:
+    """The footnotes after a rule: up to the next page's head (or the end, or a numbered
+    paragraph, which is never inside a footnote). Returns (index after the block, footnotes)."""
+    notes: list[str] = []
+    i = start
+    while i < len(lines) and not _PARAGRAPH_START.match(lines[i]):
+        text = lines[i]
+        if i in furniture and not _FOOTNOTE_START.match(text):
+            break  # the next page's head (a footnote "1 A/CONF.234/16." looks like a footer)
+        if text:
+            if _FOOTNOTE_START.match(text) or not notes:
+                notes.append(text)
+            else:
+                notes[-1] += " " + text
+        i += 1
+    return i, notes
+
+
+def _remove_markers(page: list[FlowLine], notes: list[str]) -> int:
+    """Remove the reference numbers of this page's footnotes from its text; returns how many.
+
+    A marker is the footnote's number glued after a letter or closing punctuation
+    ("Justice1", "Rules),8", "Assembly;12") or after punctuation and a space ("Congress, 2 en...");
+    failing both, after a word and a space ("Development 4 and") if that is its only such place on
+    the page. The first occurrence in page order wins: footnotes are numbered in reading order.
+    """
+    removed = 0
+    for note in notes:
+        m = _FOOTNOTE_START.match(note)
+        if not m:
+            continue
+        sure, loose = _marker_patterns(m[1])
+        if _remove_first(page, sure) or _remove_unique(page, loose):
+            removed += 1
+    return removed
+
+
+def _marker_patterns(number: str) -> tuple[re.Pattern, re.Pattern]:
+    after = r"(?=[\s,;.:)]|$)"
+    # Glued after a letter or punctuation, or after a comma, semicolon, colon or bracket and a space
+    # (not after "para." and a space: "para. 24" is a reference, not a marker).
+    sure = re.compile(rf"(?:(?<=[^\W\d_])|(?<=[)\],;:.’”\"])|(?<=[),;:]) ){number}{after}")
+    loose = re.compile(rf"(?<=[^\W\d_]) {number}{after}")
+    return sure, loose
+
+
+def _remove_first(page: list[FlowLine], pattern: re.Pattern) -> bool:
+    for line in page:
+        m = pattern.search(line.text)
+        if m:
+            line.text = (line.text[:m.start()] + line.text[m.end():]).strip()
+            return True
+    return False
+
+
+def _remove_unique(page: list[FlowLine], pattern: re.Pattern) -> bool:
+    found = [(line, m) for line in page for m in pattern.finditer(line.text)]
+    if len(found) != 1:
+        return False
+    line, m = found[0]
+    line.text = (line.text[:m.start()] + line.text[m.end():]).strip()
+    return True

@@ -1,0 +1,488 @@
+"""One part of a document (the body, an annex) as numbered paragraphs, sub-items, headings and
+preambular paragraphs.
+
+Three steps:
+
+1. `classify`: every line that *could* start something (a chapter, a lettered section, a numbered
+   paragraph or heading, a sub-item, a subheading) is a candidate; the other lines continue the
+   candidate before them. In text whose blank lines separate paragraphs (PDF text of a
+   resolution, Word or Markdown with one line per paragraph), `_mark_blocks` also classifies the
+   unnumbered blocks: front matter before the first number (the preamble is in it), thematic
+   headings, lead-ins ending with ":" ("We therefore endeavour to take the following actions:")
+   and closing lines after the last paragraph ("53rd plenary meeting").
+2. `_segments`: a candidate line and the lines that continue it.
+3. `Assembler`: walks the segments, keeping the heading stack (the section path) and the
+   paragraph numbering. A numbered line is a paragraph only if its number is the next one
+   (1, 2, 3 ...); otherwise it is a numbered heading (heading-shaped: no closing punctuation) or
+   a list inside the current paragraph (e.g. an agenda "1.–7." in paragraph 69), whose `(a)`-`(d)`
+   then belong to that list and are not sub-items. What fits nowhere is kept as an anomaly for
+   the numbering check (`vectorstore.numbering`), never merged silently.
+
+`kind` is decided last, from the headings above each paragraph (see `paragraph_kind`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from vectorstore.line_joining import JoinedText
+
+CHAPTER, SECTION, NUMBERED, ITEM, SUBHEADING, TEXT = (
+    "chapter", "section", "numbered", "item", "subheading", "text")
+# Unnumbered blocks, known only where blank lines separate paragraphs (see `_mark_blocks`).
+FRONT, HEADING, LEAD_IN, CLOSING = "front", "heading", "lead-in", "closing"
+
+NUMBERED_LINE = re.compile(r"^(\d{1,3})[.．](?!\d)\s*(.*)$")
+_CHAPTER = re.compile(r"^(?:[一二三四五六七八九十]+|[IVX]{1,5})[.．、]\s*\S")
+_SECTION = re.compile(r"^[A-Z][.．]\s+\S")
+_ITEM = re.compile(r"^[(（]([a-z]{1,2})[)）]\s*")
+_SUMMARY_TITLES = {
+    "审议情况概要", "讨论情况概要", "审议概要",
+    "summary of deliberations", "summary of the deliberations", "summary of discussions",
+}
+_RECOMMENDATION_TITLES = {
+    "审议结果", "审议成果", "建议", "结论和建议", "结论与建议", "建议和结论", "结论",
+    "recommendations", "conclusions and recommendations", "outcome of deliberations",
+    "outcome of the deliberations", "conclusions",
+}
+_SENTENCE_END = tuple("。．.；;！!？?")
+_CLOSING = tuple("。．.；;：:")  # a line ending so is not a heading
+_HEADING_PUNCTUATION = re.compile(r"[。，、；：.,;:!?！？]")
+# Inside a heading-shaped block: no sentence break, colon or semicolon (commas are fine:
+# "Addressing the causes, including the root causes, of crime").
+_INSIDE_SENTENCE = re.compile(r"[。；;：:!?！？]|\.(?:\s|$)")
+_PREAMBLE_END = tuple(",;，；")  # a preambular paragraph ends with a comma (or semicolon)
+_LEAD_IN_END = (":", "：")
+_HEADING_MAX_CHARS = {"latin": 200, "cjk": 60}
+_SUBJECT_MAX_WORDS = 15  # "We, Heads of State and Government, Ministers and ... of Member States,"
+_SUBJECT_MAX_CJK = 20  # "大会，"
+
+
+@dataclass
+class Line:
+    text: str
+    lineno: int = 0  # in the source text (1-based), for messages
+    block: bool = False  # starts a block (the text's blank lines separate paragraphs)
+    kind: str = TEXT
+    number: int = 0  # NUMBERED
+    letter: str = ""  # ITEM
+    body: str = ""  # text after the marker
+
+
+def classify(lines: list[Line], blocks: bool) -> list[Line]:
+    for line in lines:
+        _classify_one(line)
+    # Unnumbered subheadings such as 程序 / "Proceedings" are known only from their context.
+    for i, line in enumerate(lines):
+        if line.kind == TEXT and _looks_like_subheading(line.text):
+            before = lines[i - 1] if i else None
+            after = lines[i + 1] if i + 1 < len(lines) else None
+            ends_block = before is None or before.kind == SUBHEADING or before.text.endswith(_SENTENCE_END)
+            starts_block = after is not None and after.kind in (NUMBERED, CHAPTER, SECTION, SUBHEADING)
+            if ends_block and starts_block:
+                line.kind = SUBHEADING
+    if blocks:
+        _mark_blocks(lines)
+    return lines
+
+
+def _classify_one(line: Line) -> None:
+    text = line.text
+    if m := NUMBERED_LINE.match(text):
+        line.kind, line.number, line.body = NUMBERED, int(m[1]), m[2]
+    elif m := _ITEM.match(text):
+        line.kind, line.letter, line.body = ITEM, m[1], text[m.end():]
+    elif _CHAPTER.match(text):
+        line.kind = CHAPTER
+    elif _SECTION.match(text):
+        line.kind = SECTION
+    elif title_kind(text):
+        line.kind = SUBHEADING
+
+
+def _looks_like_subheading(text: str) -> bool:
+    limit = 60 if text.isascii() else 25
+    return len(text) <= limit and not _HEADING_PUNCTUATION.search(text) and not text[0].islower()
+
+
+def title_kind(title: str) -> str | None:
+    """"summary" / "recommendation" for a heading whose title (without its marker) says so."""
+    bare = re.sub(r"^(?:[一二三四五六七八九十]+|[IVX]{1,5}|[A-Z]|\d{1,2})[.．、]\s*", "", title)
+    bare = bare.strip().rstrip(":：").strip().lower()
+    if bare in _SUMMARY_TITLES:
+        return "summary"
+    if bare in _RECOMMENDATION_TITLES:
+        return "recommendation"
+    return None
+
+
+# --- unnumbered blocks ----------------------------------------------------------------------
+
+def _heading_shaped(text: str) -> bool:
+    limit = _HEADING_MAX_CHARS["cjk" if _has_cjk(text) else "latin"]
+    return (0 < len(text) <= limit and not text.endswith(_CLOSING + _PREAMBLE_END)
+            and not text[0].islower() and not _INSIDE_SENTENCE.search(text))
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u3400" <= c <= "\u9fff" for c in text)
+
+
+def _lead_in_shaped(text: str) -> bool:
+    return 0 < len(text) <= 2 * _HEADING_MAX_CHARS["latin"] and text.endswith(_LEAD_IN_END) \
+        and not text[0].islower()
+
+
+def _block_text(lines: list[Line], start: int, end: int) -> str:
+    text = JoinedText()
+    for line in lines[start:end]:
+        text.add(line.text)
+    return str(text)
+
+
+def _mark_blocks(lines: list[Line]) -> None:
+    """Classify unnumbered blocks (see the module docstring); other blocks continue the text
+    before them, as any unmarked line does."""
+    n = len(lines)
+    blocks: list[tuple[int, int]] = []
+    i = 0
+    while i < n:
+        if lines[i].kind == TEXT and lines[i].block:
+            j = i + 1
+            while j < n and lines[j].kind == TEXT and not lines[j].block:
+                j += 1
+            blocks.append((i, j))
+            i = j
+        else:
+            i += 1
+    first_numbered = next((k for k, line in enumerate(lines) if line.kind == NUMBERED), n)
+    last_numbered = max((k for k, line in enumerate(lines) if line.kind in (NUMBERED, ITEM)), default=-1)
+    # Backwards, so a heading knows whether the block after it is a heading too.
+    shaped: dict[int, str] = {}
+    for start, end in reversed(blocks):
+        text = _block_text(lines, start, end)
+        if start < first_numbered:
+            lines[start].kind = FRONT
+            continue
+        after = lines[end] if end < n else None
+        introduces = after is not None and (
+            after.kind in (NUMBERED, CHAPTER, SECTION, SUBHEADING) or end in shaped)
+        if introduces and _heading_shaped(text):
+            shaped[start] = HEADING
+        elif introduces and _lead_in_shaped(text) and not (after.kind == NUMBERED and after.number == 1):
+            shaped[start] = LEAD_IN  # "1." after a lead-in starts a list inside the paragraph
+        elif after is None and start > last_numbered and _heading_shaped(text):
+            shaped[start] = CLOSING
+    # Forwards: a heading or closing line only follows a finished sentence or another heading.
+    heading_lines: set[int] = set()
+    for start, end in blocks:
+        kind = shaped.get(start)
+        if kind is None:
+            continue
+        before = lines[start - 1] if start else None
+        if before is None or start - 1 in heading_lines or before.kind in (SUBHEADING, CHAPTER, SECTION) \
+                or before.text.endswith(_SENTENCE_END):
+            lines[start].kind = kind
+            heading_lines.update(range(start, end))
+
+
+# --- segments -------------------------------------------------------------------------------
+
+@dataclass
+class Segment:
+    """A candidate line and the TEXT lines that continue it."""
+
+    head: Line
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def full_text(self) -> str:
+        text = JoinedText(self.head.text)
+        for line in self.lines:
+            text.add(line)
+        return str(text)
+
+
+def segments(lines: list[Line]) -> list[Segment]:
+    result: list[Segment] = []
+    for line in lines:
+        if line.kind == TEXT and result:
+            result[-1].lines.append(line.text)
+        else:
+            result.append(Segment(line))
+    return result
+
+
+# --- assembly -------------------------------------------------------------------------------
+
+_LEVELS = {CHAPTER: 1, SECTION: 2, NUMBERED: 3, SUBHEADING: 4}
+_UNNUMBERED_LEVEL = _LEVELS[SUBHEADING]  # unnumbered headings nest from here down
+_PART_TITLE_LEVEL = 0  # the annex's title stays above every heading inside it
+
+
+@dataclass
+class Heading:
+    level: int
+    title: str
+
+
+@dataclass
+class Item:
+    letter: str
+    text: JoinedText
+    lineno: int = 0
+
+
+@dataclass
+class Paragraph:
+    number: int
+    text: JoinedText
+    headings: list[Heading]
+    lineno: int = 0
+    items: list[Item] = field(default_factory=list)
+    tail: JoinedText | None = None  # text after the sub-items (closing words of the paragraph)
+    has_inner_list: bool = False  # a numbered list inside the paragraph: its (a)... are not sub-items
+
+    def append(self, text: str) -> None:
+        self.current_text.add(text)
+
+    @property
+    def current_text(self) -> JoinedText:
+        return self.tail or (self.items[-1].text if self.items else self.text)
+
+    @property
+    def full_text(self) -> str:
+        """The paragraph's own text: lead-in, and closing words after the sub-items if any."""
+        return f"{self.text}\n{self.tail}" if self.tail else str(self.text)
+
+
+@dataclass
+class Preamble:
+    """The unnumbered preambular paragraphs of a part and the subject line they follow."""
+
+    subject: str = ""  # "The General Assembly," — context (chapeau), not a unit
+    paragraphs: list[tuple[str, int]] = field(default_factory=list)  # (text, source line)
+
+
+@dataclass
+class Anomaly:
+    """A numbered line that is not the next paragraph, a heading or a list inside a paragraph."""
+
+    number: int
+    lineno: int
+    text: str
+    after: int  # the last paragraph number before it (0: none yet)
+
+
+def _next_letter(letter: str) -> str:
+    """a -> b ... z -> aa -> bb (the UN convention after z)."""
+    if letter == "z":
+        return "aa"
+    if len(letter) == 2:
+        return chr(ord(letter[0]) + 1) * 2
+    return chr(ord(letter) + 1)
+
+
+class Assembler:
+    """Walks the segments of one part, keeping the heading stack and the paragraph numbering."""
+
+    def __init__(self, parts_segments: list[Segment], title: str = ""):
+        self.segments = parts_segments
+        # In text with hard line breaks, a line after the last sub-item may continue it; in
+        # text with one line per paragraph (Word, Markdown), a new line after a finished sub-item
+        # is the paragraph's closing text.
+        numbered = [s for s in parts_segments if s.head.kind == NUMBERED]
+        self.one_line_per_paragraph = bool(numbered) and \
+            sum(not s.lines for s in numbered) >= 0.8 * len(numbered)
+        self.headings: list[Heading] = [Heading(_PART_TITLE_LEVEL, title)] if title else []
+        self.paragraphs: list[Paragraph] = []
+        self.open: Paragraph | None = None  # the paragraph that continuation text goes to
+        self.last_numbered_heading = 0
+        self.skipped_numbers: list[int] = []  # numbered lines after the last paragraph (numbering check)
+        self.anomalies: list[Anomaly] = []
+        self.stray: list[str] = []  # text after paragraph 1 that belongs to no paragraph
+        self.front: list[Segment] = []  # unnumbered blocks before paragraph 1
+        self.preamble = Preamble()
+        self.front_matter: list[str] = []  # front blocks that are neither preamble nor lead-in
+        self.closing: list[str] = []  # closing lines after the last paragraph (not citable)
+        self._run: list[tuple[str, bool]] = []  # consecutive unnumbered headings (title, lead-in)
+        self._run_base: list[Heading] = []
+
+    def run(self) -> list[Paragraph]:
+        for i, segment in enumerate(self.segments):
+            following = self.segments[i + 1] if i + 1 < len(self.segments) else None
+            self._take(segment, following)
+        if not self.paragraphs:
+            self.front_matter = [s.full_text for s in self.front]
+        return self.paragraphs
+
+    @property
+    def expected_number(self) -> int:
+        return self.paragraphs[-1].number + 1 if self.paragraphs else 1
+
+    def _take(self, segment: Segment, following: Segment | None) -> None:
+        head = segment.head
+        if head.kind not in (SUBHEADING, HEADING, LEAD_IN):
+            self._run = []
+        if head.kind == SUBHEADING:
+            self._unnumbered_heading(head.text)
+            self._keep_stray(segment.lines)
+        elif head.kind in (HEADING, LEAD_IN):
+            self._unnumbered_heading(segment.full_text, lead_in=head.kind == LEAD_IN)
+        elif head.kind in (CHAPTER, SECTION):
+            self._heading(_LEVELS[head.kind], self._heading_title(segment))
+        elif head.kind == NUMBERED:
+            self._numbered(segment, following)
+        elif head.kind == ITEM:
+            self._item(segment)
+        elif head.kind == FRONT and not self.paragraphs:
+            self.front.append(segment)
+        elif head.kind == CLOSING:
+            self.closing.append(segment.full_text)
+            self.open = None
+        # A leading TEXT segment is front matter (title, date, venue): not citable.
+
+    def _heading_title(self, segment: Segment) -> str:
+        """A heading may wrap onto following lines, but sentences after it are not its title."""
+        if any("。" in line or line.endswith(".") for line in segment.lines):
+            self._keep_stray(segment.lines)
+            return segment.head.text
+        return segment.full_text
+
+    def _keep_stray(self, texts: list[str]) -> None:
+        if self.paragraphs:  # before paragraph 1 it is front matter (title, date, venue)
+            self.stray.extend(texts)
+
+    def _heading(self, level: int, title: str) -> None:
+        self.headings = [h for h in self.headings if h.level < level] + [Heading(level, title)]
+        if level <= _LEVELS[SECTION]:
+            self.last_numbered_heading = 0
+        self.open = None
+
+    def _unnumbered_heading(self, title: str, lead_in: bool = False) -> None:
+        """Unnumbered headings nest by how many come together: a run of k headings replaces the
+        k innermost ones ("Advancing crime prevention" + "Addressing the causes ..." opens a
+        theme and its first topic; a single "Evidence-based crime prevention" then replaces the
+        topic only). A lead-in ending with ":" opens a new group: it replaces them all."""
+        fixed = [h for h in self.headings if h.level < _UNNUMBERED_LEVEL]
+        if not self._run:
+            self._run_base = [h for h in self.headings if h.level >= _UNNUMBERED_LEVEL]
+        self._run.append((title, lead_in))
+        base = self._run_base
+        kept = [] if self._run[0][1] else base[:max(0, len(base) - len(self._run))]
+        titles = [h.title for h in kept] + [t for t, _ in self._run]
+        self.headings = fixed + [Heading(_UNNUMBERED_LEVEL + i, t) for i, t in enumerate(titles)]
+        self.open = None
+
+    def _numbered(self, segment: Segment, following: Segment | None) -> None:
+        number = segment.head.number
+        duplicate_next = following is not None and following.head.kind == NUMBERED \
+            and following.head.number == number  # "1. Introduction" then "1. The General Assembly..."
+        if number == self.expected_number and not duplicate_next:
+            self._start_paragraph(segment)
+        elif self._is_numbered_heading(segment):
+            self.last_numbered_heading = number
+            self._heading(_LEVELS[NUMBERED], self._heading_title(segment))
+        elif self.open is not None:
+            self.open.has_inner_list = True
+            self.open.append(segment.full_text)
+            self.skipped_numbers.append(number)
+        else:
+            self._keep_stray([segment.full_text])
+            self.skipped_numbers.append(number)
+
+    def _is_numbered_heading(self, segment: Segment) -> bool:
+        number = segment.head.number
+        text = segment.full_text
+        in_sequence = number in (1, self.last_numbered_heading + 1)
+        after_lead_in = self.open is not None and self.open.current_text.endswith((":", "："))
+        return in_sequence and not text.endswith(_CLOSING) and not after_lead_in
+
+    def _start_paragraph(self, segment: Segment) -> None:
+        if not self.paragraphs:
+            self._close_front()
+        paragraph = Paragraph(segment.head.number, JoinedText(segment.head.body), list(self.headings),
+                              segment.head.lineno)
+        for line in segment.lines:
+            paragraph.append(line)
+        self.paragraphs.append(paragraph)
+        self.open = paragraph
+        self.skipped_numbers = []
+
+    def _close_front(self) -> None:
+        """Before paragraph 1: a last block ending with ":" is the lead-in of the numbered
+        paragraphs ("Declare the following:"); the blocks ending with a comma before it are the
+        preamble, after the subject line ("The General Assembly,"). The rest is front matter."""
+        front = [(s.full_text, s.head.lineno) for s in self.front]
+        lead_in = front.pop()[0] if front and front[-1][0].endswith(_LEAD_IN_END) else ""
+        start = len(front)
+        while start > 0 and front[start - 1][0].endswith(_PREAMBLE_END):
+            start -= 1
+        run = front[start:]
+        if run and _is_subject(run[0][0]):
+            self.preamble.subject = run.pop(0)[0]
+            start += 1
+        self.preamble.paragraphs = run
+        self.front_matter = [text for text, _ in front[:start]]
+        if lead_in:
+            self._unnumbered_heading(lead_in, lead_in=True)
+            self._run = []
+
+    def _item(self, segment: Segment) -> None:
+        paragraph = self.open
+        if paragraph is None:
+            self._keep_stray([segment.full_text])
+            return
+        expected = _next_letter(paragraph.items[-1].letter) if paragraph.items else "a"
+        if paragraph.has_inner_list or segment.head.letter != expected:
+            paragraph.append(segment.full_text)
+            return
+        item = Item(segment.head.letter, JoinedText(segment.head.body), segment.head.lineno)
+        paragraph.items.append(item)
+        for line in segment.lines:
+            if self.one_line_per_paragraph and not paragraph.tail and item.text.endswith(("。", ".")):
+                paragraph.tail = JoinedText(line)
+            else:
+                paragraph.append(line)
+
+
+def _is_subject(text: str) -> bool:
+    """The acting body before the preamble: short, ends with a comma ("The General Assembly,")."""
+    if not _has_cjk(text):
+        return len(text.split()) <= _SUBJECT_MAX_WORDS
+    return len(text) <= _SUBJECT_MAX_CJK
+
+
+# --- kinds ----------------------------------------------------------------------------------
+
+_RECOMMENDATION_LEAD_IN = re.compile(r"(?:以下|下列)建议|following recommendations?", re.IGNORECASE)
+
+
+def paragraph_kind(paragraph: Paragraph, chapters_with_subheadings: set[str]) -> str:
+    """summary / recommendation / other, from the headings above the paragraph.
+
+    1. the innermost kind-bearing heading below the chapter (审议情况概要, 审议结果, ...) decides;
+    2. a paragraph that introduces lettered items as recommendations ("会议确定了...以下建议：")
+       is a recommendation wherever it stands (e.g. 57 under 其他事项);
+    3. a chapter titled like 建议 / Recommendations makes its paragraphs recommendations only if
+       it has no such subheadings (otherwise its untitled paragraphs are introductions, e.g. 7-9).
+    """
+    for heading in reversed(paragraph.headings):
+        if heading.level > 1 and (kind := title_kind(heading.title)):
+            return kind
+    if paragraph.items and _RECOMMENDATION_LEAD_IN.search(str(paragraph.text)):
+        return "recommendation"
+    chapter = next((h.title for h in paragraph.headings if h.level == 1), None)
+    if chapter and title_kind(chapter) == "recommendation" and chapter not in chapters_with_subheadings:
+        return "recommendation"
+    return "other"
+
+
+def chapters_with_kind_subheadings(paragraphs: list[Paragraph]) -> set[str]:
+    chapters = set()
+    for paragraph in paragraphs:
+        chapter = next((h.title for h in paragraph.headings if h.level == 1), None)
+        if chapter and any(h.level > 1 and title_kind(h.title) for h in paragraph.headings):
+            chapters.add(chapter)
+    return chapters
