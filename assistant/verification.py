@@ -10,9 +10,13 @@ The model's output is never trusted. Sentence by sentence:
 - a factual sentence left without a citation gets the best-supporting retrieved unit when the
   support is strong (`attach_threshold`, stricter than repair because nothing in the model's
   output pointed there), otherwise it is flagged in the text;
-- paragraph numbers written in running text ("第120段", "paragraph 120") are kept only when
-  they name a retrieved paragraph or are part of a verbatim quote of one; others are replaced
-  by a notice, so no answer shows a paragraph number that is not in the store.
+- paragraph references written in running text ("第120段", "paragraph 120", "第24至26段",
+  "24(a)-(z)", "A/CONF.241/RPM.2/2#99", "Kyoto Declaration, para. 36") are read by the one
+  grammar (`vectorstore.references`: ranges expanded, Chinese numerals, zero-width and
+  full-width characters read through) and kept only when every paragraph they name was
+  retrieved or they are part of a verbatim quote of one; others are replaced by a notice, so
+  no answer shows a paragraph number that is not in the store;
+- a source number the prompt did not give ("[7]") is removed.
 
 Support is lexical overlap (Chinese character bigrams, English words): the share of the
 sentence's tokens found in the unit. When the sentence and the sources are in different
@@ -29,7 +33,7 @@ from dataclasses import dataclass, field
 
 from assistant.citations import Citation, Mention, find_markers, find_mentions, marker
 from assistant.language import detect_language
-from vectorstore.references import parse_references
+from vectorstore.references import INVISIBLE
 from vectorstore.units import Unit
 
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
@@ -61,6 +65,12 @@ _NON_CLAIM = re.compile(
     re.IGNORECASE,
 )
 
+# a source number no marker resolved: "[7]", "【来源3】", "[2, 9]"
+_SOURCE_NUMBER = re.compile(
+    r"[\[【［〔]\s*(?:来源|资料|sources?|src)?\s*#?\s*\d{1,3}(?:\s*[,，、;；]\s*\d{1,3})*\s*[\]】］〕]",
+    re.IGNORECASE,
+)
+_INVISIBLE = re.compile(f"[{''.join(INVISIBLE)}]")
 _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>|<!--.*?-->", re.DOTALL)
 
 FLAG = {"zh": "（未找到支持此句的段落）", "en": " (no supporting paragraph found)"}
@@ -137,18 +147,21 @@ class _Verifier:
         symbols = {u.symbol for u in self.units}
         self.default_symbol = next(iter(symbols)) if len(symbols) == 1 else None
         self.symbols = symbols
+        # what running text may name: retrieved documents (with their aliases) and stored symbols
+        stored = {uid.split("#", 1)[0] for uid in known_ids or ()}
+        self.documents = {**dict.fromkeys(stored, {}), **{u.symbol: u for u in self.units}}
         self.corrections: list[str] = []
         self.cited: dict[str, Unit] = {}
 
     def run(self, text: str) -> Verification:
-        text = self._without_markup(text)
+        text = _INVISIBLE.sub("", self._without_markup(text))  # "第9\u200b9段" is 第99段
         markers = find_markers(text, self.default_symbol, self.sources, self.symbols)
         # Replace markers by one placeholder character each so sentences split cleanly.
         chunks, pos = [], 0
         for i, m in enumerate(markers):
-            chunks += [text[pos:m.start], chr(_MARK + i)]
+            chunks += [self._without_source_numbers(text[pos:m.start]), chr(_MARK + i)]
             pos = m.end
-        chunks.append(text[pos:])
+        chunks.append(self._without_source_numbers(text[pos:]))
         flat = "".join(chunks)
         out = [self._sentence(s, markers) for s in split_sentences(flat)]
         return Verification(_tidy("".join(out)), list(self.cited.values()), _unique(self.corrections))
@@ -160,6 +173,13 @@ class _Verifier:
             self.corrections.append("已删除回答中的 HTML 标记" if self.language == "zh"
                                     else "removed HTML markup from the answer")
         return cleaned
+
+    def _without_source_numbers(self, text: str) -> str:
+        """Source numbers left after marker parsing name no source given to the model."""
+        def drop(m: re.Match) -> str:
+            self._note("source", m.group())
+            return ""
+        return _SOURCE_NUMBER.sub(drop, text)
 
     # -- one sentence -------------------------------------------------------------------------
     def _sentence(self, sentence: str, markers) -> str:
@@ -189,7 +209,7 @@ class _Verifier:
         candidates = self._same_paragraph(citation)
         if candidates:
             best = self._best(sentence, candidates)[0]
-            if (best.paragraph, best.item) != (citation.paragraph, citation.item):
+            if best.ref != citation.ref:
                 self._note("normalised", citation, best)
             return best
         best, score, repair, _ = self._best_with_thresholds(sentence, self.units)
@@ -204,7 +224,7 @@ class _Verifier:
 
         With no symbol (several documents in context), units of that paragraph in any document.
         """
-        same = [u for u in self.units if u.paragraph == citation.paragraph
+        same = [u for u in self.units if _same_place(u, citation)
                 and (citation.symbol is None or u.symbol == citation.symbol)]
         exact = [u for u in same if u.item == citation.item]
         if citation.symbol is None and len({u.symbol for u in same}) > 1 and not citation.item:
@@ -233,21 +253,19 @@ class _Verifier:
         return "".join(out), units
 
     def _all_mentions(self, sentence: str) -> list[Mention]:
-        """Digit mentions, plus what the question parser also reads as a reference
-        ("第二十四段", "第66段(k)项", a bare "24(d)", "拉美报告第24段" with its region)."""
-        mentions = find_mentions(sentence)
-        taken = [(m.start, m.end) for m in mentions]
-        by_span: dict[tuple[int, int], list[Citation]] = {}
-        for ref in parse_references(sentence):
-            start, end = ref.span
-            if not any(a < end and start < b for a, b in taken):
-                symbol = ref.symbol or self._symbol_of_region(ref.region)
-                by_span.setdefault((start, end), []).append(Citation(symbol, ref.paragraph, ref.item))
-        mentions += [Mention(start, end, cits) for (start, end), cits in by_span.items()]
-        return sorted(mentions, key=lambda m: m.start)
+        """Paragraph references in running text, read by the one grammar; a region or congress
+        ("拉美报告第24段") names the retrieved document of that region or congress."""
+        mentions = find_mentions(sentence, self.documents)
+        for mention in mentions:
+            mention.citations = [Citation.from_reference(r, self._symbol_of(r.region, r.congress))
+                                 for r in mention.references]
+        return mentions
 
-    def _symbol_of_region(self, region: str | None) -> str | None:
-        symbols = {u.symbol for u in self.units if region and u.region == region}
+    def _symbol_of(self, region: str | None, congress: int | None) -> str | None:
+        if not (region or congress):
+            return None
+        symbols = {u.symbol for u in self.units if (not region or u.region == region)
+                   and (not congress or u.congress == congress)}
         return symbols.pop() if len(symbols) == 1 else None
 
     def _resolve_mention(self, citation: Citation) -> tuple[bool, list[Unit]]:
@@ -256,7 +274,7 @@ class _Verifier:
         "第24段" is true when only sub-items of 24 were retrieved, but cites none of them.
         """
         symbol = citation.symbol or self.default_symbol
-        hits = [u for u in self.units if u.paragraph == citation.paragraph
+        hits = [u for u in self.units if _same_place(u, citation)
                 and (symbol is None or u.symbol == symbol)
                 and (citation.item is None or u.item == citation.item)]
         if symbol is None and len({u.symbol for u in hits}) > 1:
@@ -277,8 +295,7 @@ class _Verifier:
             if citation.symbol and citation.symbol not in self.symbols and \
                     not any(uid.startswith(citation.symbol + "#") for uid in known):
                 continue  # another document, not in the store: a reference, not a citation
-            symbol = citation.symbol or unit.symbol
-            if Citation(symbol, citation.paragraph, citation.item).unit_id not in known:
+            if citation.with_symbol(citation.symbol or unit.symbol).unit_id not in known:
                 return False
         return True
 
@@ -334,6 +351,9 @@ class _Verifier:
         elif kind == "flagged":
             msg = f"没有检索到的段落支持此句，已标注：“{snippet}”" if zh else \
                 f"no retrieved paragraph supports this sentence (flagged): “{snippet}”"
+        elif kind == "source":
+            msg = f"已删除无对应来源的来源编号“{old}”" if zh else \
+                f"removed the source number “{old}” (no such source was given)"
         else:  # a paragraph number in running text
             msg = f"已删除正文中的段落编号“{old_label}”（不在检索到的段落中）" if zh else \
                 f"removed the paragraph number “{old_label}” from the text (not in the retrieved paragraphs)"
@@ -345,6 +365,12 @@ class _Verifier:
         if self.known_ids is not None and uid and uid not in self.known_ids:
             return "文件库中没有该段落" if zh else "no such paragraph in the store"
         return "不在检索到的段落中" if zh else "not in the retrieved paragraphs"
+
+
+def _same_place(unit: Unit, citation: Citation) -> bool:
+    """Same paragraph number in the same part (body, annex, ...), both preambular or neither."""
+    return (unit.paragraph, unit.part, unit.preamble) == \
+        (citation.paragraph, citation.part, citation.preamble)
 
 
 def split_sentences(text: str) -> list[str]:

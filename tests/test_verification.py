@@ -1,6 +1,7 @@
 """Verification against real units parsed from the built-in corpus (no store needed)."""
 
 import json
+from dataclasses import replace
 from functools import cache
 
 import pytest
@@ -158,3 +159,93 @@ def test_lexical_support_measures_shared_tokens():
     unit = corpus()[f"{LAC}#24(e)"]
     assert lexical_support("加强打击枪支贩运的行动", unit.text) > 0.9
     assert lexical_support("深海采矿和太空旅游", unit.text) < 0.1
+
+
+# -- verification without holes (issue 15): every way of writing a number is read, then checked --
+
+RES = "A/RES/76/181"
+
+
+def kyoto(*refs):
+    """Kyoto Declaration units as the catalog names them: the alias names the annex."""
+    aliases = [{"name": "Kyoto Declaration", "part": "annex"}, {"name": "京都宣言", "part": "annex"},
+               "resolution 76/181", "第76/181号决议"]
+    return [replace(corpus()[f"{RES}#{ref}"], aliases=aliases) for ref in refs]
+
+
+def kept(text, retrieved, language="zh", **kw):
+    result = verify_answer(text, retrieved, language, known_ids=known(), **kw)
+    return result.text, [u.id for u in result.cited], result.corrections
+
+
+@pytest.mark.parametrize("written", ["第9\u200b9段", "第９９段", "第九九段", "paragraph No. 99", "para99",
+                                     f"{LAC}#99", "第9\u200b\u200d9段"])
+def test_a_number_written_any_way_is_read_as_99_not_9(written):
+    # paragraph 9 is retrieved: reading any of these as 9 would keep a number that is not there
+    text, _, corrections = kept(f"会议讨论了枪支问题，见{written}。", units(f"{LAC}#9"))
+    assert "99" not in text and "九九" not in text and "９" not in text
+    assert REMOVED_NUMBER["zh"] in text and corrections
+
+
+@pytest.mark.parametrize("written", ["第2\u200b4(e)段", "第２４（ｅ）段", "第二十四段(e)项", "第廿四段(e)项"])
+def test_a_retrieved_number_written_any_way_is_kept_and_cited(written):
+    text, cited, _ = kept(f"报告建议加强打击枪支贩运的行动，见{written}。", units(f"{LAC}#24(e)"))
+    assert written.replace("\u200b", "") in text and cited == [f"{LAC}#24(e)"]
+
+
+def test_a_range_with_a_paragraph_not_retrieved_is_removed():
+    sentence = "会议在第24至26段讨论了枪支问题。"
+    text, _, corrections = kept(sentence, units(f"{LAC}#24", f"{LAC}#26"))
+    assert "第24至26段" not in text and REMOVED_NUMBER["zh"] in text
+    assert any("第24至26段" in c for c in corrections)
+    text, cited, _ = kept(sentence, units(f"{LAC}#24", f"{LAC}#25", f"{LAC}#26"))
+    assert "第24至26段" in text and cited == [f"{LAC}#24", f"{LAC}#25", f"{LAC}#26"]
+
+
+def test_a_sub_item_written_after_the_paragraph_is_checked_as_the_sub_item():
+    sentence = "第24段(d)项建议加强打击枪支贩运的行动。"
+    text, _, _ = kept(sentence, units(f"{LAC}#24", f"{LAC}#24(e)"))  # 24 is there, 24(d) is not
+    assert "第24段(d)项" not in text and REMOVED_NUMBER["zh"] in text
+    text, cited, _ = kept(sentence, units(f"{LAC}#24(d)"))
+    assert "第24段(d)项" in text and cited == [f"{LAC}#24(d)"]
+
+
+def test_a_sub_item_range_checks_every_letter():
+    text, _, _ = kept("See 24(a)-(z) on firearms.", units(f"{LAC}#24(a)"), "en")
+    assert "24(a)-(z)" not in text
+    text, cited, _ = kept("See 24(a)-(c) on firearms.", units(*(f"{LAC}#24({c})" for c in "abc")), "en")
+    assert "24(a)-(c)" in text and cited == [f"{LAC}#24(a)", f"{LAC}#24(b)", f"{LAC}#24(c)"]
+
+
+def test_an_unresolved_source_number_is_dropped():
+    retrieved = units(f"{LAC}#24(d)", f"{LAC}#24(e)")
+    sources = [f"{LAC}#24(d)", f"{LAC}#24(e)"]
+    text, cited, corrections = kept("报告建议加强打击枪支贩运的行动[2]，并见[7]。", retrieved, sources=sources)
+    assert "[7]" not in text and cited == [f"{LAC}#24(e)"]
+    assert any("[7]" in c for c in corrections)
+    text, _, _ = kept("See [3] and 【来源9】 for more.", retrieved, "en")
+    assert "[3]" not in text and "【来源9】" not in text
+
+
+def test_unit_ids_with_parts_are_checked_against_the_part():
+    retrieved = kyoto("annex:36")
+    text, cited, _ = kept(f"As {RES}#annex:36 says, the Declaration addresses overcrowding.", retrieved, "en")
+    assert f"{RES}#annex:36" in text and cited == [f"{RES}#annex:36"]
+    # body paragraph 36 does not exist: the annex's being retrieved does not make it real
+    text, _, _ = kept(f"As {RES}#36 says, the Declaration addresses overcrowding.", retrieved, "en")
+    assert f"{RES}#36" not in text
+
+
+def test_aliases_name_the_annex_in_running_text():
+    retrieved = kyoto("annex:36")
+    text, cited, _ = kept("京都宣言第36段提到解决拘留设施过度拥挤的问题。", retrieved)
+    assert "京都宣言第36段" in text and cited == [f"{RES}#annex:36"]
+    text, _, _ = kept("Kyoto Declaration, para. 37 addresses overcrowding.", retrieved, "en")
+    assert "37" not in text
+
+
+def test_a_marker_with_a_part_is_kept_and_rendered_in_the_un_convention():
+    retrieved = kyoto("annex:36")
+    result = verify_answer(f"States will address overcrowding in detention [{RES} ¶annex:36].",
+                           retrieved, "en", known_ids=known())
+    assert cited_ids(result.text) == [f"{RES}#annex:36"] and result.corrections == []

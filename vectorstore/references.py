@@ -288,7 +288,7 @@ _CONGRESS = re.compile(
     rf"第\s*(?P<zh>\d{{1,2}}|{_CN_NUM})\s*届"
     rf"|\b(?P<num>\d{{1,2}})(?:st|nd|rd|th)\s+(?:United\s+Nations\s+|UN\s+)?(?:Crime\s+)?Congress\b"
     rf"|\b(?P<ord>{'|'.join(_ORDINALS)})\s+(?:United\s+Nations\s+|UN\s+)?(?:Crime\s+)?Congress\b"
-    rf"|(?P<venue>\bKyoto\b|\bAbu\s+Dhabi\b|\bDoha\b|\bSalvador\b|京都|阿布扎比|多哈)",
+    rf"|(?P<venue>(?<![A-Za-z])(?:Kyoto|Abu\s+Dhabi|Doha|Salvador)(?![A-Za-z])|京都|阿布扎比|多哈)",
     re.IGNORECASE,
 )
 # General Assembly resolutions by number: they name A/RES/76/181 when that document is stored
@@ -439,10 +439,10 @@ _ZH = re.compile(
 # English: para. 37 (o), paragraph No. 16, para99, paras. 24 and 37, ¶¶ 24-26, annex II, para. 4 (b),
 # preambular paragraph 3, subparagraph (d) of paragraph 24, paragraph 36 of the annex
 _EN = re.compile(
-    rf"(?:\b(?P<part>annex|appendix)(?:\s+(?P<partno>{_ROMAN}|\d{{1,2}})\b)?\s*,?\s*)?"
-    rf"(?:\b(?:sub-?)?paragraph\s*{_ITEM.format(name='sub')}\s*of\s*)?"
-    rf"(?P<pre>\bpreambular\s+)?"
-    rf"(?:\bparagraphs?(?![a-z])|\bparas?(?![a-z])\.?|¶¶?|§)\s*(?:(?:No|number)\b\.?\s*|#\s*)?"
+    rf"(?:(?<![A-Za-z])(?P<part>annex|appendix)(?:\s+(?P<partno>{_ROMAN}|\d{{1,2}})\b)?\s*,?\s*)?"
+    rf"(?:(?<![A-Za-z])(?:sub-?)?paragraph\s*{_ITEM.format(name='sub')}\s*of\s*)?"
+    rf"(?P<pre>(?<![A-Za-z])preambular\s+)?"
+    rf"(?:(?<![A-Za-z])(?:paragraphs?|paras?)(?![a-z])\.?|¶¶?|§)\s*(?:(?:No|number)\b\.?\s*|#\s*)?"
     rf"(?P<list>{_EN_LIST})"
     rf"(?:\s*,?\s*(?:sub-?paragraph|item)\s*{_ITEM.format(name='after')})?"
     rf"{_EN_PART_AFTER}",
@@ -450,14 +450,14 @@ _EN = re.compile(
 )
 # the third preambular paragraph (of the annex)
 _EN_ORDINAL_PP = re.compile(
-    rf"\b(?P<ordinal>{'|'.join(_ORDINALS)})\s+preambular\s+paragraph\b{_EN_PART_AFTER}", re.IGNORECASE)
+    rf"(?<![A-Za-z])(?P<ordinal>{'|'.join(_ORDINALS)})\s+preambular\s+paragraph\b{_EN_PART_AFTER}", re.IGNORECASE)
 # inside a citation marker only: [SYM 24], [SYM, 24(d), 25]
 _SYMBOL_NUMBER = re.compile(
     rf"(?<![A-Za-z0-9/.\-])(?P<symbol>{SYMBOL_PATTERN})(?![A-Za-z0-9/])\s*[,:]?\s*(?P<list>{_EN_LIST})",
     re.IGNORECASE)
 # bare 24(d), accepted unless it reads as an article, rule or resolution: "article 2(a)", "5(a)条"
 _BARE = re.compile(
-    rf"(?<![\w/.\-])(?P<list>\d{{1,3}}\s?\([a-z]{{1,2}}\)(?:{_SEP}{_LONE_ITEM})*)(?!\s*(?:条|款|号))")
+    rf"(?<![A-Za-z0-9/.\-])(?P<list>\d{{1,3}}\s?\([a-z]{{1,2}}\)(?:{_SEP}{_LONE_ITEM})*)(?!\s*(?:条|款|号))")
 _NOT_BEFORE_BARE = re.compile(
     r"(?:article|art\.|rule|resolution|decision|section|goal|target|sdg|chapter|annex|"
     r"条|决议|决定|规则|目标|附件)\s*$",
