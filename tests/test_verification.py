@@ -220,7 +220,8 @@ def test_a_sub_item_range_checks_every_letter():
 def test_an_unresolved_source_number_is_dropped():
     retrieved = units(f"{LAC}#24(d)", f"{LAC}#24(e)")
     sources = [f"{LAC}#24(d)", f"{LAC}#24(e)"]
-    text, cited, corrections = kept("报告建议加强打击枪支贩运的行动[2]，并见[7]。", retrieved, sources=sources)
+    answer = "报告建议加强打击枪支贩运的行动[2]，并见[7]。"
+    text, cited, corrections = kept(answer, retrieved, sources=sources)
     assert "[7]" not in text and cited == [f"{LAC}#24(e)"]
     assert any("[7]" in c for c in corrections)
     text, _, _ = kept("See [3] and 【来源9】 for more.", retrieved, "en")

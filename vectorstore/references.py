@@ -450,7 +450,9 @@ _EN = re.compile(
 )
 # the third preambular paragraph (of the annex)
 _EN_ORDINAL_PP = re.compile(
-    rf"(?<![A-Za-z])(?P<ordinal>{'|'.join(_ORDINALS)})\s+preambular\s+paragraph\b{_EN_PART_AFTER}", re.IGNORECASE)
+    rf"(?<![A-Za-z])(?P<ordinal>{'|'.join(_ORDINALS)})\s+preambular\s+paragraph\b{_EN_PART_AFTER}",
+    re.IGNORECASE,
+)
 # inside a citation marker only: [SYM 24], [SYM, 24(d), 25]
 _SYMBOL_NUMBER = re.compile(
     rf"(?<![A-Za-z0-9/.\-])(?P<symbol>{SYMBOL_PATTERN})(?![A-Za-z0-9/])\s*[,:]?\s*(?P<list>{_EN_LIST})",
