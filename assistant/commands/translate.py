@@ -1,0 +1,122 @@
+"""Render every paragraph in the other language (zh -> en, en -> zh) with the local model; check terms.
+
+Units without a current rendering (none stored, none shipped, or their text changed) are
+translated one at a time, with their section heading and chapeau as context and the official
+terms they contain as hints; each is stored as soon as it is done, so an interrupted run resumes.
+The model is the configured one (--model; the 1.5B model is the quality default).
+
+  assistant translate                          # everything missing, progress bar and ETA
+  assistant translate --symbol A/RES/76/181    # one document
+  assistant translate --check                  # renderings lacking an official term; % per document
+  assistant translate --fresh --export corpus/renderings.jsonl   # regenerate the shipped file
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from datetime import date
+from pathlib import Path
+
+from assistant.commands.filter_options import check_filters
+from vectorstore.errors import UserError
+
+TARGET_PERCENT = 95.0
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--symbol", action="append", default=[], metavar="SYMBOL",
+                        help="only this document (repeatable)")
+    parser.add_argument("--check", action="store_true",
+                        help="translate nothing: list renderings lacking the official counterpart of a "
+                             "term in their original, and the share of term occurrences rendered "
+                             f"officially per document (target ≥ {TARGET_PERCENT:.0f} %%)")
+    parser.add_argument("--fresh", action="store_true",
+                        help="ignore the shipped renderings file (re-render through the cache)")
+    parser.add_argument("--export", type=Path, metavar="FILE",
+                        help="afterwards, write the selected units' renderings to FILE (JSON lines, "
+                             "with model, date and this command), e.g. corpus/renderings.jsonl")
+    parser.add_argument("--limit", type=int, default=0, metavar="N",
+                        help="translate at most N units this run (0: all)")
+
+
+def run(args, settings) -> int:
+    from vectorstore.filters import Filters
+    from vectorstore.ingest import open_store
+    from vectorstore.renderings import RenderingStore, check_renderings
+    from vectorstore.terms import load_terms
+
+    if args.limit < 0:
+        raise UserError("--limit must be 0 (all) or more")
+    store = open_store(settings)
+    filters = Filters(symbols=tuple(args.symbol))
+    check_filters(store, filters)
+    units = store.units(filters)
+    renderings = RenderingStore(settings)
+    include_shipped = not args.fresh
+
+    if args.check:
+        checks = check_renderings(units, renderings.get_many(units, include_shipped), load_terms())
+        print(format_check(checks))
+        return 0 if all(c.percent >= TARGET_PERCENT and not c.cjk_in_english and not c.unrendered
+                        for c in checks) else 1
+
+    missing = renderings.missing(units, include_shipped)
+    if args.limit:
+        missing = missing[:args.limit]
+    print(f"{len(units)} units; {len(units) - len(renderings.missing(units, include_shipped))} rendered, "
+          f"{len(missing)} to translate this run.", file=sys.stderr)
+    if missing:
+        stats = _translate(settings, missing, renderings)
+        print(f"Translated {stats.translated} units in {stats.seconds:.0f} s "
+              f"({stats.units_per_second:.3f} units/s), {stats.cached} from the cache; "
+              f"{stats.retried} retried, {stats.repaired} repaired.", file=sys.stderr)
+        for failure in stats.failures:
+            print(f"  not rendered: {failure}", file=sys.stderr)
+    if args.export:
+        _export(args, units, renderings.get_many(units, include_shipped), settings)
+    return 0
+
+
+def _translate(settings, units, renderings):
+    from tqdm import tqdm
+
+    from assistant.translation import UnitTranslator, translate_units
+
+    translator = UnitTranslator(settings)
+    with tqdm(total=len(units), desc="Translating", unit="unit", file=sys.stderr) as bar:
+        def advance(unit, rendering):
+            bar.set_postfix_str(unit.id, refresh=False)
+            bar.update(1)
+        return translate_units(settings, units, renderings, translator, on_unit=advance)
+
+
+def _export(args, units, found, settings) -> None:
+    from vectorstore.renderings import write_shipped
+
+    models = sorted({r.model for r in found.values() if r.model})
+    command = "assistant translate " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 2 \
+        else f"assistant translate --export {args.export}"
+    meta = {"models": models, "date": date.today().isoformat(), "command": command,
+            "units": len(units), "missing": [u.id for u in units if u.id not in found]}
+    count = write_shipped(args.export, found.values(), meta)
+    print(f"Wrote {count} renderings to {args.export} ({args.export.stat().st_size / 1024:.0f} KiB); "
+          f"{len(meta['missing'])} units have none.", file=sys.stderr)
+
+
+def format_check(checks) -> str:
+    lines = []
+    for check in checks:
+        for uid, missing in check.lacking:
+            lines.append(f"{uid}: lacks " + "; ".join(missing))
+        for uid in check.cjk_in_english:
+            lines.append(f"{uid}: English rendering contains CJK characters")
+        for uid in check.unrendered:
+            lines.append(f"{uid}: no rendering")
+    lines.append("")
+    lines.append("Term occurrences rendered with the official term, per document "
+                 f"(target ≥ {TARGET_PERCENT:.0f} %):")
+    for check in checks:
+        lines.append(f"  {check.symbol:<24} {check.official:>5}/{check.occurrences:<5} {check.percent:5.1f} %   "
+                     f"rendered {check.rendered}/{check.units}, CJK in English: {len(check.cjk_in_english)}")
+    return "\n".join(lines)

@@ -1,0 +1,263 @@
+"""Machine renderings: translate one unit at a time with the local model, official terms as hints.
+
+Asked to translate one paragraph, the local 1.5B model does well except for UN terminology
+("gunship trafficking" for 枪支贩运, "White Russia" for 白俄罗斯). So each unit is translated on
+its own with:
+
+- its section heading and (for a sub-item) its chapeau as context, not to be translated;
+- the official counterparts of the terms it contains (vectorstore/terms.py) as binding hints.
+
+Every rendering is checked: an English rendering must contain no CJK character and a Chinese
+rendering must be Chinese; each official term in the source must appear in the rendering. A
+rendering failing a check is retried once with the failures spelled out; CJK left in an English
+rendering after that is repaired (terms from the table, other fragments translated alone). The
+result is cached per machine by (model fingerprint, text hash) and stored as a `machine`
+rendering in the data directory.
+
+`translate_in_background` renders a newly ingested document in a thread; `pending_symbols()`
+tells answers that renderings are still being produced.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date as _date
+from pathlib import Path
+
+from assistant.config import Settings
+from vectorstore.renderings import (
+    CJK,
+    Rendering,
+    RenderingStore,
+    TranslationCache,
+    cjk_share,
+    target_language,
+    text_hash,
+)
+from vectorstore.terms import TermTable, load_terms
+from vectorstore.units import Unit
+
+PROMPT_VERSION = "1"  # part of the cache fingerprint: a new prompt renders anew
+_LANGUAGE = {"zh": "Chinese", "en": "English"}
+_FENCE = re.compile(r"^```[a-z]*\n?|\n?```$")
+_LEAD = re.compile(r"^(?:english translation|translation|译文|中文译文|English|Chinese)\s*[:：]\s*", re.I)
+_CJK_RUN = re.compile(rf"(?:{CJK.pattern})+(?:[\s\d]*(?:{CJK.pattern})+)*")
+
+
+@dataclass
+class TranslationStats:
+    """What one run did; `units_per_second` counts only units the model translated."""
+
+    translated: int = 0
+    cached: int = 0
+    retried: int = 0
+    repaired: int = 0
+    seconds: float = 0.0
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def units_per_second(self) -> float:
+        return self.translated / self.seconds if self.seconds else 0.0
+
+
+class UnitTranslator:
+    """Translates units with a local llama.cpp model (the configured one), cached per machine."""
+
+    def __init__(self, settings: Settings, terms: TermTable | None = None, backend=None):
+        from assistant.backends import LlamaCppBackend
+        from assistant.model_artifacts import MODELS
+
+        self.settings = settings
+        self.terms = terms or load_terms()
+        self.backend = backend or LlamaCppBackend(settings)
+        spec = MODELS.get(settings.model)
+        if spec:
+            self.model_name = f"{spec.name} ({spec.description})"
+            identity = f"{spec.name}-{spec.sha256[:12]}"
+        else:  # a .gguf path: its name and size identify it well enough for a cache
+            path = Path(settings.model)
+            self.model_name = path.name
+            identity = f"{path.stem}-{path.stat().st_size if path.exists() else 0}"
+        self.fingerprint = f"translate-{identity}-p{PROMPT_VERSION}"
+        self.cache = TranslationCache(settings.cache_dir, self.fingerprint)
+        self.stats = TranslationStats()
+
+    # -------------------------------------------------------------- one unit
+    def translate(self, unit: Unit) -> Rendering:
+        """The machine rendering of `unit` (from the cache when this model has rendered the text)."""
+        cached = self.cache.get(unit.language, unit.text)
+        if cached:
+            self.stats.cached += 1
+            text, when = cached
+        else:
+            started = time.monotonic()
+            text = self.render_text(unit.text, unit.language, _context_heading(unit), unit.chapeau)
+            when = _date.today().isoformat()
+            self.cache.put(unit.language, unit.text, text, when)
+            self.stats.translated += 1
+            self.stats.seconds += time.monotonic() - started
+        return Rendering(unit.id, target_language(unit.language), text, "machine", self.model_name, when,
+                         text_hash(unit.text))
+
+    def render_text(self, text: str, source_language: str, heading: str = "", chapeau: str = "") -> str:
+        """Translate, check, retry once with the problems named, then repair stray CJK."""
+        target = target_language(source_language)
+        hints = self.terms.hints(text, source_language)
+        rendering = self._ask(text, source_language, heading, chapeau, hints)
+        problems = self.problems(text, source_language, rendering)
+        if problems:
+            self.stats.retried += 1
+            retry = self._ask(text, source_language, heading, chapeau, hints, problems)
+            if len(self.problems(text, source_language, retry)) < len(problems):
+                rendering = retry
+        if target == "en" and CJK.search(rendering):
+            self.stats.repaired += 1
+            rendering = self._repair_cjk(rendering)
+        return rendering
+
+    def problems(self, source: str, source_language: str, rendering: str) -> list[str]:
+        """What is wrong with a rendering, phrased as instructions for the retry."""
+        target = target_language(source_language)
+        found = []
+        if not rendering.strip():
+            found.append("The translation was empty.")
+        if target == "en" and CJK.search(rendering):
+            found.append("Write English only: no Chinese characters at all.")
+        if target == "zh" and cjk_share(rendering) < 0.5:
+            found.append("Write the translation in Chinese.")
+        missing = dict.fromkeys(m.term for m in self.terms.missing(source, source_language, rendering))
+        for term in missing:
+            found.append(f"Use the official term “{term.official(target)}” for "
+                         f"“{term.official(source_language)}”.")
+        return found
+
+    # -------------------------------------------------------------- the model
+    def _ask(self, text, source_language, heading, chapeau, hints, problems=()) -> str:
+        messages = build_messages(text, source_language, heading, chapeau, hints, problems)
+        budget = 96 + (2 * len(text) if source_language == "zh" else len(text))
+        chunks = self.backend.stream(messages, max_tokens=min(1536, budget))
+        return clean_output("".join(chunks))
+
+    def _repair_cjk(self, rendering: str) -> str:
+        """Replace each CJK fragment by its official term, else by the model's translation of it alone."""
+        def replace(match: re.Match) -> str:
+            fragment = match.group()
+            term = self.terms.lookup(fragment, "zh")
+            if term is not None:
+                return term.official("en")
+            alone = self._ask(fragment, "zh", "", "", self.terms.hints(fragment, "zh"))
+            return " " + CJK.sub("", alone).strip() + " "
+        repaired = _CJK_RUN.sub(replace, rendering)
+        return re.sub(r"[ \t]{2,}", " ", CJK.sub("", repaired)).strip()
+
+
+def _context_heading(unit: Unit) -> str:
+    """The most specific informative heading: procedural labels (审议结果) say little on their own."""
+    informative = [h for h in unit.section if len(h) > 8]
+    return (informative or unit.section or [""])[-1][:200]
+
+
+def build_messages(text: str, source_language: str, heading: str = "", chapeau: str = "",
+                   hints: Iterable[tuple[str, str]] = (), problems: Iterable[str] = ()) -> list[dict]:
+    """The chat messages asking for one unit's translation."""
+    source, target = _LANGUAGE[source_language], _LANGUAGE[target_language(source_language)]
+    system = (f"You are a translator at the United Nations. Translate paragraphs of UN documents from "
+              f"{source} into {target} in the style of official UN {target} documents. Translate the "
+              f"whole paragraph faithfully, sentence by sentence, adding nothing. Keep names of persons, "
+              f"document symbols, numbers and the list letters (a), (b) as they are. Output only the "
+              f"{target} translation.")
+    lines = []
+    if heading:
+        lines.append(f"Section heading (context only, do not translate): {heading}")
+    if chapeau:
+        lines.append(f"The paragraph continues this lead-in (context only, do not translate): {chapeau}")
+    hints = list(hints)
+    if hints:
+        lines.append(f"Official {target} terms to use exactly:")
+        lines += [f"- {original} = {official}" for original, official in hints]
+    problems = list(problems)
+    if problems:
+        lines.append("A previous translation had these problems; avoid them:")
+        lines += [f"- {p}" for p in problems]
+    lines.append(f"Translate into {target}:\n{text}")
+    return [{"role": "system", "content": system}, {"role": "user", "content": "\n".join(lines)}]
+
+
+def clean_output(text: str) -> str:
+    """Strip code fences, a 'Translation:' lead and surrounding quotes the model sometimes adds."""
+    text = _FENCE.sub("", text.strip()).strip()
+    text = _LEAD.sub("", text).strip()
+    if len(text) > 1 and text[0] == text[-1] and text[0] in "\"“”'":
+        text = text[1:-1].strip()
+    return text
+
+
+# ------------------------------------------------------------------ many units
+
+def translate_units(settings: Settings, units: list[Unit], store: RenderingStore | None = None,
+                    translator: UnitTranslator | None = None,
+                    on_unit: Callable[[Unit, Rendering], None] | None = None) -> TranslationStats:
+    """Render `units` one at a time, storing each as soon as it is done (an interrupted run resumes)."""
+    store = store or RenderingStore(settings)
+    translator = translator or UnitTranslator(settings)
+    for unit in units:
+        try:
+            rendering = translator.translate(unit)
+        except Exception as error:  # one unit the model cannot render must not stop the others
+            from vectorstore.errors import UserError
+
+            if not isinstance(error, UserError) or translator.stats.translated + translator.stats.cached == 0:
+                raise
+            translator.stats.failures.append(f"{unit.id}: {error}")
+            continue
+        store.put([rendering])
+        if on_unit:
+            on_unit(unit, rendering)
+    return translator.stats
+
+
+# ------------------------------------------------------------------ background rendering
+
+_PENDING: set[str] = set()
+_PENDING_LOCK = threading.Lock()
+
+
+def pending_symbols() -> set[str]:
+    """Documents whose renderings a background thread of this process is still producing."""
+    with _PENDING_LOCK:
+        return set(_PENDING)
+
+
+def translate_in_background(settings: Settings, units: list[Unit],
+                            store: RenderingStore | None = None) -> threading.Thread | None:
+    """Render the units still missing a rendering in a daemon thread; None when nothing is missing.
+
+    Call after an ingest. Answers work meanwhile (they show originals where a rendering is missing);
+    `pending_symbols()` names the documents in progress so the UI can say renderings are pending.
+    """
+    store = store or RenderingStore(settings)
+    missing = store.missing(units)
+    if not missing:
+        return None
+    symbols = {u.symbol for u in missing}
+    with _PENDING_LOCK:
+        _PENDING.update(symbols)
+
+    def run():
+        try:
+            translate_units(settings, missing, store)
+        except Exception as error:  # a background thread has nobody to raise to: log and stop
+            import logging
+
+            logging.getLogger(__name__).warning("Background translation stopped: %s", error)
+        finally:
+            with _PENDING_LOCK:
+                _PENDING.difference_update(symbols)
+
+    thread = threading.Thread(target=run, name="renderings-" + ",".join(sorted(symbols)), daemon=True)
+    thread.start()
+    return thread

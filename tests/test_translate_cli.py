@@ -1,0 +1,99 @@
+"""`assistant translate` and the translation pipeline with the real local model (the 0.5B one in tests).
+
+The model cache of renderings is shared across test sessions like the model files, so a second
+session finds the same units in the cache: assertions count translated + cached.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import ENGLISH_REPORT
+from test_app_client import copy_store
+from test_verification import LAC, units
+
+from assistant.cli import main
+from assistant.translation import UnitTranslator, build_messages, clean_output
+from vectorstore.ingest import ingest_files
+from vectorstore.renderings import CJK, RenderingStore, cjk_share
+from vectorstore.store import UnitStore
+
+SYMBOL = "A/CONF.777/RPM.1/1"
+MODEL = "qwen2.5-0.5b"
+
+
+@pytest.fixture(scope="module")
+def settings(builtin_store, builtin_settings, tmp_path_factory):
+    """A copy of the built-in store plus the small English test report."""
+    tmp = tmp_path_factory.mktemp("translate")
+    data_dir = copy_store(builtin_settings, tmp / "data")
+    settings = builtin_settings.with_overrides(data_dir=str(data_dir), model=MODEL)
+    report = tmp / "report.en.txt"
+    report.write_text(ENGLISH_REPORT.format(symbol=SYMBOL, region="Test", topic="small island developing States"),
+                      encoding="utf-8")
+    ingest_files([report], settings, store=UnitStore(settings), progress=False)
+    return settings
+
+
+def run(settings, capsys, *args):
+    code = main(["translate", *args, "--model", MODEL, "--data-dir", str(settings.data_dir)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_prompt_carries_heading_chapeau_and_official_terms():
+    messages = build_messages("加强负责打击枪支贩运机构的能力", "zh", "审议成果", "与会者未经谈判提出了下列建议：",
+                              [("枪支贩运", "trafficking in firearms")])
+    prompt = messages[1]["content"]
+    assert "Section heading (context only, do not translate): 审议成果" in prompt
+    assert "lead-in (context only, do not translate): 与会者未经谈判提出了下列建议：" in prompt
+    assert "- 枪支贩运 = trafficking in firearms" in prompt
+    assert prompt.endswith("Translate into English:\n加强负责打击枪支贩运机构的能力")
+    assert clean_output("```\nTranslation: “Strengthen the capacity.”\n```") == "Strengthen the capacity."
+
+
+def test_translate_renders_missing_units_stores_them_and_resumes_from_the_cache(settings, capsys):
+    code, _, err = run(settings, capsys, "--symbol", SYMBOL, "--limit", "2")
+    assert code == 0, err
+    done = re.search(r"Translated (\d+) units .* (\d+) from the cache", err)
+    assert done and int(done[1]) + int(done[2]) == 2, err
+    store = UnitStore(settings)
+    rendered = RenderingStore(settings).get_many(store.units())
+    mine = {uid: r for uid, r in rendered.items() if uid.startswith(SYMBOL)}
+    assert len(mine) == 2
+    for rendering in mine.values():
+        assert rendering.language == "zh" and rendering.source == "machine" and MODEL in rendering.model
+        assert CJK.search(rendering.text), rendering
+
+    # a new data directory has no renderings, but this machine's cache has the two units
+    (settings.data_dir / "renderings.sqlite").unlink()
+    code, _, err = run(settings, capsys, "--symbol", SYMBOL, "--limit", "2")
+    assert code == 0 and "Translated 0 units" in err and "2 from the cache" in err
+
+
+def test_check_lists_unrendered_units_and_prints_figures_per_document(settings, capsys):
+    code, out, _ = run(settings, capsys, "--check", "--symbol", SYMBOL)
+    assert code == 1  # units without a rendering fail the check
+    assert re.search(rf"{re.escape(SYMBOL)}#\S+: no rendering", out)
+    assert re.search(rf"^  {re.escape(SYMBOL)}\s+\d+/\d+\s+[\d.]+ %\s+rendered \d+/\d+", out, re.M)
+
+
+def test_bad_input_is_a_clear_error(settings, capsys):
+    code, _, err = run(settings, capsys, "--symbol", "A/CONF.000/X/1")
+    assert code == 2 and "unknown --symbol A/CONF.000/X/1" in err and "Traceback" not in err
+    code, _, err = run(settings, capsys, "--limit", "-1")
+    assert code == 2 and "--limit" in err
+
+
+def test_an_english_rendering_never_keeps_chinese_characters(settings):
+    (unit,) = units(f"{LAC}#37(n)")
+    translator = UnitTranslator(settings)
+    text = translator.render_text(unit.text, "zh", "审议成果", unit.chapeau)
+    assert text and not CJK.search(text) and cjk_share(text) == 0.0
+    assert translator.problems(unit.text, "zh", "加强 gun trafficking") == [
+        "Write English only: no Chinese characters at all.",
+        "Use the official term “trafficking in firearms” for “枪支贩运”.",
+        "Use the official term “criminal justice system” for “刑事司法系统”.",
+        "Use the official term “corruption” for “腐败”.",
+    ]
