@@ -118,18 +118,14 @@ def find_markers(text: str, default_symbol: str | None = None, sources: list[str
     for `known_symbols`.
     """
     known_symbols = set(known_symbols)
-    found = []
-    pos = 0
-    while True:
-        start = _next_opening(text, pos)
-        if start < 0:
-            return found
-        parsed = _parse_marker(text, start, default_symbol, sources, known_symbols)
+    found: list[Marker] = []
+    for start, close in sorted(_bracket_pairs(text).items()):
+        if found and start < found[-1].end:
+            continue  # inside a marker already found
+        parsed = _parse_marker(text, start, close, default_symbol, sources, known_symbols)
         if parsed:
             found.append(parsed)
-            pos = parsed.end
-        else:
-            pos = start + 1
+    return found
 
 
 def strip_markers(text: str) -> str:
@@ -172,36 +168,32 @@ def find_mentions(text: str, documents: Mapping | Iterable[str] | None = None) -
             for g in find_references(text, documents)]
 
 
-def _next_opening(text: str, pos: int) -> int:
-    indexes = [i for i in (text.find(o, pos) for o in _OPEN_TO_CLOSE) if i >= 0]
-    return min(indexes) if indexes else -1
+def _bracket_pairs(text: str) -> dict[int, int]:
+    """Opening bracket index -> index of its closing bracket, on one line and at most
+    `_MAX_MARKER` characters apart (one pass with a stack per kind, so any text stays linear)."""
+    kind = {o: ("(" if o in _PARENTHESES else o) for o in _OPEN_TO_CLOSE}
+    closing_kind = {_OPEN_TO_CLOSE[o]: k for o, k in kind.items()}
+    stacks: dict[str, list[int]] = {k: [] for k in set(kind.values())}
+    pairs = {}
+    for i, ch in enumerate(text):
+        if ch in kind:
+            stacks[kind[ch]].append(i)
+        elif ch in closing_kind:
+            stack = stacks[closing_kind[ch]]
+            if stack:
+                start = stack.pop()
+                if i - start <= _MAX_MARKER:
+                    pairs[start] = i
+        elif ch == "\n":
+            for stack in stacks.values():
+                stack.clear()
+    return pairs
 
 
-def _closing(text: str, start: int) -> int:
-    """Index of the bracket closing the one at `start` (nested pairs skipped), or -1."""
-    opening = text[start]
-    openers = _PARENTHESES if opening in _PARENTHESES else (opening,)
-    closers = tuple(_OPEN_TO_CLOSE[o] for o in openers)
-    depth = 0
-    for i in range(start + 1, min(len(text), start + 1 + _MAX_MARKER)):
-        if text[i] in openers:
-            depth += 1
-        elif text[i] in closers:
-            if not depth:
-                return i
-            depth -= 1
-        elif text[i] == "\n":
-            return -1
-    return -1
-
-
-def _parse_marker(text: str, start: int, default_symbol: str | None,
+def _parse_marker(text: str, start: int, close: int, default_symbol: str | None,
                   sources: list[str] | None, known_symbols: set[str]) -> Marker | None:
     opening = text[start]
     if opening in _PARENTHESES and not known_symbols:
-        return None
-    close = _closing(text, start)
-    if close < 0:
         return None
     inside = text[start + 1:close]
     citations = _parse_inside(inside, default_symbol, known_symbols)

@@ -445,7 +445,7 @@ def _insert_before_end(sentence: str, addition: str) -> str:
 
 
 def _tidy(text: str) -> str:
-    text = re.sub(r"[ \t]+([。，；：！？.,;:!?])", r"\1", text)
+    text = re.sub(r"(?<![ \t])[ \t]+(?=[。，；：！？.,;:!?])", "", text)  # from a run's start only: linear
     return re.sub(r"[ \t]{2,}", " ", text)
 
 

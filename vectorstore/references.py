@@ -190,7 +190,7 @@ _CN_NUM = "[零〇一二两三四五六七八九十百千廿卅卌]+"
 
 def chinese_number(text: str) -> int | None:
     """`二十四` -> 24, `一百零五` -> 105, `廿四` -> 24, `九九` -> 99 (digit by digit); None if no numeral."""
-    if not text:
+    if not text or len(text) > 8:
         return None
     if len(text) > 1 and all(ch in _CN_DIGITS for ch in text):
         return int("".join(str(_CN_DIGITS[ch]) for ch in text))  # 九九, 一二〇
@@ -373,7 +373,7 @@ def _qualifiers(norm: str, docs: _Documents) -> list[_Qualifier]:
     if docs.given:
         for m in _RESOLUTION.finditer(norm):
             symbol = docs.by_lower.get(f"a/res/{m['en'] or m['zh']}")
-            if symbol and not _overlaps(named, m.start(), m.end()):
+            if symbol and not any(q.start < m.end() and m.start() < q.end for q in named):
                 named.append(_Qualifier("symbol", symbol, m.start(), m.end()))
     found = []
     for m in _SYMBOL_ANY_CASE.finditer(norm):
@@ -395,14 +395,11 @@ def _qualifiers(norm: str, docs: _Documents) -> list[_Qualifier]:
             found.append(_Qualifier("congress", number, m.start(), m.end()))
     # a region word inside a symbol is not a region ("A/CONF.../LAC"), "Kyoto" inside
     # "Kyoto Declaration" is that document: the longer name wins
-    symbols = [q for q in found if q.kind == "symbol"]
-    kept = [q for q in found if not _overlaps(named, q.start, q.end)
-            and (q.kind == "symbol" or not _overlaps(symbols, q.start, q.end))]
+    named_spans = sorted((q.start, q.end) for q in named)
+    symbol_spans = sorted((q.start, q.end) for q in found if q.kind == "symbol")
+    kept = [q for q in found if not _overlaps_spans(named_spans, q.start, q.end)
+            and (q.kind == "symbol" or not _overlaps_spans(symbol_spans, q.start, q.end))]
     return sorted(named + kept, key=lambda q: q.start)
-
-
-def _overlaps(qualifiers: list[_Qualifier], start: int, end: int) -> bool:
-    return any(q.start < end and start < q.end for q in qualifiers)
 
 
 # ---------------------------------------------------------------- paragraph references
@@ -574,16 +571,16 @@ def _chains(qualifiers: list[_Qualifier], text: str) -> list[list[_Qualifier]]:
     return groups
 
 
-def _bind(groups: list[list[_Qualifier]], text: str, start: int, end: int,
+def _bind(groups: list[list[_Qualifier]], starts: list[int], text: str, start: int, end: int,
           backward_only: bool = False) -> list[_Qualifier]:
-    """The document qualifiers that apply to the reference at text[start:end]."""
-    i = bisect_left([g[0].start for g in groups], end)
-    before = [g for g in groups[:i] if g[-1].end <= start]
+    """The document qualifiers that apply to the reference at text[start:end] (`starts`: of the groups)."""
+    i = bisect_left(starts, end)
+    before = next((g for g in reversed(groups[max(0, i - 3):i]) if g[-1].end <= start), None)
     after = groups[i] if i < len(groups) else None
     if after and _BINDS_FORWARD.match(text[end:after[0].start]):
         return after  # "para. 24 of the LAC report"
     if before:
-        return before[-1]  # "拉美报告第24段和第37段", "[SYM ¶24(d)]"
+        return before  # "拉美报告第24段和第37段", "[SYM ¶24(d)]"
     if after and not backward_only:
         return after  # "第24段 ... 在欧洲报告中"
     return []
@@ -609,9 +606,10 @@ def find_references(text: str, documents: Mapping | Iterable[str] | None = None,
     spans = [(m.start, m.end) for m in matches]
     qualifiers = [q for q in _qualifiers(norm, docs) if not _overlaps_spans(spans, q.start, q.end)]
     groups = _chains(qualifiers, norm)
+    starts = [g[0].start for g in groups]
     found = []
     for match in matches:
-        chosen = _bind(groups, norm, match.start, match.end, backward_only=in_marker)
+        chosen = _bind(groups, starts, norm, match.start, match.end, backward_only=in_marker)
         bound: dict = {}
         for q in chosen:
             bound.setdefault(q.kind, q.value)
@@ -620,9 +618,10 @@ def find_references(text: str, documents: Mapping | Iterable[str] | None = None,
         symbol = match.symbol or bound.get("symbol")
         part = match.part or (bound.get("part", "") if not match.symbol else "")
         start, end = source.span(match.start, match.end)
+        written = text[start:end]
         refs = tuple(
             Reference(paragraph=paragraph, item=item, symbol=symbol, region=bound.get("region"),
-                      congress=bound.get("congress"), span=(start, end), text=text[start:end],
+                      congress=bound.get("congress"), span=(start, end), text=written,
                       part=part, preamble=match.preamble)
             for paragraph, item in match.pairs
         )
