@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assistant.citations import find_markers, find_mentions, marker, render
 from vectorstore.references import (
@@ -196,3 +198,22 @@ def test_reference_text_never_runs_into_neighbouring_numbers():
     assert grammar("2025年2月4日至6日") == []
     assert grammar("SDG 16 and paragraph 5") == ["5"]
     assert not re.search(r"\d", "".join(grammar("第 73/184 号决议")))
+
+
+# -- properties over generated text: the grammar never raises, never points outside the text --
+
+_PIECES = ["第", "段", "至", "、", "(d)", "（ｅ）", "para.", " paragraph ", "¶", "annex", "附件", "序言部分",
+           "24", "２４", "九九", "廿", "-", " and ", "A/CONF.241/RPM.2/2", "#", "annex:", "pp", "[", "]",
+           "(", ")", "\u200b", "Kyoto Declaration", "京都宣言", "resolution 76/181", " ", "x", "\n"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=30).map("".join))
+def test_generated_reference_text_is_read_safely(text):
+    for group in find_references(text, DOCUMENTS):
+        assert 0 <= group.start <= group.end <= len(text)
+        for ref in group.references:
+            assert text[ref.span[0]:ref.span[1]] == ref.text and ref.paragraph >= 1
+        assert len(group.references) <= 26 * 30  # ranges are bounded
+    for m in find_markers(text, known_symbols={LAC, RES}):
+        assert text[m.start] in "[【［〔(（" and m.citations
