@@ -152,7 +152,9 @@ class DocumentInfo:
     congress_venue: str = ""
     declaration: str = ""
     file: str = ""
-    aliases: list[str] = field(default_factory=list)  # other names: "Kyoto Declaration", "京都宣言"
+    # other names: "resolution 76/181", or {"name": "Kyoto Declaration", "part": "annex"} for a name
+    # of one part (read by vectorstore.references.document_aliases)
+    aliases: list[str | dict] = field(default_factory=list)
 
     @classmethod
     def from_catalog_entry(cls, entry: dict) -> DocumentInfo:
@@ -180,7 +182,7 @@ class Unit:
     title_en: str = ""
     declaration: str = ""
     part: str = ""  # "" for the body; "annex", "annex II", "appendix", ... (see the module docstring)
-    aliases: list[str] = field(default_factory=list)  # the document's other names, from the catalog
+    aliases: list[str | dict] = field(default_factory=list)  # the document's other names, from the catalog
 
     @property
     def preamble(self) -> bool:
