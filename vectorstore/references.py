@@ -30,6 +30,7 @@ read through; spans always point into the text as given.
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -141,9 +142,10 @@ _Qualifier = DocumentMention
 
 # ---------------------------------------------------------------- text as the grammar reads it
 
-# Invisible characters that split "第9\u200b9段" into two numbers for a regex but not for a reader.
-INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u061c"
-                      "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Invisible format characters (Unicode category Cf: zero-width space and joiners, soft hyphen,
+# bidi controls, BOM, tags) split "第9\u200b9段" into two numbers for a regex but not for a reader.
+INVISIBLE = frozenset(chr(c) for c in (*range(0x10000), *range(0xE0000, 0xE0080))
+                      if unicodedata.category(chr(c)) == "Cf")
 
 
 class _Text:
