@@ -6,20 +6,27 @@ English; a CJK TrueType font for Chinese when the machine has one), read back wi
 
 from __future__ import annotations
 
+import codecs
 import json
 import random
+import re
 import shutil
+import unicodedata
+import zipfile
 from pathlib import Path
 
 import docx
 import pytest
 from fpdf import FPDF
+from hostile_inputs import CASES, REPORT_EN, build_hostile_folder
 
 from assistant.config import BUILTIN_CORPUS_DIR
+from vectorstore import loaders
 from vectorstore.catalog import detect_language, detect_symbol, document_info_for, load_catalog
 from vectorstore.errors import DocumentParseError, UserError
 from vectorstore.loaders import read_document_text
 from vectorstore.parsing import parse_report
+from vectorstore.text_cleaning import clean_text, invisible_characters, not_text_reason
 from vectorstore.units import DocumentInfo
 
 DATA = Path(__file__).parent / "data"
@@ -86,6 +93,85 @@ def test_unsupported_and_missing_files(tmp_path):
         read_document_text(tmp_path / "absent.txt")
 
 
+# --- clean text at the door ---------------------------------------------------------------
+
+PADDING = "3. " + "The Meeting adopted its report. " * 10  # two stray controls stay under the 1 % share
+
+
+def test_text_is_cleaned_at_the_door(tmp_path):
+    path = tmp_path / "dirty.txt"
+    path.write_text("1. The Meeting\x0bwas opened\r\non 3 March \x1b]0;title\x07by the Chair"
+                    " (第9\u200b9段, \u202eparagraph\u202c 2\u00ad4, prote\u0301ct).\f2. Next.\u2028"
+                    + PADDING,
+                    encoding="utf-8")
+    assert read_document_text(path) == ("1. The Meeting\nwas opened\non 3 March ]0;titleby the Chair"
+                                        " (第99段, paragraph 24, prot\u00e9ct).\n2. Next.\n" + PADDING)
+
+
+def test_clean_text_keeps_tabs_newlines_and_visible_text():
+    text = "一. 导言\t2\n(a) États — “quoted” 😀 \u3000全角\ufffd"
+    assert clean_text(text) == unicodedata.normalize("NFC", text)
+    assert invisible_characters("a\u200bb\x00c\ue000d\U000e0041\ufeff") == [
+        "\u200b", "\x00", "\ue000", "\ufeff", "\U000e0041"]
+
+
+def test_not_text_share():
+    report = REPORT_EN * 3
+    assert not_text_reason(report) is None
+    assert not_text_reason(report + "\x00" * 10) is None  # a few stray controls are removed, not refused
+    assert "control, replacement or private-use" in not_text_reason(report + "\x00" * (len(report) // 50))
+    assert not_text_reason(report + "\ufffd" * (len(report) // 50))  # undecodable bytes
+    assert not_text_reason(report + "\x0b\x0c\r" * (len(report) // 10)) is None  # whitespace controls
+
+
+def test_utf16_without_byte_order_mark_is_read(tmp_path):
+    text = RPM5_FILE.read_text(encoding="utf-8")
+    for encoding in ("utf-16-le", "utf-16-be"):
+        path = tmp_path / f"{encoding}.txt"
+        path.write_bytes(text.encode(encoding))
+        assert read_document_text(path) == clean_text(text)
+
+
+def test_utf16_text_that_is_mostly_nul_is_refused(tmp_path):
+    path = tmp_path / "nul.txt"
+    path.write_bytes(codecs.BOM_UTF16_LE + "1.\x00\x00\x00 text\x00\x00".encode("utf-16-le"))
+    with pytest.raises(DocumentParseError, match=r"nul\.txt: this is not text"):
+        read_document_text(path)
+
+
+def test_limits_are_clear_errors(tmp_path, monkeypatch):
+    path = tmp_path / "long.txt"
+    path.write_text("1. " + "x" * (loaders.MAX_LINE_CHARS + 1), encoding="utf-8")
+    message = r"long\.txt: line 1 is 100,004 characters long .*limit is 100,000"
+    with pytest.raises(DocumentParseError, match=message):
+        read_document_text(path)
+    monkeypatch.setattr(loaders, "MAX_FILE_BYTES", 1024)
+    path.write_text("1. " + "x" * 2000, encoding="utf-8")
+    with pytest.raises(DocumentParseError, match=r"long\.txt: the file is 2\.0 KB; the limit is 1\.0 KB"):
+        read_document_text(path)
+
+
+@pytest.fixture(scope="module")
+def hostile_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hostile-loader")
+    build_hostile_folder(folder)
+    return folder
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_hostile_file_is_clean_text_or_a_parse_error_naming_it(case, hostile_folder):
+    """The loader alone (tests/test_hostile_inputs.py runs the same files through ingest)."""
+    try:
+        text = read_document_text(hostile_folder / case.name)
+    except DocumentParseError as error:
+        assert str(error).startswith(f"{case.name}: ")
+        assert case.expect != "stored", str(error)
+        assert re.search(case.reason, str(error)), str(error)
+    else:
+        assert case.expect != "refused", f"{case.name} was read"
+        assert invisible_characters(text) == [] and unicodedata.is_normalized("NFC", text)
+
+
 # --- Word ---------------------------------------------------------------------------------
 
 def _write_docx(path: Path, lines: list[str], style: str | None = None) -> None:
@@ -135,6 +221,37 @@ def test_malformed_docx_is_refused(tmp_path, content):
     path = tmp_path / "broken.docx"
     path.write_bytes(content)
     with pytest.raises(DocumentParseError, match=r"broken\.docx: not a readable \.docx file"):
+        read_document_text(path)
+
+
+def _zip_with(path: Path, members: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, content in members.items():
+            package.writestr(name, content)
+
+
+def test_docx_total_uncompressed_size_is_limited(tmp_path, monkeypatch):
+    path = tmp_path / "big.docx"
+    _write_docx(path, ["1. A paragraph."])
+    monkeypatch.setattr(loaders, "MAX_DOCX_UNCOMPRESSED_BYTES", 1024)
+    message = r"big\.docx: the \.docx inflates to [\d.]+ KB; the limit is 1\.0 KB"
+    with pytest.raises(DocumentParseError, match=message):
+        read_document_text(path)
+
+
+def test_docx_with_too_many_parts_is_refused(tmp_path, monkeypatch):
+    path = tmp_path / "parts.docx"
+    _zip_with(path, {f"word/part{i}.xml": b"<x/>" for i in range(20)})
+    monkeypatch.setattr(loaders, "MAX_DOCX_MEMBERS", 10)
+    with pytest.raises(DocumentParseError, match=r"parts\.docx: the \.docx package has 20 parts"):
+        read_document_text(path)
+
+
+def test_docx_library_errors_become_parse_errors(tmp_path):
+    """Whatever python-docx raises on a zip that is not a Word package is a DocumentParseError."""
+    path = tmp_path / "other.docx"
+    _zip_with(path, {"mimetype": b"application/epub+zip", "content.opf": b"<package/>"})
+    with pytest.raises(DocumentParseError, match=r"other\.docx: not a readable \.docx file \(\w+: "):
         read_document_text(path)
 
 
@@ -216,11 +333,29 @@ def test_random_bytes_named_pdf_are_refused(tmp_path):
         read_document_text(path)
 
 
+def test_pdf_page_limit_and_encryption(tmp_path, monkeypatch):
+    from pypdf import PdfReader, PdfWriter
+
+    whole = tmp_path / "whole.pdf"
+    _write_pdf(whole, ["1. A paragraph."], "A/1")
+    for user_password, name in (("secret", "locked.pdf"), ("", "restricted.pdf")):
+        writer = PdfWriter(clone_from=PdfReader(whole))
+        writer.encrypt(user_password=user_password, owner_password="owner", algorithm="RC4-128")
+        with (tmp_path / name).open("wb") as file:
+            writer.write(file)
+    with pytest.raises(DocumentParseError, match=r"locked\.pdf: the PDF is encrypted"):
+        read_document_text(tmp_path / "locked.pdf")
+    assert "1. A paragraph." in read_document_text(tmp_path / "restricted.pdf")  # owner password only
+    monkeypatch.setattr(loaders, "MAX_PDF_PAGES", 0)
+    with pytest.raises(DocumentParseError, match=r"whole\.pdf: the PDF has 1 pages; the limit is 0"):
+        read_document_text(whole)
+
+
 # --- catalog and metadata -----------------------------------------------------------------
 
 def test_load_builtin_catalog():
     catalog = load_catalog(BUILTIN_CORPUS_DIR / "catalog.json")
-    assert set(catalog) == {RPM5_FILE.name, RPM2_FILE.name}
+    assert {RPM5_FILE.name, RPM2_FILE.name} <= set(catalog)
     rpm2 = catalog[RPM2_FILE.name]
     assert (rpm2.symbol, rpm2.language, rpm2.congress, rpm2.region) == (
         "A/CONF.241/RPM.2/2", "zh", 15, "Latin America and the Caribbean")
