@@ -55,6 +55,7 @@ EMBEDDING_REPAIR = 0.83
 EMBEDDING_ATTACH = 0.84
 
 _MARK = 0xE000  # placeholders for markers while splitting sentences: one private-use char each
+_PLACEHOLDER_RANGE = re.compile("[\ue000-\uefff]")  # removed from answers: they would read as markers
 _TERMINATORS = "。！？!?；;"
 _CLOSERS = "”’」』\"')）"
 _ABBREVIATIONS = ("para", "paras", "e.g", "i.e", "No", "Mr", "Ms", "Dr", "etc", "vs")
@@ -155,6 +156,7 @@ class _Verifier:
 
     def run(self, text: str) -> Verification:
         text = _INVISIBLE.sub("", self._without_markup(text))  # "第9\u200b9段" is 第99段
+        text = _PLACEHOLDER_RANGE.sub("", text)
         markers = find_markers(text, self.default_symbol, self.sources, self.symbols)
         # Replace markers by one placeholder character each so sentences split cleanly.
         chunks, pos = [], 0
