@@ -1,9 +1,10 @@
 """Ingestion: files -> text -> metadata -> units -> store, all-or-nothing per file.
 
-`ingest_files` stores every file it can and then, if any file failed, raises `IngestError`
-(a UserError) naming each failed file and why; the files stored before are listed in the message
-and kept in `error.reports`. A failed file never changes the store: its document keeps the units
-it had before.
+Each file is read and parsed in a worker process under a time budget (`parse_worker`), so a
+hostile file can neither stall the app nor hang the CLI. `ingest_files` stores every file it can
+and then, if any file failed, raises `IngestError` (a UserError) naming each failed file and why;
+the files stored before are listed in the message and kept in `error.reports`. A failed file
+never changes the store: its document keeps the units it had before.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from pathlib import Path
 from tqdm import tqdm
 
 from assistant.config import BUILTIN_CORPUS_DIR, Settings
-from vectorstore.catalog import CATALOG_NAME, document_info_for, load_catalog
+from vectorstore.catalog import CATALOG_NAME, load_catalog
 from vectorstore.errors import UserError
-from vectorstore.loaders import read_document_text
-from vectorstore.parsing import parse_report
+from vectorstore.parse_worker import prepare_file
+from vectorstore.parsing import ParsedDocument
 from vectorstore.store import UnitStore
 from vectorstore.units import DocumentInfo
 
@@ -32,6 +33,7 @@ class IngestReport:
     units: int  # units stored now
     replaced: int  # units of the same symbol before (0 for a new document)
     seconds: float
+    parsed: ParsedDocument | None = None  # parts, numbering check, what was left out
 
     @property
     def symbol(self) -> str:
@@ -40,6 +42,10 @@ class IngestReport:
     def describe(self) -> str:
         action = f"replaced {self.replaced} units" if self.replaced else "new document"
         return f"{self.path.name}: {self.symbol}, {self.units} units ({action}, {self.seconds:.1f} s)"
+
+    def details(self) -> list[str]:
+        """Per part: paragraphs, sub-items, preambular units, numbering; then what was not stored."""
+        return self.parsed.describe() if self.parsed else []
 
 
 class IngestError(UserError):
@@ -56,12 +62,17 @@ class IngestError(UserError):
 
 
 def ingest_files(paths, settings: Settings, overrides: dict | None = None, store: UnitStore | None = None,
-                 progress: bool = True, catalog: dict[str, DocumentInfo] | None = None) -> list[IngestReport]:
+                 progress: bool = True, catalog: dict[str, DocumentInfo] | None = None,
+                 accept_numbering_warnings: bool = False, parse_budget: float | None = None,
+                 ) -> list[IngestReport]:
     """Ingest report files; raises IngestError after storing the good ones if any file failed.
 
     `overrides` (symbol, region, congress, language, title_zh, title_en, ...) apply to every file
     and win over `catalog` (entries of an explicit catalog.json-style file, by file name), which
     wins over a sidecar/catalog.json beside the file and detection from the text.
+    `accept_numbering_warnings` stores a document whose numbering has a gap or restarts without
+    an annex heading (reported); `parse_budget` is the seconds each file may take to read and
+    parse (default: ASSISTANT_PARSE_BUDGET or 5 s).
     """
     paths = [Path(p) for p in paths]
     if not paths:
@@ -73,7 +84,8 @@ def ingest_files(paths, settings: Settings, overrides: dict | None = None, store
     for path in tqdm(paths, desc="files", unit="file", disable=not progress or len(paths) < 2):
         try:
             file_overrides = {**_catalog_overrides(catalog, path), **(overrides or {})}
-            report = _ingest_one(path, store, file_overrides, progress, stored_symbols)
+            report = _ingest_one(path, store, file_overrides, progress, stored_symbols,
+                                 accept_numbering_warnings, parse_budget)
         except UserError as exc:
             failures.append((path, _without_file_prefix(str(exc), path)))
             continue
@@ -85,17 +97,17 @@ def ingest_files(paths, settings: Settings, overrides: dict | None = None, store
 
 
 def _ingest_one(path: Path, store: UnitStore, overrides: dict, progress: bool,
-                stored_symbols: dict[str, Path]) -> IngestReport:
+                stored_symbols: dict[str, Path], accept_numbering_warnings: bool,
+                parse_budget: float | None) -> IngestReport:
     started = time.perf_counter()
-    text = read_document_text(path)
-    document = document_info_for(path, text, overrides)
+    prepared = prepare_file(path, overrides, accept_numbering_warnings, parse_budget)
+    document, parsed = prepared.document, prepared.parsed
     if document.symbol in stored_symbols:
         raise UserError(f"same symbol {document.symbol} as {stored_symbols[document.symbol].name} "
                         "in this batch; give each file its own --symbol")
-    units = parse_report(text, document, path.name)
     previous = store.document_unit_counts().get(document.symbol, 0)
-    store.replace_document(units, progress=progress, document=document)
-    return IngestReport(path, document, len(units), previous, time.perf_counter() - started)
+    store.replace_document(parsed.units, progress=progress, document=document)
+    return IngestReport(path, document, len(parsed.units), previous, time.perf_counter() - started, parsed)
 
 
 def _catalog_overrides(catalog: dict[str, DocumentInfo] | None, path: Path) -> dict:

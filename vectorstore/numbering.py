@@ -16,27 +16,49 @@ a lead-in ("... as follows:" then 1.-7.) is an anomaly:
 from __future__ import annotations
 
 from vectorstore.errors import DocumentParseError
-from vectorstore.paragraph_assembly import Assembler
+from vectorstore.paragraph_assembly import Anomaly, Assembler
 
 ACCEPT_FLAG = "--accept-numbering-warnings"
 
 
-def check_part(assembler: Assembler, label: str, source_name: str, accept_warnings: bool,
+def check_part(assembler: Assembler, part_name: str, source_name: str, accept_warnings: bool,
                warnings: list[str]) -> str:
-    """"ok" or a short description of what was accepted; DocumentParseError otherwise."""
-    where = f"{label}: " if label else ""
-    last = assembler.paragraphs[-1].number
-    skipped = assembler.skipped_numbers
-    if any(skipped[i:i + 2] == [last + 2, last + 3] for i in range(len(skipped))):
-        raise DocumentParseError(
-            f"{source_name}: {where}paragraph numbering breaks after paragraph {last}: paragraph "
-            f"{last + 1} was not found but later lines are numbered {last + 2}, {last + 3}. Check the "
-            f"text near paragraph {last + 1}."
-        )
+    """"ok", or what was accepted; DocumentParseError naming the line otherwise.
+
+    A restart reaches this check only if it was not accepted (an accepted restart is split off
+    as a new part before, by the parser).
+    """
+    where = f"{part_name}: " if part_name else ""
+    accepted = []
+    for anomaly in assembler.anomalies:
+        message = describe(anomaly, assembler)
+        if anomaly.kind == "duplicate" or not accept_warnings:
+            raise DocumentParseError(f"{source_name}: {where}{message}")
+        warnings.append(f"{where}{message}")
+        accepted.append(f"{anomaly.kind} at line {anomaly.lineno}")
     if assembler.stray:
         raise DocumentParseError(
             f"{source_name}: {where}some text is not inside any numbered paragraph: "
             f"“{assembler.stray[0]:.60}”. Check that paragraph's number (every paragraph must be "
             "numbered 1, 2, 3 ...)."
         )
-    return "ok"
+    return "ok" if not accepted else "accepted: " + ", ".join(accepted)
+
+
+def describe(anomaly: Anomaly, assembler: Assembler) -> str:
+    line = f"line {anomaly.lineno} (“{anomaly.text[:50]}”)"
+    if anomaly.kind == "gap":
+        missing = f"{anomaly.after + 1}" if anomaly.number == anomaly.after + 2 else \
+            f"{anomaly.after + 1}-{anomaly.number - 1}"
+        return (f"paragraph numbering breaks after paragraph {anomaly.after}: paragraph {missing} was "
+                f"not found but {line} is numbered {anomaly.number}. Check the text near paragraph "
+                f"{anomaly.after + 1} (a lost number merges a paragraph into the one before); if the "
+                f"document really skips that number, ingest with {ACCEPT_FLAG}.")
+    if anomaly.kind == "duplicate":
+        first = next((p.lineno for p in assembler.paragraphs if p.number == anomaly.number), None)
+        other = f" (also on line {first})" if first else ""
+        return (f"paragraph {anomaly.number} appears twice{other}: {line}. Fix the number in the "
+                "file; which of the two is right cannot be told from the text.")
+    return (f"the paragraph numbering restarts at 1 after paragraph {anomaly.after} on {line} without "
+            "an annex heading (“Annex”, “Annex II”, “附件”, “Appendix” on a line of its own). Add the "
+            f"heading, or ingest with {ACCEPT_FLAG} to store what follows as a separate part.")

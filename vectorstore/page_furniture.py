@@ -17,6 +17,7 @@ Every step is one pass over the lines (no regular expression can backtrack on a 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -44,6 +45,8 @@ BLANK, PAGE = "blank", "page"
 
 def is_url_line(line: str) -> bool:
     """A line made only of links (the undocs.org link runs of converted PDFs)."""
+    if "http" not in line:
+        return False
     tokens = line.split()
     return bool(tokens) and all(t.startswith(_URL_PREFIXES) and len(t) > 8 for t in tokens)
 
@@ -139,47 +142,50 @@ def _footnote_block(lines: list[str], start: int, furniture: set[int]) -> tuple[
     return i, notes
 
 
+# Where a footnote reference number can stand: glued after a letter or punctuation, or after a
+# comma, semicolon, colon or bracket and a space (not after "para." and a space: "para. 24" is a
+# reference, not a marker); `_LOOSE_MARKER`: after a word and a space ("Development 4 and").
+_SURE_MARKER = re.compile(r"(?:(?<=[^\W\d_])|(?<=[)\],;:.’”\"])|(?<=[),;:]) )(\d{1,3})(?=[\s,;.:)]|$)")
+_AFTER_ALL = 1 << 62  # sorts after any end offset: bisect past every place at the cursor
+_LOOSE_MARKER = re.compile(r"(?<=[^\W\d_]) (\d{1,3})(?=[\s,;.:)]|$)")
+
+
 def _remove_markers(page: list[FlowLine], notes: list[str]) -> int:
     """Remove the reference numbers of this page's footnotes from its text; returns how many.
 
-    A marker is the footnote's number glued after a letter or closing punctuation
-    ("Justice1", "Rules),8", "Assembly;12") or after punctuation and a space ("Congress, 2 en...");
-    failing both, after a word and a space ("Development 4 and") if that is its only such place on
-    the page. The first occurrence in page order wins: footnotes are numbered in reading order.
+    Each footnote's marker is the first sure place for its number (see `_SURE_MARKER`) after the
+    previous footnote's marker (footnotes are numbered in reading order); failing that, a loose
+    place if it is the only one left on the page. One pass finds all candidate places, so the
+    cost is linear in the page, whatever the number of footnotes.
     """
-    removed = 0
+    sure, loose = _candidates(page, _SURE_MARKER), _candidates(page, _LOOSE_MARKER)
+    cuts: list[tuple[int, int, int]] = []  # (line index, start, end)
+    cursor = (-1, -1)  # (line index, start) of the previous marker
     for note in notes:
         m = _FOOTNOTE_START.match(note)
         if not m:
             continue
-        sure, loose = _marker_patterns(m[1])
-        if _remove_first(page, sure) or _remove_unique(page, loose):
-            removed += 1
-    return removed
+        places = sure.get(m[1], [])
+        k = bisect_right(places, cursor + (_AFTER_ALL,))
+        found = places[k] if k < len(places) else None
+        if found is None:
+            rest = loose.get(m[1], [])
+            k = bisect_right(rest, cursor + (_AFTER_ALL,))
+            found = rest[k] if len(rest) - k == 1 else None
+        if found is not None:
+            cuts.append(found)
+            cursor = found[:2]
+    for index, start, end in sorted(cuts, reverse=True):
+        text = page[index].text
+        page[index].text = (text[:start] + text[end:]).strip()
+    return len(cuts)
 
 
-def _marker_patterns(number: str) -> tuple[re.Pattern, re.Pattern]:
-    after = r"(?=[\s,;.:)]|$)"
-    # Glued after a letter or punctuation, or after a comma, semicolon, colon or bracket and a space
-    # (not after "para." and a space: "para. 24" is a reference, not a marker).
-    sure = re.compile(rf"(?:(?<=[^\W\d_])|(?<=[)\],;:.’”\"])|(?<=[),;:]) ){number}{after}")
-    loose = re.compile(rf"(?<=[^\W\d_]) {number}{after}")
-    return sure, loose
-
-
-def _remove_first(page: list[FlowLine], pattern: re.Pattern) -> bool:
-    for line in page:
-        m = pattern.search(line.text)
-        if m:
-            line.text = (line.text[:m.start()] + line.text[m.end():]).strip()
-            return True
-    return False
-
-
-def _remove_unique(page: list[FlowLine], pattern: re.Pattern) -> bool:
-    found = [(line, m) for line in page for m in pattern.finditer(line.text)]
-    if len(found) != 1:
-        return False
-    line, m = found[0]
-    line.text = (line.text[:m.start()] + line.text[m.end():]).strip()
-    return True
+def _candidates(page: list[FlowLine], pattern: re.Pattern) -> dict[str, list[tuple[int, int, int]]]:
+    """number -> places (line index, start, end) in page order, the space before it included."""
+    places: dict[str, list[tuple[int, int, int]]] = {}
+    for index, line in enumerate(page):
+        for m in pattern.finditer(line.text):
+            start = m.start() - 1 if m.start() and line.text[m.start() - 1] == " " else m.start()
+            places.setdefault(m[1], []).append((index, start, m.end()))
+    return places

@@ -89,6 +89,7 @@ def classify(lines: list[Line], blocks: bool) -> list[Line]:
 
 def _classify_one(line: Line) -> None:
     text = line.text
+    line.kind = TEXT
     if m := NUMBERED_LINE.match(text):
         line.kind, line.number, line.body = NUMBERED, int(m[1]), m[2]
     elif m := _ITEM.match(text):
@@ -219,6 +220,7 @@ def segments(lines: list[Line]) -> list[Segment]:
 _LEVELS = {CHAPTER: 1, SECTION: 2, NUMBERED: 3, SUBHEADING: 4}
 _UNNUMBERED_LEVEL = _LEVELS[SUBHEADING]  # unnumbered headings nest from here down
 _PART_TITLE_LEVEL = 0  # the annex's title stays above every heading inside it
+_MAX_UNNUMBERED_DEPTH = 6  # deeper "nesting" is no outline but a run of stray lines: keep the innermost
 
 
 @dataclass
@@ -243,6 +245,7 @@ class Paragraph:
     items: list[Item] = field(default_factory=list)
     tail: JoinedText | None = None  # text after the sub-items (closing words of the paragraph)
     has_inner_list: bool = False  # a numbered list inside the paragraph: its (a)... are not sub-items
+    inner_list_last: int = 0  # the last number of that list
 
     def append(self, text: str) -> None:
         self.current_text.add(text)
@@ -274,6 +277,12 @@ class Anomaly:
     text: str
     after: int  # the last paragraph number before it (0: none yet)
 
+    @property
+    def kind(self) -> str:
+        if self.number > self.after + 1:
+            return "gap"
+        return "restart" if self.number == 1 else "duplicate"
+
 
 def _next_letter(letter: str) -> str:
     """a -> b ... z -> aa -> bb (the UN convention after z)."""
@@ -299,7 +308,6 @@ class Assembler:
         self.paragraphs: list[Paragraph] = []
         self.open: Paragraph | None = None  # the paragraph that continuation text goes to
         self.last_numbered_heading = 0
-        self.skipped_numbers: list[int] = []  # numbered lines after the last paragraph (numbering check)
         self.anomalies: list[Anomaly] = []
         self.stray: list[str] = []  # text after paragraph 1 that belongs to no paragraph
         self.front: list[Segment] = []  # unnumbered blocks before paragraph 1
@@ -313,6 +321,7 @@ class Assembler:
         for i, segment in enumerate(self.segments):
             following = self.segments[i + 1] if i + 1 < len(self.segments) else None
             self._take(segment, following)
+        self._end_run()
         if not self.paragraphs:
             self.front_matter = [s.full_text for s in self.front]
         return self.paragraphs
@@ -324,7 +333,7 @@ class Assembler:
     def _take(self, segment: Segment, following: Segment | None) -> None:
         head = segment.head
         if head.kind not in (SUBHEADING, HEADING, LEAD_IN):
-            self._run = []
+            self._end_run()
         if head.kind == SUBHEADING:
             self._unnumbered_heading(head.text)
             self._keep_stray(segment.lines)
@@ -364,16 +373,22 @@ class Assembler:
         """Unnumbered headings nest by how many come together: a run of k headings replaces the
         k innermost ones ("Advancing crime prevention" + "Addressing the causes ..." opens a
         theme and its first topic; a single "Evidence-based crime prevention" then replaces the
-        topic only). A lead-in ending with ":" opens a new group: it replaces them all."""
-        fixed = [h for h in self.headings if h.level < _UNNUMBERED_LEVEL]
+        topic only). A lead-in ending with ":" opens a new group: it replaces them all.
+        The stack is rebuilt once per run (`_end_run`), so a long run costs linear time."""
         if not self._run:
-            self._run_base = [h for h in self.headings if h.level >= _UNNUMBERED_LEVEL]
+            self._run_base = [h.title for h in self.headings if h.level >= _UNNUMBERED_LEVEL]
+            self.headings = [h for h in self.headings if h.level < _UNNUMBERED_LEVEL]
         self._run.append((title, lead_in))
+        self.open = None
+
+    def _end_run(self) -> None:
+        if not self._run:
+            return
         base = self._run_base
         kept = [] if self._run[0][1] else base[:max(0, len(base) - len(self._run))]
-        titles = [h.title for h in kept] + [t for t, _ in self._run]
-        self.headings = fixed + [Heading(_UNNUMBERED_LEVEL + i, t) for i, t in enumerate(titles)]
-        self.open = None
+        titles = (kept + [t for t, _ in self._run])[-_MAX_UNNUMBERED_DEPTH:]
+        self.headings += [Heading(_UNNUMBERED_LEVEL + i, t) for i, t in enumerate(titles)]
+        self._run = []
 
     def _numbered(self, segment: Segment, following: Segment | None) -> None:
         number = segment.head.number
@@ -384,13 +399,32 @@ class Assembler:
         elif self._is_numbered_heading(segment):
             self.last_numbered_heading = number
             self._heading(_LEVELS[NUMBERED], self._heading_title(segment))
-        elif self.open is not None:
+        elif self._continues_inner_list(number):
             self.open.has_inner_list = True
+            self.open.inner_list_last = number
             self.open.append(segment.full_text)
-            self.skipped_numbers.append(number)
         else:
-            self._keep_stray([segment.full_text])
-            self.skipped_numbers.append(number)
+            self._anomaly(segment)
+
+    def _continues_inner_list(self, number: int) -> bool:
+        """A list inside the open paragraph: it starts at 1 after a lead-in ("... as follows:") and
+        counts on (1.-7. of an agenda, with its own (a)-(d) in between)."""
+        if self.open is None:
+            return False
+        if self.open.has_inner_list and number == self.open.inner_list_last + 1:
+            return True
+        return number == 1 and self.open.current_text.endswith(_LEAD_IN_END)
+
+    def _anomaly(self, segment: Segment) -> None:
+        """A gap is stored under its printed number (the check refuses it unless the caller
+        accepts numbering warnings); a duplicate or restart is kept aside, never merged."""
+        head = segment.head
+        after = self.paragraphs[-1].number if self.paragraphs else 0
+        self.anomalies.append(Anomaly(head.number, head.lineno, segment.full_text, after))
+        if head.number > self.expected_number:
+            self._start_paragraph(segment)
+        else:
+            self.open = None
 
     def _is_numbered_heading(self, segment: Segment) -> bool:
         number = segment.head.number
@@ -408,7 +442,6 @@ class Assembler:
             paragraph.append(line)
         self.paragraphs.append(paragraph)
         self.open = paragraph
-        self.skipped_numbers = []
 
     def _close_front(self) -> None:
         """Before paragraph 1: a last block ending with ":" is the lead-in of the numbered
@@ -427,7 +460,7 @@ class Assembler:
         self.front_matter = [text for text, _ in front[:start]]
         if lead_in:
             self._unnumbered_heading(lead_in, lead_in=True)
-            self._run = []
+            self._end_run()
 
     def _item(self, segment: Segment) -> None:
         paragraph = self.open

@@ -116,8 +116,8 @@ def _content_lines(flow: list[FlowLine]) -> list[Line]:
     for item in flow:
         gap = _stronger(gap, item.gap)
         text = _clean_markup(item.text)
-        if not text or is_url_line(text) or is_artefact_line(text):
-            continue  # a link run or header inside a paragraph joins the text around it
+        if not text or is_url_line(text):
+            continue  # a link run inside a paragraph joins the text around it
         line = Line(text, item.lineno)
         line.block = _starts_block(gap, lines[-1].text if lines else "", text)
         lines.append(line)
@@ -139,18 +139,17 @@ def _starts_block(gap: str, before: str, text: str) -> bool:
 
 
 def _keep_blocks_only_if_meaningful(lines: list[Line], flow: list[FlowLine]) -> None:
-    """Blocks carry structure where blank lines separate paragraphs, or where every line is a
-    paragraph (Word, Markdown); not in PDF text with a blank line after every printed line."""
+    """Blocks carry structure where blank lines separate paragraphs (but not after every printed
+    line, as in some PDF text), or, without such blank lines, where every line is a paragraph
+    (Word, Markdown: nearly every numbered line ends its sentence)."""
+    blanks = sum(item.gap == BLANK for item in flow[1:])
+    if blanks and blanks < _BLANK_AFTER_EVERY_LINE * (len(flow) - 1):
+        return  # blank lines separate paragraphs: `_starts_block` said it
     numbered = [m[2] for line in lines if (m := NUMBERED_LINE.match(line.text)) and m[2]]
     one_line_each = bool(numbered) and \
         sum(body.endswith(_SENTENCE_OR_CLAUSE_END) for body in numbered) >= _ONE_LINE_SHARE * len(numbered)
-    blanks = sum(item.gap == BLANK for item in flow[1:])
-    blank_after_every_line = len(flow) > 1 and blanks >= _BLANK_AFTER_EVERY_LINE * (len(flow) - 1)
     for line in lines:
-        if one_line_each:
-            line.block = True
-        elif blank_after_every_line:
-            line.block = False
+        line.block = one_line_each
 
 
 # --- parts ----------------------------------------------------------------------------------
@@ -247,8 +246,13 @@ def parse_document(text: str, doc: DocumentInfo, source_name: str,
     lines = _content_lines(furniture.lines)
     blocks = any(line.block for line in lines)
     parsed = ParsedDocument([], [])
-    for part in _split_parts(lines, source_name):
-        _parse_part(part, blocks, doc, source_name, accept_numbering_warnings, parsed)
+    queue = _split_parts(lines, source_name)
+    unnamed = 1  # parts split off at an accepted restart: "part 2", "part 3", ...
+    while queue:
+        rest = _parse_part(queue.pop(0), blocks, doc, source_name, accept_numbering_warnings, parsed)
+        if rest:
+            unnamed += 1
+            queue.insert(0, _Part(f"part {unnamed}", rest[0].lineno, rest))
     if not any(p.paragraphs for p in parsed.parts):
         raise DocumentParseError(
             f"{source_name}: no numbered paragraphs found (expected lines starting '1.', '2.', ...). "
@@ -264,15 +268,36 @@ def parse_document(text: str, doc: DocumentInfo, source_name: str,
 
 
 def _parse_part(part: _Part, blocks: bool, doc: DocumentInfo, source_name: str,
-                accept_warnings: bool, parsed: ParsedDocument) -> None:
-    classified = classify(part.lines, blocks)
-    segs = segments(classified)
+                accept_warnings: bool, parsed: ParsedDocument) -> list[Line] | None:
+    """Add the part's units and summary to `parsed`; returns the lines after an accepted
+    restart of the numbering (to be parsed as a part of their own), else None."""
+    assembler, title = _assemble(part, blocks)
+    restart = next((a for a in assembler.anomalies if a.kind == "restart"), None)
+    rest = None
+    if restart and accept_warnings:
+        cut = next(i for i, line in enumerate(part.lines) if line.lineno == restart.lineno)
+        rest = part.lines[cut:]
+        parsed.warnings.append(numbering.describe(restart, assembler) + " Stored as a separate part.")
+        part = _Part(part.name, part.heading_line, part.lines[:cut])
+        assembler, title = _assemble(part, blocks)
+    _add_units(part, assembler, title, doc, source_name, accept_warnings, parsed)
+    return rest
+
+
+def _assemble(part: _Part, blocks: bool) -> tuple[Assembler, str]:
+    segs = segments(classify(part.lines, blocks))
     title = ""
     if part.name and segs and segs[0].head.kind not in ("numbered", "item"):
         first = segs.pop(0)
         title = first.full_text if first.head.kind == "front" else first.head.text
     assembler = Assembler(segs, title)
-    paragraphs = assembler.run()
+    assembler.run()
+    return assembler, title
+
+
+def _add_units(part: _Part, assembler: Assembler, title: str, doc: DocumentInfo, source_name: str,
+               accept_warnings: bool, parsed: ParsedDocument) -> None:
+    paragraphs = assembler.paragraphs
     if not paragraphs:
         if part.name:
             parsed.skipped.append(

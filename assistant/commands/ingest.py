@@ -10,6 +10,8 @@ Examples:
 Files may be .txt, .md, .pdf or .docx, Chinese or English. Metadata comes from these flags, then
 --metadata, then a sidecar REPORT.json or catalog.json beside the file, then the text itself.
 Re-ingesting a document replaces its units; a file that fails leaves the store unchanged.
+For each file it prints the parts found (body, annexes), their paragraphs, sub-items and preambular
+units, the numbering check, and what was not stored (page furniture, footnotes, a list of documents).
 """
 
 from __future__ import annotations
@@ -39,6 +41,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                          help="drop the collection and re-ingest the built-in corpus (after an "
                               "embedder change; your own files must be ingested again)")
     actions.add_argument("--list", action="store_true", help="list stored documents with unit counts")
+    checks = parser.add_argument_group("parsing")
+    checks.add_argument("--accept-numbering-warnings", action="store_true",
+                        help="store a document whose paragraph numbering skips a number or restarts at 1 "
+                             "without an annex heading (the restarted paragraphs become a separate part); "
+                             "without it such a file is refused. Duplicate numbers are always refused.")
+    checks.add_argument("--parse-budget", type=float, metavar="SECONDS",
+                        help="seconds each file may take to read and parse before it is refused "
+                             "(default: ASSISTANT_PARSE_BUDGET or 5)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
@@ -46,6 +56,8 @@ def run(args, settings) -> int:
     from vectorstore.ingest import IngestError, ensure_builtin_corpus, ingest_files
     from vectorstore.store import UnitStore, delete_collection
 
+    if args.parse_budget is not None and args.parse_budget <= 0:
+        raise UserError("--parse-budget must be a positive number of seconds.")
     if args.symbol and len(args.paths) > 1:
         raise UserError("--symbol names one document: give one PATH with it.")
     if not (args.paths or args.remove or args.builtin or args.rebuild or args.list):
@@ -64,13 +76,16 @@ def run(args, settings) -> int:
         reports = ensure_builtin_corpus(settings, store=store, progress=progress)
         for report in reports:
             print(f"Built-in {report.describe()}")
+            _print_details(report)
         if not reports:
             print("Built-in corpus already in the store.")
     if args.paths:
         catalog = _load_metadata(args.metadata) if args.metadata else None
         try:
             reports = ingest_files(args.paths, settings, overrides=_overrides(args), store=store,
-                                   progress=progress, catalog=catalog)
+                                   progress=progress, catalog=catalog,
+                                   accept_numbering_warnings=args.accept_numbering_warnings,
+                                   parse_budget=args.parse_budget)
         except IngestError as exc:
             _print_reports(exc.reports)
             raise
@@ -101,6 +116,13 @@ def _overrides(args) -> dict:
 def _print_reports(reports) -> None:
     for report in reports:
         print(f"Ingested {report.describe()}")
+        _print_details(report)
+
+
+def _print_details(report) -> None:
+    """Parts (paragraphs, sub-items, preambular units, numbering check) and what was left out."""
+    for line in report.details():
+        print(f"  {line}")
 
 
 def _print_documents(store) -> None:

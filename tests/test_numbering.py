@@ -1,0 +1,86 @@
+"""Parts and the numbering check on fixtures written like real UN documents (tests/data/parts):
+annexes with their own numbering, a restart without an annex heading, a duplicate, a gap."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from vectorstore.errors import DocumentParseError
+from vectorstore.parsing import parse_document
+from vectorstore.units import DocumentInfo
+
+PARTS = Path(__file__).parent / "data" / "parts"
+SYMBOL = "E/CN.15/2099/L.9"
+
+
+def _parse(name: str, accept: bool = False, language: str = "en"):
+    return parse_document((PARTS / name).read_text(encoding="utf-8"), DocumentInfo(SYMBOL, language), name,
+                          accept)
+
+
+def test_each_annex_has_its_own_numbering_and_sub_items():
+    parsed = _parse("two_annexes.txt")
+    units = {u.ref: u for u in parsed.units}
+    assert list(units) == ["pp1", "pp2", "1", "2", "2(a)", "2(b)", "3",
+                           "annex-i:1", "annex-i:2", "annex-i:2(a)", "annex-i:2(b)", "annex-i:3"]
+    assert units["annex-i:2(b)"].id == f"{SYMBOL}#annex-i:2(b)"
+    assert units["annex-i:2(b)"].citation("en") == f"{SYMBOL}, annex I, para. 2 (b)"
+    assert units["annex-i:2(b)"].chapeau == "The expert group recommended:"
+    assert units["annex-i:1"].section == ["Outline of the report of the expert group"]
+    assert units["pp1"].text == ("Recalling its resolution 98/1 of 1 May 2098, in which it decided to hold "
+                                 "an expert meeting on cybercrime,")
+    assert units["pp2"].chapeau == "The Commission on Crime Prevention and Criminal Justice,"
+    # Annex II is a list of participants: nothing citable, and the summary says it was left out.
+    assert [(p.name, p.paragraphs, p.sub_items, p.preamble) for p in parsed.parts] == [
+        ("", 3, 2, 2), ("annex I", 3, 2, 0)]
+    assert any(s.startswith("annex II (line 45") and "List of participants" in s for s in parsed.skipped)
+
+
+def test_a_numbered_list_inside_a_sub_item_stays_inside_it():
+    units = {u.ref: u for u in _parse("two_annexes.txt").units}
+    assert units["2(b)"].text == ("To prepare the agenda of the next meeting, which shall read as follows:\n"
+                                  "1. Opening of the meeting.\n2. Adoption of the agenda.\n"
+                                  "3. Closure of the meeting.")
+    assert units["3"].text == "Decides to remain seized of the matter."
+
+
+def test_chinese_annex_heading():
+    units = {u.ref: u for u in _parse("zh_annex.txt", language="zh").units}
+    assert list(units) == ["1", "2", "2(a)", "2(b)", "annex-i:1", "annex-i:2"]
+    assert units["annex-i:1"].text == "专家组建议加强培训。"
+    assert units["annex-i:1"].citation("zh") == f"{SYMBOL}, 附件一第1段"
+
+
+def test_restart_without_annex_heading_is_refused_naming_the_line():
+    with pytest.raises(DocumentParseError, match=r"restart_without_annex\.txt: .*restarts at 1 after "
+                                                 r"paragraph 2 on line 9.*--accept-numbering-warnings"):
+        _parse("restart_without_annex.txt")
+
+
+def test_accepted_restart_becomes_a_part_of_its_own_never_merged():
+    parsed = _parse("restart_without_annex.txt", accept=True)
+    units = {u.ref: u.text for u in parsed.units}
+    assert units == {"pp1": "Recalling its earlier resolutions,",
+                     "1": "Decides to hold a meeting in 2099;",
+                     "2": "Requests the Secretary-General to report on the meeting.",
+                     "part-2:1": "The meeting shall last three days.",
+                     "part-2:2": "The meeting shall be open to observers."}
+    assert [p.name for p in parsed.parts] == ["", "part 2"]
+    assert len(parsed.warnings) == 1 and "line 9" in parsed.warnings[0]
+
+
+@pytest.mark.parametrize("accept", [False, True])
+def test_duplicate_number_is_always_refused(accept):
+    with pytest.raises(DocumentParseError, match=r"paragraph 2 appears twice \(also on line 7\): line 5"):
+        _parse("duplicate_number.txt", accept=accept)
+
+
+def test_gap_is_refused_or_stored_under_the_printed_numbers():
+    with pytest.raises(DocumentParseError, match=r"after paragraph 2: paragraph 3 was not found but line 7"):
+        _parse("gap_in_numbering.txt")
+    parsed = _parse("gap_in_numbering.txt", accept=True)
+    assert [u.ref for u in parsed.units] == ["1", "2", "4", "5"]
+    assert parsed.units[1].text == "The Meeting elected its officers."  # 4 is not merged into 2
+    assert parsed.parts[0].numbering == "accepted: gap at line 7"
