@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import nullcontext
 
-from assistant.commands import ask, evaluate, ingest, matrix, search, serve
+from assistant.commands import ask, evaluate, ingest, matrix, search, serve, translate
 from assistant.config import Settings, env_table
+from assistant.terminal import safe_stdout, terminal_safe
 from vectorstore.errors import UserError
 
 SUBCOMMANDS = {
@@ -16,6 +18,7 @@ SUBCOMMANDS = {
     "serve": serve,
     "eval": evaluate,
     "matrix": matrix,
+    "translate": translate,
 }
 
 
@@ -62,14 +65,17 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings.from_env().with_overrides(**vars(args))
     try:
-        return args.handler(args, settings) or 0
+        # Document text, model output and file names are printed: none may drive the terminal.
+        # (`serve` prints only server logs, which uvicorn colours on a terminal.)
+        with safe_stdout() if args.command != "serve" else nullcontext():
+            return args.handler(args, settings) or 0
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return 0
     except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {terminal_safe(str(exc))}", file=sys.stderr)
         return 2
 
 
