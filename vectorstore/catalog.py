@@ -1,9 +1,10 @@
 """Document metadata: catalog.json, sidecar files, CLI overrides and detection from the text.
 
 A catalog (`catalog.json`) lists documents as `{"documents": [{"file": ..., "symbol": ...}, ...]}`
-with the fields of `DocumentInfo`. For a file `X`, metadata may also come from a sidecar `X.json`
-beside it (one entry of the same format). Precedence, strongest first: CLI overrides, sidecar,
-catalog.json in the same folder, detection from the text.
+with the fields of `DocumentInfo`, including `aliases`: other names of the document
+("Kyoto Declaration", "京都宣言") by which questions may name it. For a file `X`, metadata may
+also come from a sidecar `X.json` beside it (one entry of the same format). Precedence, strongest
+first: CLI overrides, sidecar, catalog.json in the same folder, detection from the text.
 """
 
 from __future__ import annotations
@@ -63,7 +64,19 @@ def _checked_entry(entry: dict, source: Path | str) -> dict:
     # Missing fields may still come from overrides or detection; only given values are checked.
     if "language" in entry and entry["language"] not in LANGUAGES:
         raise DocumentParseError(f"{source}: language must be one of {LANGUAGES}, not {entry['language']!r}")
+    if "aliases" in entry:
+        entry = {**entry, "aliases": _aliases(entry["aliases"], source)}
     return entry
+
+
+def _aliases(value, source: Path | str) -> list[str]:
+    """Other names of the document ("Kyoto Declaration", "京都宣言"): a list of strings (one
+    string is one name); questions naming any of them name this document."""
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise DocumentParseError(f"{source}: \"aliases\" must be a list of names, e.g. "
+                                 f"[\"Kyoto Declaration\", \"京都宣言\"], not {value!r:.80}")
+    return [" ".join(n.split()) for n in names if n.strip()]
 
 
 def _sidecar_entry(path: Path) -> dict:

@@ -79,7 +79,8 @@ class Furniture:
 
 
 def remove_page_furniture(raw_lines: list[str]) -> Furniture:
-    lines = [_SPACES.sub(" ", raw).strip() for raw in raw_lines]
+    lines = [(_SPACES.sub(" ", raw) if "  " in raw or "\t" in raw or "\xa0" in raw else raw).strip()
+             for raw in raw_lines]
     furniture = _running_heads(lines)
     result = Furniture([], running_head_lines=len(furniture))
     page_start = 0  # index in result.lines where the current page's content starts

@@ -46,6 +46,8 @@ _RECOMMENDATION_TITLES = {
     "recommendations", "conclusions and recommendations", "outcome of deliberations",
     "outcome of the deliberations", "conclusions",
 }
+_TITLE_MARKER = re.compile(r"^(?:[一二三四五六七八九十]+|[IVX]{1,5}|[A-Z]|\d{1,2})[.．、]\s*")
+_TITLE_MAX_CHARS = 60  # longer than any kind-bearing title ("conclusions and recommendations")
 _SENTENCE_END = tuple("。．.；;！!？?")
 _CLOSING = tuple("。．.；;：:")  # a line ending so is not a heading
 _HEADING_PUNCTUATION = re.compile(r"[。，、；：.,;:!?！？]")
@@ -109,7 +111,9 @@ def _looks_like_subheading(text: str) -> bool:
 
 def title_kind(title: str) -> str | None:
     """"summary" / "recommendation" for a heading whose title (without its marker) says so."""
-    bare = re.sub(r"^(?:[一二三四五六七八九十]+|[IVX]{1,5}|[A-Z]|\d{1,2})[.．、]\s*", "", title)
+    if len(title) > _TITLE_MAX_CHARS:
+        return None
+    bare = _TITLE_MARKER.sub("", title)
     bare = bare.strip().rstrip(":：").strip().lower()
     if bare in _SUMMARY_TITLES:
         return "summary"

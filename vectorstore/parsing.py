@@ -72,10 +72,16 @@ _BLANK_AFTER_EVERY_LINE = 0.9  # blank lines after (nearly) every line carry no 
 
 
 def _clean_markup(line: str) -> str:
-    line = _MD_HEADING.sub("", line)
-    line = _BULLET.sub("", line)
-    line = _MD_LINK.sub(r"\1", line)
-    return _MD_BOLD.sub(r"\1", line).strip()
+    # The character tests skip the regular expressions on the (many) lines without markup.
+    if line.startswith("#"):
+        line = _MD_HEADING.sub("", line)
+    if line[:1] in "-*•·":
+        line = _BULLET.sub("", line)
+    if "](" in line:
+        line = _MD_LINK.sub(r"\1", line)
+    if "**" in line:
+        line = _MD_BOLD.sub(r"\1", line)
+    return line.strip()
 
 
 def _toc_key(line: str) -> str:

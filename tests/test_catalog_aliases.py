@@ -1,0 +1,35 @@
+"""Catalog aliases: loaded from catalog.json, a sidecar or --metadata into DocumentInfo and units."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant.config import BUILTIN_CORPUS_DIR
+from vectorstore.catalog import document_info_for, load_catalog
+from vectorstore.errors import DocumentParseError
+
+TEXT = "United Nations A/CONF.888/RPM.1/1\n1. The Meeting opened.\n"
+
+
+def test_builtin_catalog_names_the_kyoto_declaration():
+    kyoto = load_catalog(BUILTIN_CORPUS_DIR / "catalog.json")["A-RES-76-181.en.txt"]
+    assert kyoto.symbol == "A/RES/76/181" and kyoto.language == "en"
+    assert kyoto.aliases[:2] == ["Kyoto Declaration", "京都宣言"]
+
+
+def test_sidecar_aliases_and_a_single_string(tmp_path):
+    report = tmp_path / "r.txt"
+    report.write_text(TEXT, encoding="utf-8")
+    (tmp_path / "r.txt.json").write_text(json.dumps({"aliases": "the  test report"}), encoding="utf-8")
+    info = document_info_for(report, TEXT)
+    assert info.symbol == "A/CONF.888/RPM.1/1" and info.aliases == ["the test report"]
+
+
+def test_catalog_aliases_of_the_wrong_shape_are_refused(tmp_path):
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text(json.dumps({"documents": [
+        {"file": "r.txt", "symbol": "X/1", "language": "en", "aliases": {"en": "x"}}]}), encoding="utf-8")
+    with pytest.raises(DocumentParseError, match=r"\"aliases\" must be a list of names"):
+        load_catalog(catalog)
