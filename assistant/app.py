@@ -4,13 +4,23 @@ One `AppServices` (store, searcher, answer chains) is shared by all browser sess
 session's conversation lives in its own `gr.State`, so users never see each other's chats.
 The chat history shown in the Chatbot is rebuilt from that state on every turn (the Chatbot is
 an output only), which also keeps the `/ask` API simple for `gradio_client`.
+
+Concurrency: many /ask handlers run at once, so a lookup or an extractive answer never waits
+behind a model answer; only generation with the local model is serialised, per loaded model
+(`AppServices.model_turn`), with a bounded number waiting ("busy, try again" beyond it).
+
+Safety: the Chatbot renders HTML built here, never Markdown, so links and images written in
+model or document text stay text; the streamed draft is escaped plain text until the verified
+answer replaces it.
 """
 
 from __future__ import annotations
 
+import hmac
 import importlib.util
 import tempfile
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import gradio as gr
@@ -20,6 +30,7 @@ from assistant.backends import make_backend
 from assistant.chain import Answer, AnswerChain
 from assistant.config import Settings
 from assistant.export import answer_to_docx, answer_to_markdown
+from assistant.mcp_tools import TOOL_NAMES, register_mcp_tools
 from assistant.ui_sources import SOURCES_CSS, answer_html, escape, sources_html
 from assistant.ui_upload import build_upload_tab, document_choices, document_rows
 from vectorstore.errors import UserError
@@ -29,7 +40,11 @@ from vectorstore.store import UnitStore
 
 APP_CSS = SOURCES_CSS + """
 .model-info { font-size: 0.9em; }
+.draft-label { color: var(--body-text-color-subdued); font-style: italic; }
 """
+ASK_WORKERS = 16  # /ask handlers at once: fast paths run beside the (serialised) model answers
+MODEL_WAITERS = 4  # model answers that may wait for the model; more are told to try again
+MCP_PATH = "/gradio_api/mcp"
 EXTRACTIVE_DESCRIPTION = (
     "摘录：直接引用检索到的段落原文，不使用模型 / "
     "Extractive: verbatim sentences from the retrieved paragraphs, no model"
@@ -47,6 +62,7 @@ class AppServices:
         self._chains: dict[str, AnswerChain] = {}
         self._descriptions: dict[str, str] = {}
         self._lock = threading.Lock()
+        self._model_gates: dict[str, ModelGate] = {}
 
     def chain(self, backend: str) -> AnswerChain:
         with self._lock:
@@ -54,6 +70,22 @@ class AppServices:
                 self._chains[backend] = AnswerChain(self.settings.with_overrides(backend=backend),
                                                     searcher=self.searcher)
             return self._chains[backend]
+
+    @contextmanager
+    def model_turn(self, backend: str, mode: str):
+        """Hold the local model for one answer; lookups and extractive answers pass straight through.
+
+        An OpenAI-compatible server schedules its own requests (that is how it scales out), so only
+        the in-process llama.cpp model is serialised. Raises ServerBusy when too many are waiting.
+        """
+        if backend != "llamacpp" or mode == "lookup":
+            yield
+            return
+        key = f"{backend}:{self.settings.model}"
+        with self._lock:
+            gate = self._model_gates.setdefault(key, ModelGate(MODEL_WAITERS))
+        with gate.turn():
+            yield
 
     def describe_backend(self, backend: str) -> str:
         """The model in use for `backend` (without loading the model)."""
@@ -66,6 +98,28 @@ class AppServices:
             except UserError as exc:
                 return f"不可用 / unavailable: {exc}"
         return self._descriptions[backend]
+
+
+class ServerBusy(UserError):
+    """Too many model answers are waiting; the message asks the user to try again."""
+
+
+class ModelGate:
+    """One model answer at a time, at most `max_waiting` more waiting (the rest are refused at once)."""
+
+    def __init__(self, max_waiting: int):
+        self._running = threading.Lock()
+        self._places = threading.BoundedSemaphore(max_waiting + 1)
+
+    @contextmanager
+    def turn(self):
+        if not self._places.acquire(blocking=False):
+            raise ServerBusy(L.BUSY)
+        try:
+            with self._running:
+                yield
+        finally:
+            self._places.release()
 
 
 def build_filters(symbols, congresses, regions, kinds) -> Filters:
@@ -81,9 +135,26 @@ def build_filters(symbols, congresses, regions, kinds) -> Filters:
 
 
 def chat_messages(history: list[dict]) -> list[dict]:
-    """Chatbot messages from the session history (assistant turns keep their linked HTML)."""
-    return [{"role": turn["role"], "content": turn.get("display", escape(turn["content"]))}
+    """Chatbot messages from the session history (assistant turns keep their linked HTML).
+
+    The Chatbot renders these as HTML, not Markdown (see `build_app`), so line breaks become <br>.
+    """
+    return [{"role": turn["role"], "content": chat_html(turn.get("display", escape(turn["content"])))}
             for turn in history]
+
+
+def chat_html(html_text: str) -> str:
+    """HTML built in this module (escaped text, our own tags) with its line breaks kept visible."""
+    return html_text.replace("\n", "<br>\n")
+
+
+def draft_html(partial: str) -> str:
+    """The streamed, unverified draft: escaped plain text under a "not yet verified" label.
+
+    Only the text grows from one update to the next (no closing tag after it), so each update
+    extends the previous one.
+    """
+    return f'<span class="draft-label">{escape(L.DRAFT)}</span>\n{escape(partial)}'
 
 
 def answer_details(answer: Answer) -> dict:
@@ -131,13 +202,14 @@ def make_ask_handler(services: AppServices):
         streaming = gr.skip(), gr.skip(), gr.skip(), gr.skip()
         try:
             filters = build_filters(symbols, congresses, regions, kinds)
-            for piece in services.chain(backend).stream(question, chain_history, mode, filters):
-                if isinstance(piece, str):
-                    partial += piece
-                    pending[-1]["display"] = escape(partial)
-                    yield chat_messages(pending), "", history, *streaming
-                else:
-                    answer = piece
+            with services.model_turn(backend, mode):
+                for piece in services.chain(backend).stream(question, chain_history, mode, filters):
+                    if isinstance(piece, str):
+                        partial += piece
+                        pending[-1]["display"] = draft_html(partial)
+                        yield chat_messages(pending), "", history, *streaming
+                    else:
+                        answer = piece
         except UserError as exc:
             gr.Warning(str(exc))
             pending[-1]["display"] = escape(f"⚠ {exc}")
@@ -170,8 +242,11 @@ def build_app(settings: Settings, services: AppServices | None = None) -> gr.Blo
             with gr.Tab(L.TAB_CHAT):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3):
+                        # HTML only (built and escaped here): no Markdown, so no live links or
+                        # images from model or document text; no LaTeX rendering of "$" amounts.
                         chatbot = gr.Chatbot(label=L.CHATBOT, height=480, feedback_options=None,
-                                             elem_id="chatbot")
+                                             elem_id="chatbot", render_markdown=False,
+                                             latex_delimiters=[], sanitize_html=True)
                         with gr.Row():
                             question = gr.Textbox(label=L.QUESTION, placeholder=L.QUESTION_PLACEHOLDER,
                                                   lines=2, scale=5, elem_id="question")
@@ -214,9 +289,12 @@ def build_app(settings: Settings, services: AppServices | None = None) -> gr.Blo
                       history]
         ask_outputs = [chatbot, question, history, sources, details, export_md, export_docx]
         ask = make_ask_handler(services)
-        send.click(ask, ask_inputs, ask_outputs, api_name="ask")
-        question.submit(ask, ask_inputs, ask_outputs, api_name=False)
-        clear.click(clear_chat, None, ask_outputs, api_name="clear")
+        # One concurrency group for both triggers; the model itself is serialised in model_turn.
+        send.click(ask, ask_inputs, ask_outputs, api_name="ask", concurrency_id="ask",
+                   concurrency_limit=ASK_WORKERS)
+        question.submit(ask, ask_inputs, ask_outputs, api_name=False, concurrency_id="ask",
+                        concurrency_limit=ASK_WORKERS)
+        clear.click(clear_chat, None, ask_outputs, api_name="clear", queue=False)
         backend.change(lambda b: f"**{L.MODEL_IN_USE}:** {services.describe_backend(b)}", backend,
                        model_info, api_name="backend_info")
 
@@ -226,7 +304,18 @@ def build_app(settings: Settings, services: AppServices | None = None) -> gr.Blo
         upload_event.then(lambda: refresh_filter_choices(services), None, refresh_targets, api_name=False)
         demo.load(lambda: (*refresh_filter_choices(services), document_rows(services.store)), None,
                   [*refresh_targets, document_table], api_name=False)
+        register_mcp_tools(services)
+    only_tools_are_public(demo)
     return demo
+
+
+def only_tools_are_public(demo: gr.Blocks) -> None:
+    """Every endpoint but the MCP tools becomes "undocumented": still callable by the app's own
+    client (gradio_client), but neither in the API page nor listed as an MCP tool. Applies to the
+    tabs added by other modules too (upload, matrix, ...)."""
+    for fn in demo.fns.values():
+        if fn.api_visibility == "public" and fn.api_name not in TOOL_NAMES:
+            fn.api_visibility = "undocumented"
 
 
 def refresh_filter_choices(services: AppServices):
@@ -249,7 +338,6 @@ def build_matrix_tab(services: AppServices) -> None:
 
 def password_auth(password: str):
     """Gradio auth callback: any user name (e.g. "delegate") with the configured password."""
-    import hmac
 
     def check(username: str, given: str) -> bool:
         return hmac.compare_digest(given.encode(), password.encode())
@@ -257,14 +345,68 @@ def password_auth(password: str):
     return check
 
 
+class MCPPasswordGate:
+    """ASGI middleware: with a password set, MCP requests need `Authorization: Bearer PASSWORD`.
+
+    Gradio's login protects the app's pages and API but not its MCP routes, so the same password
+    is asked of MCP clients here (HTTP Basic with any user name is accepted too).
+    """
+
+    def __init__(self, app, password: str):
+        self.app = app
+        self.password = password.encode()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["path"].startswith(MCP_PATH) and not self._allowed(scope):
+            await _unauthorised(send)
+            return
+        await self.app(scope, receive, send)
+
+    def _allowed(self, scope) -> bool:
+        import base64
+
+        header = dict(scope.get("headers") or []).get(b"authorization", b"")
+        scheme, _, value = header.partition(b" ")
+        if scheme.lower() == b"bearer":
+            return hmac.compare_digest(value.strip(), self.password)
+        if scheme.lower() == b"basic":
+            try:
+                given = base64.b64decode(value.strip(), validate=True).partition(b":")[2]
+            except ValueError:
+                return False
+            return hmac.compare_digest(given, self.password)
+        return False
+
+
+async def _unauthorised(send) -> None:
+    body = (b'{"error": "This MCP server needs the app password: '
+            b'send the header Authorization: Bearer PASSWORD"}')
+    await send({"type": "http.response.start", "status": 401,
+                "headers": [(b"content-type", b"application/json"), (b"www-authenticate", b"Bearer")]})
+    await send({"type": "http.response.body", "body": body})
+
+
 def launch(settings: Settings, services: AppServices | None = None, **launch_kwargs):
-    """Build the app and serve it on settings.host:settings.port (password-protected if set)."""
+    """Build the app and serve it on settings.host:settings.port (password-protected if set).
+
+    Access rules (checked by `assistant serve` before this): loopback unless a password is set or
+    the operator opted in; the MCP tools ask for the same password; uploads are size-limited and the
+    queue is bounded.
+    """
+    from starlette.middleware import Middleware
+
     demo = build_app(settings, services)
-    demo.queue(default_concurrency_limit=1)  # one model, two cores: answers run one at a time
+    # Events without their own limit (upload, matrix) run one at a time; /ask sets its own.
+    demo.queue(default_concurrency_limit=1, max_size=settings.queue_size)
+    password = settings.password
+    app_kwargs = {"middleware": [Middleware(MCPPasswordGate, password=password)]} if password else {}
     return demo.launch(
         server_name=settings.host,
         server_port=settings.port,
-        auth=password_auth(settings.password) if settings.password else None,
+        auth=password_auth(password) if password else None,
+        mcp_server=settings.mcp,
+        max_file_size=f"{settings.max_upload_mb}mb",
+        app_kwargs=app_kwargs,
         auth_message="输入密码（任意用户名，例如 delegate）/ Password (any user name, e.g. delegate)",
         css=APP_CSS,
         # System fonts only: the default theme fonts would be fetched from the internet.

@@ -33,7 +33,14 @@ _ENV = {
     "host": ("ASSISTANT_HOST", "127.0.0.1"),
     "port": ("ASSISTANT_PORT", "7860"),
     "password": ("ASSISTANT_PASSWORD", ""),
+    "password_file": ("ASSISTANT_PASSWORD_FILE", ""),
+    "allow_insecure_bind": ("ASSISTANT_ALLOW_INSECURE_BIND", "false"),
+    "allow_builtin_upload": ("ASSISTANT_ALLOW_BUILTIN_UPLOAD", "false"),
+    "mcp": ("ASSISTANT_MCP", "true"),
+    "max_upload_mb": ("ASSISTANT_MAX_UPLOAD_MB", "20"),
+    "queue_size": ("ASSISTANT_QUEUE_SIZE", "32"),
 }
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,13 @@ class Settings:
     n_threads: int
     host: str
     port: int
-    password: str
+    password: str  # prefer ASSISTANT_PASSWORD or password_file: a --password flag shows in `ps`
+    password_file: str  # a file holding the password (first line); used when password is empty
+    allow_insecure_bind: bool  # serve beyond loopback without a password (explicit opt-in)
+    allow_builtin_upload: bool  # let the app's upload replace a built-in report
+    mcp: bool  # serve the MCP tools at /gradio_api/mcp
+    max_upload_mb: int
+    queue_size: int  # requests waiting in the app's queue before "busy, try again"
 
     @classmethod
     def from_env(cls, environ: dict | None = None) -> Settings:
@@ -81,8 +94,25 @@ class Settings:
                 value = int(value)
             elif f.type == "float":
                 value = float(value)
+            elif f.type == "bool":
+                value = _boolean(f.name, value)
             values[f.name] = value
         return cls(**values)
+
+    def login_password(self) -> str:
+        """The app's password: `password`, else the first line of `password_file`, else ""."""
+        if self.password or not self.password_file:
+            return self.password
+        from vectorstore.errors import UserError
+
+        try:
+            lines = Path(self.password_file).expanduser().read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UserError(f"Cannot read the password file {self.password_file}: {exc}") from exc
+        password = lines[0].strip() if lines else ""
+        if not password:
+            raise UserError(f"The password file {self.password_file} is empty.")
+        return password
 
     @property
     def chroma_dir(self) -> Path:
@@ -91,6 +121,15 @@ class Settings:
     @property
     def models_dir(self) -> Path:
         return self.cache_dir / "models"
+
+
+def _boolean(name: str, value) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text not in _TRUE | _FALSE:
+        raise ValueError(f"{name}: expected true or false, not {value!r}")
+    return text in _TRUE
 
 
 def env_table() -> list[tuple[str, str, str]]:

@@ -43,6 +43,7 @@ KINDS = [
     ("审议情况概要 / Summary of deliberations", "summary"),
     ("建议 / Recommendation", "recommendation"),
     ("其他 / Other", "other"),
+    ("序言部分 / Preamble", "preamble"),
 ]
 KIND_NAMES = {value: label for label, value in KINDS}
 
@@ -59,6 +60,12 @@ SOURCES_EMPTY = (
     "提问后，这里显示引用段落的原文。 / After a question, the cited paragraphs appear here verbatim."
 )
 SEARCHING = "检索并生成回答中… / Searching and answering…"
+DRAFT = "草稿，尚未核实引文 / Draft, citations not yet verified"
+BUSY = (
+    "服务器正忙于回答其他问题，请稍后再试（查段落和摘录回答不受影响）。 / "
+    "The server is busy answering other questions; please try again in a minute "
+    "(paragraph lookups and extractive answers still work)."
+)
 CITED = "已引用 / Cited"
 RETRIEVED = "其他检索结果 / Other retrieved"
 DETAILS = "核查详情 / Verification details"
@@ -78,6 +85,10 @@ UPLOAD_STATUS = "状态 / Status"
 UPLOAD_OK = "已导入 / Ingested"
 UPLOAD_FAILED = "导入失败 / Not ingested"
 UPLOAD_NO_FILE = "请选择文件 / Please choose a file."
+BUILTIN_PROTECTED = (
+    "{symbol} 是内置报告，不能通过上传替换。 / {symbol} is a built-in report and cannot be replaced "
+    "by an upload (the server was not started with --allow-builtin-upload)."
+)
 STORE_UNCHANGED = "（库未改动 / The store is unchanged.）"
 UPLOAD_HELP = (
     "导入后即可在对话中检索；同一文号的旧版本会被替换。失败时库保持不变。 / "

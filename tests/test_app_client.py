@@ -11,6 +11,11 @@ import os
 import re
 import shutil
 import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from base64 import b64encode
 from contextlib import contextmanager
 from itertools import pairwise
 from pathlib import Path
@@ -21,7 +26,9 @@ from gradio_client import Client, handle_file
 from server_process import free_port, server_process
 
 from assistant import ui_labels as L
+from assistant.app import ModelGate, ServerBusy, chat_messages, draft_html
 from assistant.config import PROJECT_ROOT
+from assistant.mcp_tools import TOOL_NAMES
 from assistant.ui_sources import anchor_id, answer_html, sources_html
 
 PASSWORD = "kyoto-2021"
@@ -33,10 +40,10 @@ MODEL_FILE = Path(SHARED_CACHE_DIR) / "models" / "qwen2.5-coder-0.5b-instruct-q4
 def running_app(data_dir: Path, log_path: Path, *extra_args: str, **env: str):
     """Run `python -m assistant serve` on a free port; yields its URL once it answers HTTP."""
     port = free_port()
-    environ = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_CACHE_DIR": SHARED_CACHE_DIR,
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    environ = {**inherited, "ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_CACHE_DIR": SHARED_CACHE_DIR,
                "ASSISTANT_BACKEND": "extractive", "ASSISTANT_HOST": "127.0.0.1",
                "GRADIO_ANALYTICS_ENABLED": "False", **env}
-    environ.pop("ASSISTANT_PASSWORD", None)
     url = f"http://127.0.0.1:{port}/"
     command = [sys.executable, "-m", "assistant", "serve", "--port", str(port), *extra_args]
     with server_process(command, url, log_path, timeout=300, cwd=PROJECT_ROOT, env=environ):
@@ -54,7 +61,7 @@ def app_url(builtin_store, builtin_settings, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("app")
     data_dir = copy_store(builtin_settings, tmp / "data")
     # The local model is only used by the streaming test, which asks for backend "llamacpp".
-    with running_app(data_dir, tmp / "app.log", "--password", PASSWORD,
+    with running_app(data_dir, tmp / "app.log", "--password", PASSWORD, "--no-mcp", "--max-upload-mb", "1",
                      ASSISTANT_MODEL="qwen2.5-0.5b") as url:
         yield url
 
@@ -267,3 +274,123 @@ def test_upload_ingests_a_report_that_becomes_searchable(app_url, tmp_path, stor
     _, _, details, _, _ = ask(client, "regional observatory on wildlife trafficking",
                               documents=["A/CONF.999/RPM.9/1"])
     assert details["citations"] and all(uid.startswith("A/CONF.999/RPM.9/1#") for uid in details["citations"])
+
+
+# Chat rendering: no live links or images, the draft is plain text ---------------------------------
+
+HOSTILE_MARKDOWN = "See ![x](http://127.0.0.1:9/pixel.png) and [click](http://127.0.0.1:9/) <img src=x>"
+
+
+def test_chat_messages_are_escaped_html_without_links_or_images():
+    history = [{"role": "user", "content": HOSTILE_MARKDOWN},
+               {"role": "assistant", "content": "x", "display": draft_html(HOSTILE_MARKDOWN + "\nline 2")}]
+    user, assistant = (m["content"] for m in chat_messages(history))
+    for shown in (user, assistant):
+        assert "<img" not in shown and "<a " not in shown
+        assert html.escape(HOSTILE_MARKDOWN) in shown  # the markdown stays literal text
+    assert html.escape(L.DRAFT) in assistant and "line 2" in assistant.split("<br>")[-1]
+
+
+def test_draft_updates_extend_each_other():
+    drafts = [draft_html("第一"), draft_html("第一段 <b>"), draft_html("第一段 <b> & more")]
+    assert all(a in b for a, b in pairwise(drafts))
+
+
+def test_the_launched_chatbot_renders_html_not_markdown(app_url):
+    chatbot = next(c for c in connect(app_url).config["components"]
+                   if c.get("props", {}).get("elem_id") == "chatbot")
+    assert chatbot["props"]["render_markdown"] is False
+    assert chatbot["props"]["sanitize_html"] is True and chatbot["props"]["latex_delimiters"] == []
+
+
+# Access rules --------------------------------------------------------------------------------------
+
+
+def test_only_the_mcp_tools_are_documented_api(app_url):
+    endpoints = connect(app_url).view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert set(endpoints) == {f"/{name}" for name in TOOL_NAMES}
+
+
+def test_no_mcp_flag_turns_the_mcp_server_off(app_url):
+    token = b64encode(f"delegate:{PASSWORD}".encode()).decode()
+    request = urllib.request.Request(f"{app_url}gradio_api/mcp/", method="POST", data=b"{}", headers={
+        "Content-Type": "application/json", "Accept": "application/json, text/event-stream",
+        "Authorization": f"Basic {token}"})
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=10)
+    assert caught.value.code in (404, 405)
+
+
+def test_upload_cannot_replace_a_builtin_report(app_url, builtin_store, tmp_path, write_report):
+    client = connect(app_url)
+    forged = write_report(tmp_path / "forged.txt", symbol="A/CONF.241/RPM.2/2", region="Forged")
+    original = builtin_store.get(["A/CONF.241/RPM.2/2#3"])[0].text
+    typed = client.predict(handle_file(str(forged)), "A/CONF.241/RPM.2/2", "", "", "", "", api_name="/upload")
+    detected = client.predict(handle_file(str(forged)), "", "", "", "", "", api_name="/upload")
+    for status, _table in (typed, detected):  # the symbol typed in the form, or read from the masthead
+        assert status.startswith(f"**{L.UPLOAD_FAILED}:**"), status
+        assert "is a built-in report and cannot be replaced" in status
+    _, sources, details, _, _ = ask(client, "A/CONF.241/RPM.2/2 para. 3", mode="lookup")
+    assert details["citations"][0] == "A/CONF.241/RPM.2/2#3"
+    assert original in html.unescape(sources)
+
+
+def test_upload_larger_than_the_limit_is_refused(app_url, tmp_path, write_report):
+    big = write_report(tmp_path / "big.txt", symbol="A/CONF.999/RPM.8/1")
+    big.write_text(big.read_text() + "\n" + "x" * 1_200_000, encoding="utf-8")  # over --max-upload-mb 1
+    with pytest.raises(Exception, match="(?i)size|large"):
+        connect(app_url).predict(handle_file(str(big)), "A/CONF.999/RPM.8/1", "", "", "", "",
+                                 api_name="/upload")
+    documents = connect(app_url).predict(None, "", "", "", "", "", api_name="/upload")[1]
+    assert "A/CONF.999/RPM.8/1" not in [row[0] for row in documents["data"]]
+
+
+# Fast paths never wait for the model -------------------------------------------------------------
+
+
+def test_model_gate_runs_one_answer_and_turns_away_the_overflow():
+    gate = ModelGate(max_waiting=1)
+    inside, release, outcomes = threading.Event(), threading.Event(), []
+
+    def hold():
+        with gate.turn():
+            inside.set()
+            release.wait(10)
+
+    def wait_turn():
+        with gate.turn():
+            outcomes.append("served")
+
+    holder, waiter = threading.Thread(target=hold), threading.Thread(target=wait_turn)
+    holder.start()
+    assert inside.wait(5)
+    waiter.start()
+    time.sleep(0.2)
+    with pytest.raises(ServerBusy, match="try again"):  # a third answer: one running, one waiting
+        with gate.turn():
+            pass
+    assert outcomes == []  # the waiter waits for the running answer
+    release.set()
+    holder.join(5)
+    waiter.join(5)
+    assert outcomes == ["served"]
+
+
+@pytest.mark.slow
+def test_lookup_answers_while_a_model_answer_is_generating(app_url):
+    if not MODEL_FILE.exists():
+        pytest.skip(f"{MODEL_FILE} is not in the model cache")
+    question = "起草一段关于打击枪支贩运的宣言草案，逐条说明理由。"
+    job = connect(app_url).submit(question, "draft", [], [], [], [], "llamacpp", api_name="/ask")
+    deadline = time.monotonic() + 300
+    while not any(L.DRAFT in message_text(out[0][-1]) for out in job.outputs() if out[0]):
+        assert not job.done(), "the model answer ended before it streamed"
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    started = time.perf_counter()
+    _, _, details, _, _ = ask(connect(app_url), "para. 24 (d)", mode="lookup")
+    took = time.perf_counter() - started
+    assert details["citations"][0] == "A/CONF.241/RPM.2/2#24(d)"
+    assert not job.done(), "the model answer finished first: the test shows nothing"
+    assert took < 5, f"a lookup took {took:.1f} s while the model was generating"
+    job.result(timeout=600)

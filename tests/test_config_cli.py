@@ -58,3 +58,53 @@ def test_every_subcommand_explains_itself(command):
     summary = SUBCOMMANDS[command].__doc__.strip().splitlines()[0]
     assert "TODO" not in summary and "not implemented" not in summary
     assert summary.split()[0] in result.stdout
+
+
+def test_access_settings_from_environment_and_flags(tmp_path):
+    settings = Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path), "ASSISTANT_MCP": "false",
+                                  "ASSISTANT_ALLOW_BUILTIN_UPLOAD": "yes", "ASSISTANT_QUEUE_SIZE": "5"})
+    assert (settings.mcp, settings.allow_builtin_upload, settings.allow_insecure_bind) == (False, True, False)
+    assert settings.queue_size == 5 and settings.max_upload_mb == 20
+    args = build_parser().parse_args(["serve", "--allow-insecure-bind", "--max-upload-mb", "3"])
+    overridden = Settings.from_env({"ASSISTANT_MCP": "true"}).with_overrides(**vars(args))
+    assert overridden.allow_insecure_bind and overridden.max_upload_mb == 3 and overridden.mcp
+    no_mcp = Settings.from_env({}).with_overrides(**vars(build_parser().parse_args(["serve", "--no-mcp"])))
+    assert no_mcp.mcp is False
+    with pytest.raises(ValueError, match="expected true or false"):
+        Settings.from_env({"ASSISTANT_MCP": "maybe"})
+
+
+def test_password_comes_from_a_file(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("s3cret-phrase\nignored second line\n", encoding="utf-8")
+    assert Settings.from_env({"ASSISTANT_PASSWORD_FILE": str(secret)}).login_password() == "s3cret-phrase"
+    # an explicit password wins over the file
+    both = Settings.from_env({"ASSISTANT_PASSWORD": "direct", "ASSISTANT_PASSWORD_FILE": str(secret)})
+    assert both.login_password() == "direct"
+    assert Settings.from_env({}).login_password() == ""
+
+
+def test_serve_refuses_a_missing_password_file(tmp_path):
+    result = run_cli("serve", "--password-file", str(tmp_path / "absent"), "--data-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert "Cannot read the password file" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "example.org"])
+def test_serve_refuses_a_non_loopback_address_without_a_password(tmp_path, host):
+    result = run_cli("serve", "--host", host, "--port", "9", "--data-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert f"Refusing to serve on {host} without a password" in result.stderr
+    assert "--allow-insecure-bind" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "chroma").exists()  # refused before opening the store
+
+
+def test_loopback_or_a_password_or_the_opt_in_may_serve(tmp_path):
+    from assistant.commands.serve import check_access
+
+    loopback = Settings.from_env({"ASSISTANT_HOST": "127.0.0.1"})
+    for host in ("127.0.0.1", "localhost", "::1", "127.0.0.2"):
+        check_access(loopback.with_overrides(host=host), password="")
+    public = Settings.from_env({"ASSISTANT_HOST": "0.0.0.0"})
+    check_access(public, password="a-password")
+    check_access(public.with_overrides(allow_insecure_bind=True), password="")
