@@ -317,6 +317,7 @@ class Assembler:
         self.front: list[Segment] = []  # unnumbered blocks before paragraph 1
         self.preamble = Preamble()
         self.front_matter: list[str] = []  # front blocks that are neither preamble nor lead-in
+        self.front_text: list[str] = []  # text before paragraph 1 where no blocks are known
         self.closing: list[str] = []  # closing lines after the last paragraph (not citable)
         self._run: list[tuple[str, bool]] = []  # consecutive unnumbered headings (title, lead-in)
         self._run_base: list[Heading] = []
@@ -354,7 +355,8 @@ class Assembler:
         elif head.kind == CLOSING:
             self.closing.append(segment.full_text)
             self.open = None
-        # A leading TEXT segment is front matter (title, date, venue): not citable.
+        elif head.kind == TEXT and not self.paragraphs:
+            self.front_text.append(segment.full_text)  # masthead, title, date, venue: not citable
 
     def _heading_title(self, segment: Segment) -> str:
         """A heading may wrap onto following lines, but sentences after it are not its title."""
@@ -457,11 +459,10 @@ class Assembler:
         while start > 0 and front[start - 1][0].endswith(_PREAMBLE_END):
             start -= 1
         run = front[start:]
+        self.front_matter = [text for text, _ in front[:start]]
         if run and _is_subject(run[0][0]):
             self.preamble.subject = run.pop(0)[0]
-            start += 1
         self.preamble.paragraphs = run
-        self.front_matter = [text for text, _ in front[:start]]
         if lead_in:
             self._unnumbered_heading(lead_in, lead_in=True)
             self._end_run()

@@ -39,6 +39,7 @@ from vectorstore.paragraph_assembly import (
     NUMBERED_LINE,
     Assembler,
     Line,
+    Segment,
     chapters_with_kind_subheadings,
     classify,
     paragraph_kind,
@@ -68,7 +69,11 @@ _ZH_ROMAN = {"一": "I", "二": "II", "三": "III", "四": "IV", "五": "V", "�
              "八": "VIII", "九": "IX", "十": "X"}
 _SENTENCE_OR_CLAUSE_END = tuple(".;:,。；：，")
 _ONE_LINE_SHARE = 0.8  # share of numbered lines ending a sentence in one-line-per-paragraph text
-_BLANK_AFTER_EVERY_LINE = 0.9  # blank lines after (nearly) every line carry no structure
+# Blank lines after (nearly) every line, most of them in mid-sentence, carry no structure (PDF text
+# of a report); after nearly every line but at sentence ends, they separate one-line paragraphs.
+_BLANK_AFTER_EVERY_LINE = 0.9
+_MID_SENTENCE_SHARE = 0.5
+_CLAUSE_OR_BRACKET_END = _SENTENCE_OR_CLAUSE_END + tuple(")）")
 
 
 def _clean_markup(line: str) -> str:
@@ -125,7 +130,7 @@ def _content_lines(flow: list[FlowLine]) -> list[Line]:
         if not text or is_url_line(text):
             continue  # a link run inside a paragraph joins the text around it
         line = Line(text, item.lineno)
-        line.block = _starts_block(gap, lines[-1].text if lines else "", text)
+        line.block = not lines or _starts_block(gap, lines[-1].text, text)
         lines.append(line)
         gap = ""
     lines = _drop_table_of_contents(lines)
@@ -145,11 +150,15 @@ def _starts_block(gap: str, before: str, text: str) -> bool:
 
 
 def _keep_blocks_only_if_meaningful(lines: list[Line], flow: list[FlowLine]) -> None:
-    """Blocks carry structure where blank lines separate paragraphs (but not after every printed
-    line, as in some PDF text), or, without such blank lines, where every line is a paragraph
-    (Word, Markdown: nearly every numbered line ends its sentence)."""
-    blanks = sum(item.gap == BLANK for item in flow[1:])
-    if blanks and blanks < _BLANK_AFTER_EVERY_LINE * (len(flow) - 1):
+    """Blocks carry structure where blank lines separate paragraphs (but not where a blank line
+    follows every printed line, mostly in mid-sentence, as in some PDF text), or, without such
+    blank lines, where every line is a paragraph (Word, Markdown: nearly every numbered line ends
+    its sentence)."""
+    gaps = [before for before, item in zip(flow, flow[1:], strict=False) if item.gap == BLANK]
+    mid_sentence = sum(not before.text.endswith(_CLAUSE_OR_BRACKET_END) for before in gaps)
+    after_every_line = len(gaps) >= _BLANK_AFTER_EVERY_LINE * (len(flow) - 1) and \
+        mid_sentence >= _MID_SENTENCE_SHARE * len(gaps)
+    if gaps and not after_every_line:
         return  # blank lines separate paragraphs: `_starts_block` said it
     numbered = [m[2] for line in lines if (m := NUMBERED_LINE.match(line.text)) and m[2]]
     one_line_each = bool(numbered) and \
@@ -295,7 +304,11 @@ def _assemble(part: _Part, blocks: bool) -> tuple[Assembler, str]:
     title = ""
     if part.name and segs and segs[0].head.kind not in ("numbered", "item"):
         first = segs.pop(0)
-        title = first.full_text if first.head.kind == "front" else first.head.text
+        # A title may wrap, but sentences after it (no blank lines to tell) are not part of it.
+        sentences = any(line.endswith((".", "。")) or "。" in line for line in first.lines)
+        title = first.head.text if first.head.kind != "front" and sentences else first.full_text
+        if title == first.head.text and first.lines:
+            segs.insert(0, Segment(Line(first.lines[0], first.head.lineno), first.lines[1:]))
     assembler = Assembler(segs, title)
     assembler.run()
     return assembler, title
@@ -331,6 +344,11 @@ def _add_units(part: _Part, assembler: Assembler, title: str, doc: DocumentInfo,
     summary.sub_items = sum(len(p.items) for p in paragraphs)
     summary.preamble = len(assembler.preamble.paragraphs)
     parsed.parts.append(summary)
+    front = assembler.front_matter + assembler.front_text
+    if front:
+        where = f"{part.name}: " if part.name else ""
+        parsed.skipped.append(f"{where}{len(front)} block(s) of front matter before paragraph 1 (masthead, "
+                              f"title, dates: neither numbered nor preambular): “{front[0][:50]}” ...")
     if assembler.closing:
         parsed.skipped.append(f"{part.name or 'body'}: closing lines after para. {paragraphs[-1].number}: "
                               + "; ".join(f"“{c[:60]}”" for c in assembler.closing))
