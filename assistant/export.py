@@ -2,8 +2,10 @@
 
 Both exports give the answer (citations in the reader's convention, e.g. 第24(d)段 / para. 24 (d)),
 then a numbered "Sources / 来源" list with, for each cited paragraph, its symbol, paragraph,
-section and the verbatim text, so a delegate can check every citation without the app.
-Pure functions of an `assistant.chain.Answer`: no UI, no store access.
+section and the verbatim text, followed by its rendering in the other language labelled
+"unofficial machine translation" (model, date) or "official", so a delegate can check every
+citation without the app and read it in either language.
+Functions of an `assistant.chain.Answer`; the renderings default to the stored and shipped ones.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from assistant.citations import render_citations
+from vectorstore.renderings import Rendering, renderings_for
 from vectorstore.units import Unit
 
 SOURCES_HEADING = "来源 / Sources"
@@ -41,13 +44,27 @@ def source_details(unit: Unit) -> str:
     return " · ".join(parts)
 
 
+def rendering_caption(rendering: Rendering, language: str) -> str:
+    """'unofficial machine translation (qwen2.5-coder-1.5b (...), 2026-12-01)' in the reader's language."""
+    label = rendering.label(language)
+    details = ", ".join(p for p in (rendering.model, rendering.date) if p)
+    return f"{label}（{details}）" if language == "zh" and details else \
+        (f"{label} ({details})" if details else label)
+
+
+def _renderings(answer, renderings) -> dict[str, Rendering]:
+    return renderings if renderings is not None else renderings_for(answer.citations)
+
+
 def _notes(answer) -> list[str]:
     return [*answer.notices, *answer.corrections]
 
 
-def answer_to_markdown(answer, question: str | None = None) -> str:
-    """The answer and its numbered source list as Markdown."""
+def answer_to_markdown(answer, question: str | None = None,
+                       renderings: dict[str, Rendering] | None = None) -> str:
+    """The answer and its numbered source list (originals and labelled renderings) as Markdown."""
     question = question or answer.standalone_question
+    renderings = _renderings(answer, renderings)
     lines = ["# 回答 / Answer", ""]
     if question:
         lines += [f"**问题 / Question:** {question}", ""]
@@ -60,6 +77,11 @@ def answer_to_markdown(answer, question: str | None = None) -> str:
         lines.append("")
         lines += [f"   > {line}" if line.strip() else "   >" for line in unit.text.splitlines()]
         lines.append("")
+        rendering = renderings.get(unit.id)
+        if rendering is not None:
+            lines += [f"   *{rendering_caption(rendering, answer.language)}:*", ""]
+            lines += [f"   > {line}" if line.strip() else "   >" for line in rendering.text.splitlines()]
+            lines.append("")
     notes = _notes(answer)
     if notes:
         lines += [f"## {NOTES_HEADING}", ""] + [f"- {note}" for note in notes] + [""]
@@ -67,10 +89,12 @@ def answer_to_markdown(answer, question: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def answer_to_docx(answer, path: str | Path, question: str | None = None) -> Path:
-    """Write the answer and its numbered source list to a .docx file; returns the path."""
+def answer_to_docx(answer, path: str | Path, question: str | None = None,
+                   renderings: dict[str, Rendering] | None = None) -> Path:
+    """Write the answer and its numbered source list (originals, labelled renderings) to .docx."""
     path = Path(path)
     question = question or answer.standalone_question
+    renderings = _renderings(answer, renderings)
     doc = Document()
     _use_chinese_capable_font(doc)
     doc.add_heading("回答 / Answer", level=1)
@@ -90,6 +114,10 @@ def answer_to_docx(answer, path: str | Path, question: str | None = None) -> Pat
         p.add_run(f"[{number}] {source_reference(unit, answer.language)}").bold = True
         p.add_run(f" — {source_details(unit)}")
         doc.add_paragraph(unit.text, style="Quote")
+        rendering = renderings.get(unit.id)
+        if rendering is not None:
+            doc.add_paragraph().add_run(rendering_caption(rendering, answer.language) + ":").italic = True
+            doc.add_paragraph(rendering.text, style="Quote")
 
     notes = _notes(answer)
     if notes:

@@ -1,18 +1,23 @@
 """Model-free answers: the retrieved units' most relevant sentences, quoted verbatim and cited.
 
 Always available (no model, no network), and the fallback when a model backend fails. The
-quotes stay in the sources' language; only the short framing follows the question's language,
-so an English question over Chinese reports gets English framing around Chinese quotes
-("The Latin American and Caribbean report (A/CONF.241/RPM.2/2) recommends: “…” [marker]").
+answer is in the reader's language: a unit in the other language is quoted from its rendering
+(vectorstore/renderings.py: official, or an unofficial machine translation, which the answer
+says), and its original stays one click away in the sources panel and the citation. A unit
+whose rendering is still pending is quoted in its original language, and the answer says so:
+"The Latin American and Caribbean report (A/CONF.241/RPM.2/2) recommends: “…” [marker]".
 Lookup answers (a paragraph quoted in full with its metadata) are built here too.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from assistant.citations import marker
 from assistant.verification import lexical_tokens
+from vectorstore.renderings import Rendering, renderings_for
 from vectorstore.units import Unit
 
 REGION_ZH = {
@@ -41,6 +46,34 @@ _SENTENCE_END = {"zh": r"(?<=[。；;！？])", "en": r"(?<=[.;])\s+"}
 _TRAILING = "；;。.，,：: \n"
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What the reader is shown of a unit: its text or its rendering, and in which language."""
+
+    text: str
+    language: str
+    rendering: Rendering | None = None  # set when `text` is a rendering
+
+
+def readings(units: list[Unit], language: str,
+             renderings: Mapping[str, Rendering] | None = None) -> dict[str, Reading]:
+    """{unit id: Reading}: the rendering in the reader's language where the unit is in the other one.
+
+    `renderings` defaults to the stored and shipped renderings (vectorstore.renderings).
+    """
+    foreign = [u for u in units if u.language != language]
+    if renderings is None:
+        renderings = renderings_for(foreign) if foreign else {}
+    found = {}
+    for unit in units:
+        rendering = renderings.get(unit.id) if unit.language != language else None
+        if rendering is not None and rendering.language == language:
+            found[unit.id] = Reading(rendering.text, language, rendering)
+        else:
+            found[unit.id] = Reading(unit.text, unit.language)
+    return found
+
+
 def split_unit_sentences(text: str, language: str) -> list[str]:
     """Sentences of a unit's text (Chinese on 。；, English on . ;), trimmed of list dashes."""
     pattern = _SENTENCE_END["zh" if language == "zh" else "en"]
@@ -49,16 +82,18 @@ def split_unit_sentences(text: str, language: str) -> list[str]:
 
 
 def select_sentences(question: str, units: list[Unit], max_sentences: int = 4,
-                     per_unit: int = 2) -> list[tuple[Unit, str]]:
+                     per_unit: int = 2, shown: Mapping[str, Reading] | None = None) -> list[tuple[Unit, str]]:
     """The sentences that best match the question, at most `per_unit` per unit, in unit order.
 
     `units` come best first from retrieval; when the question shares no words with the sources
-    (another language) the retrieval order decides, first sentences first.
+    (another language) the retrieval order decides, first sentences first. `shown` gives the
+    text to take sentences from (a rendering); by default the unit's own text.
     """
     question_tokens = lexical_tokens(question)
     scored = []
     for rank, unit in enumerate(units):
-        for position, sentence in enumerate(split_unit_sentences(unit.text, unit.language)):
+        reading = shown[unit.id] if shown else Reading(unit.text, unit.language)
+        for position, sentence in enumerate(split_unit_sentences(reading.text, reading.language)):
             tokens = lexical_tokens(sentence)
             overlap = len(question_tokens & tokens) / len(question_tokens) if question_tokens else 0.0
             prior = 1.0 / (1 + rank) * 0.3 + 1.0 / (1 + position) * 0.05
@@ -97,35 +132,59 @@ def quote_line(unit: Unit, sentence: str, language: str, framed: bool = True) ->
     return f"- {document_name(unit, 'en')} {verb}: “{quote}” {cite}"
 
 
-def _intro(units: list[Unit], language: str, zh_text: str, en_text: str) -> str:
-    """One framing line ending with a colon (framing states nothing that needs a citation)."""
+def _intro(units: list[Unit], language: str, zh_text: str, en_text: str,
+           shown: Mapping[str, Reading] | None = None) -> str:
+    """One framing line ending with a colon (framing states nothing that needs a citation).
+
+    It says how the quotes relate to the originals: renderings (machine or official) or originals
+    quoted in the other language while their renderings are pending.
+    """
+    shown = shown or {}
+    quoted = [shown.get(u.id, Reading(u.text, u.language)) for u in units]
+    sources = {r.rendering.source for r in quoted if r.rendering}
+    untranslated = any(r.language != language for r in quoted)
+    notes = []
     if language == "zh":
-        return zh_text
-    if any(u.language == "zh" for u in units):
-        return en_text + " (the sources are in Chinese and are quoted verbatim):"
-    return en_text + ":"
+        if "machine" in sources:
+            notes.append("英文来源的引文为非官方机器翻译，原文见来源")
+        if "official" in sources:
+            notes.append("部分引文取自正式中文本")
+        if untranslated:
+            notes.append("部分来源的译文尚在生成，引用原文")
+        return zh_text.rstrip("：") + (f"（{'；'.join(notes)}）" if notes else "") + "："
+    if "machine" in sources:
+        notes.append("Chinese sources are quoted in an unofficial machine translation; "
+                     "the originals are in the sources")
+    if "official" in sources:
+        notes.append("some quotes are from the official English version")
+    if untranslated:
+        notes.append("some sources are in Chinese and quoted verbatim: their translations are pending")
+    return en_text + (f" ({'; '.join(notes)})" if notes else "") + ":"
 
 
-def ask_answer(question: str, units: list[Unit], language: str, max_sentences: int = 4) -> str:
-    chosen = select_sentences(question, units, max_sentences)
+def ask_answer(question: str, units: list[Unit], language: str, max_sentences: int = 4,
+               renderings: Mapping[str, Rendering] | None = None) -> str:
+    shown = readings(units, language, renderings)
+    chosen = select_sentences(question, units, max_sentences, shown=shown)
     intro = _intro(units, language, "以下是检索到的段落中与问题最相关的内容（原文摘录）：",
-                   "The most relevant passages of the retrieved paragraphs")
+                   "The most relevant passages of the retrieved paragraphs", shown)
     return "\n".join([intro] + [quote_line(u, s, language) for u, s in chosen])
 
 
 def compare_answer(question: str, groups: list[tuple[str, list[Unit]]], language: str,
-                   per_document: int = 3) -> str:
+                   per_document: int = 3, renderings: Mapping[str, Rendering] | None = None) -> str:
     """`groups`: (symbol, its retrieved units) per document, in the order to present them."""
     all_units = [u for _, units in groups for u in units]
+    shown = readings(all_units, language, renderings)
     lines = [_intro(all_units, language, "各报告的相关内容（原文摘录，按文件分组）：",
-                    "What each report says, grouped by document")]
+                    "What each report says, grouped by document", shown)]
     for symbol, units in groups:
         if units:
             lines.append("")
             lines.append(f"{document_name(units[0], language)}：" if language == "zh"
                          else f"{document_name(units[0], language)}:")
             lines += [quote_line(u, s, language, framed=False)
-                      for u, s in select_sentences(question, units, per_document, per_unit=1)]
+                      for u, s in select_sentences(question, units, per_document, per_unit=1, shown=shown)]
         else:
             lines.append("")
             lines.append(f"{symbol}：未检索到相关段落。" if language == "zh"
@@ -133,27 +192,39 @@ def compare_answer(question: str, groups: list[tuple[str, list[Unit]]], language
     return "\n".join(lines)
 
 
-def draft_answer(question: str, units: list[Unit], language: str, max_bullets: int = 6) -> str:
+def draft_answer(question: str, units: list[Unit], language: str, max_bullets: int = 6,
+                 renderings: Mapping[str, Rendering] | None = None) -> str:
     """Bullet points for a declaration input: recommendations first, each bullet cited."""
     ordered = [u for u in units if u.kind == "recommendation"] + \
               [u for u in units if u.kind != "recommendation"]
-    chosen = select_sentences(question, ordered, max_bullets, per_unit=1)
+    shown = readings(units, language, renderings)
+    chosen = select_sentences(question, ordered, max_bullets, per_unit=1, shown=shown)
     intro = _intro(units, language, "宣言草案要点（摘自报告的建议段落，原文照录）：",
-                   "Points for a declaration input, taken from the reports' recommendations")
+                   "Points for a declaration input, taken from the reports' recommendations", shown)
     return "\n".join([intro] + [quote_line(u, s, language) for u, s in chosen])
 
 
-def lookup_answer(units: list[Unit], language: str) -> str:
-    """Each unit quoted in full, verbatim, under a line of its metadata."""
+def lookup_answer(units: list[Unit], language: str,
+                  renderings: Mapping[str, Rendering] | None = None) -> str:
+    """Each unit quoted in full under a line of its metadata: verbatim, or its labelled rendering
+    when it is in the other language (the original is in the sources)."""
+    shown = readings(units, language, renderings)
     blocks = []
     for unit in units:
-        blocks.append(metadata_line(unit, language) + "\n" + f"“{unit.text.strip()}”" + marker([unit]))
+        reading = shown[unit.id]
+        head = metadata_line(unit, language)
+        if reading.rendering is not None:
+            label = reading.rendering.label(language)
+            head = head[:-1] + (f"（{label}，原文见来源）：" if language == "zh"
+                                else f" ({label}; the original is in the sources):")
+        blocks.append(head + "\n" + f"“{reading.text.strip()}”" + marker([unit]))
     return "\n\n".join(blocks)
 
 
 def metadata_line(unit: Unit, language: str) -> str:
     kind = KIND_LABEL[language].get(unit.kind, unit.kind)
-    section = " > ".join(unit.section)
+    # headings are printed in the document's language: shown in the sources, not to another reader
+    section = " > ".join(unit.section) if unit.language == language else ""
     if language == "zh":
         parts = [f"{unit.symbol}，第{unit.ref}段", REGION_ZH.get(unit.region, unit.region) + "区域筹备会议"
                  if unit.region else "", f"第{unit.congress}届预防犯罪大会" if unit.congress else "",

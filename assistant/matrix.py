@@ -20,12 +20,13 @@ A paragraph whose lettered sub-items are recommendations is represented by its s
 its chapeau ("与会者未经谈判提出了下列建议："); a recommendation paragraph without items stands for itself.
 
 Gists (one line per reference, in the reader's language): for a reader of the report's language,
-the first clause(s) of the verbatim text, trimmed to about 40 characters. Across languages no
-translation model is guaranteed, so the default gist is the unit's key terms in the reader's
-language (the counterparts of the keywords found in it) followed by the original first clause,
-e.g. `firearms; corruption [zh: 加强负责打击枪支贩运机构的能力…]` — clearly a gist, not a translation.
-`gists="llm"` asks the configured chat backend for a short translation instead (marked as machine
-translation), falling back to key-term gists when no backend answers.
+the first clause(s) of the verbatim text, trimmed to about 40 characters. Across languages the
+gist is the first clause of the unit's rendering (vectorstore/renderings.py), marked "(MT)" /
+"（机译）" when it is an unofficial machine translation. A unit whose rendering is still pending
+gets its key terms in the reader's language followed by the original first clause, e.g.
+`firearms; corruption [zh: 加强负责打击枪支贩运机构的能力…]` — clearly a gist, not a translation.
+`gists="llm"` asks the configured chat backend for a short translation of units without a
+rendering instead (marked as machine translation).
 """
 
 from __future__ import annotations
@@ -511,6 +512,26 @@ def keyword_gist(assignment: UnitAssignment, taxonomy: Taxonomy, lang: str) -> s
     return f"{separator.join(terms)} [{unit_lang}: {clause}]"
 
 
+MT_MARK = {"zh": "（机译）", "en": " (MT)"}
+
+
+def rendering_gists(assignments: list[UnitAssignment], renderings: dict,
+                    lang: str) -> tuple[dict[str, str], str]:
+    """Gists from the renderings in the reader's language: (gists, notice or "")."""
+    gists, machine = {}, False
+    for a in assignments:
+        rendering = renderings.get(a.unit.id)
+        if _lang(a.unit) == lang or rendering is None or rendering.language != lang:
+            continue
+        machine |= rendering.source == "machine"
+        mark = MT_MARK[lang] if rendering.source == "machine" else ""
+        gists[a.unit.id] = first_clause(rendering.text, lang) + mark
+    if not machine:
+        return gists, ""
+    return gists, ("标有“机译”的要点摘自非官方机器翻译。" if lang == "zh"
+                   else "Gists marked (MT) are from unofficial machine translations.")
+
+
 def llm_gists(assignments: list[UnitAssignment], settings: Settings, lang: str) -> tuple[dict[str, str], str]:
     """Short machine translations of the first clauses by the configured chat backend.
 
@@ -588,8 +609,11 @@ def _resolve_region(value: str, known: list[str]) -> str:
 
 def build_matrix(units: list[Unit], embeddings: Embeddings, lang: str = "zh", gists: str = "keywords",
                  settings: Settings | None = None, taxonomy: Taxonomy | None = None,
-                 rules: AssignmentRules | None = None) -> Matrix:
-    """The matrix of the recommendation units among `units` (other kinds are ignored)."""
+                 rules: AssignmentRules | None = None, renderings: dict | None = None) -> Matrix:
+    """The matrix of the recommendation units among `units` (other kinds are ignored).
+
+    `renderings` ({unit id: Rendering}) default to the stored and shipped ones.
+    """
     if lang not in LANGUAGES:
         raise UserError(f"Unknown language {lang!r}: use zh or en.")
     if gists not in GIST_MODES:
@@ -602,10 +626,20 @@ def build_matrix(units: list[Unit], embeddings: Embeddings, lang: str = "zh", gi
     assignments = assigner.assign(selected)
     texts = {uid: keyword_gist(a, assigner.taxonomy, lang) for uid, a in assignments.items()}
     notices = []
+    foreign = [a.unit for a in assignments.values() if _lang(a.unit) != lang]
+    if foreign:
+        from vectorstore.renderings import renderings_for
+
+        if renderings is None:
+            renderings = renderings_for(foreign, settings)
+        rendered, notice = rendering_gists(list(assignments.values()), renderings, lang)
+        texts.update(rendered)
+        notices += [notice] if notice else []
     if gists == "llm":
         if settings is None:
             raise ValueError("gists='llm' needs settings")
-        translated, notice = llm_gists(list(assignments.values()), settings, lang)
+        unrendered = [a for a in assignments.values() if a.unit.id not in (renderings or {})]
+        translated, notice = llm_gists(unrendered, settings, lang)
         texts.update(translated)
         notices.append(notice)
     return Matrix(lang=lang, taxonomy=assigner.taxonomy, rules=assigner.rules, columns=_columns(selected),

@@ -5,14 +5,16 @@ Asked to translate one paragraph, the local 1.5B model does well except for UN t
 its own with:
 
 - its section heading and (for a sub-item) its chapeau as context, not to be translated;
-- the official counterparts of the terms it contains (vectorstore/terms.py) as binding hints.
+- the official counterparts of the terms it contains (vectorstore/terms.py): listed as hints and
+  already put in place in the text the model sees ("加强负责打击 trafficking in firearms 机构的能力"),
+  which a 1.5B model carries through far more reliably than a glossary line.
 
 Every rendering is checked: an English rendering must contain no CJK character and a Chinese
-rendering must be Chinese; each official term in the source must appear in the rendering. A
-rendering failing a check is retried once with the failures spelled out; CJK left in an English
-rendering after that is repaired (terms from the table, other fragments translated alone). The
-result is cached per machine by (model fingerprint, text hash) and stored as a `machine`
-rendering in the data directory.
+rendering must be Chinese (else one retry with the problem spelled out); CJK left in an English
+rendering after that is repaired (terms from the table, other fragments translated alone). Official
+terms missing from a rendering are reported by `assistant translate --check`. The result is cached
+per machine by (model fingerprint, text hash) and stored as a `machine` rendering in the data
+directory.
 
 `translate_in_background` renders a newly ingested document in a thread; `pending_symbols()`
 tells answers that renderings are still being produced.
@@ -41,10 +43,15 @@ from vectorstore.renderings import (
 from vectorstore.terms import TermTable, load_terms
 from vectorstore.units import Unit
 
-PROMPT_VERSION = "1"  # part of the cache fingerprint: a new prompt renders anew
+PROMPT_VERSION = "2"  # part of the cache fingerprint: a new prompt renders anew
 _LANGUAGE = {"zh": "Chinese", "en": "English"}
+_TEXT_MARK = {"English": "Text to translate into English:", "Chinese": "Text to translate into Chinese:"}
 _FENCE = re.compile(r"^```[a-z]*\n?|\n?```$")
 _LEAD = re.compile(r"^(?:english translation|translation|译文|中文译文|English|Chinese)\s*[:：]\s*", re.I)
+_EMPTY = "The translation was empty."
+_NO_CJK = "Write English only: no Chinese characters at all."
+_IN_CHINESE = "Write the translation in Chinese."
+_UNUSABLE = (_EMPTY, _NO_CJK, _IN_CHINESE)
 _CJK_RUN = re.compile(rf"(?:{CJK.pattern})+(?:[\s\d]*(?:{CJK.pattern})+)*")
 
 
@@ -104,15 +111,22 @@ class UnitTranslator:
                          text_hash(unit.text))
 
     def render_text(self, text: str, source_language: str, heading: str = "", chapeau: str = "") -> str:
-        """Translate, check, retry once with the problems named, then repair stray CJK."""
+        """Translate with the official terms already in place, check, retry once if the rendering is
+        unusable (empty, wrong language), then repair stray CJK.
+
+        A missing official term alone is not retried (a retry costs a whole generation on 2 CPU
+        cores); `assistant translate --check` reports it.
+        """
         target = target_language(source_language)
         hints = self.terms.hints(text, source_language)
-        rendering = self._ask(text, source_language, heading, chapeau, hints)
-        problems = self.problems(text, source_language, rendering)
-        if problems:
+        prepared = self.terms.substitute(text, source_language)
+        rendering = self._ask(prepared, source_language, heading, chapeau, hints)
+        unusable = [p for p in self.problems(text, source_language, rendering) if p in _UNUSABLE]
+        if unusable:
             self.stats.retried += 1
-            retry = self._ask(text, source_language, heading, chapeau, hints, problems)
-            if len(self.problems(text, source_language, retry)) < len(problems):
+            retry = self._ask(prepared, source_language, heading, chapeau, hints, unusable)
+            if len(self.problems(text, source_language, retry)) < len(self.problems(text, source_language,
+                                                                                    rendering)):
                 rendering = retry
         if target == "en" and CJK.search(rendering):
             self.stats.repaired += 1
@@ -120,15 +134,15 @@ class UnitTranslator:
         return rendering
 
     def problems(self, source: str, source_language: str, rendering: str) -> list[str]:
-        """What is wrong with a rendering, phrased as instructions for the retry."""
+        """What is wrong with a rendering, phrased as instructions for a retry."""
         target = target_language(source_language)
         found = []
         if not rendering.strip():
-            found.append("The translation was empty.")
+            found.append(_EMPTY)
         if target == "en" and CJK.search(rendering):
-            found.append("Write English only: no Chinese characters at all.")
+            found.append(_NO_CJK)
         if target == "zh" and cjk_share(rendering) < 0.5:
-            found.append("Write the translation in Chinese.")
+            found.append(_IN_CHINESE)
         missing = dict.fromkeys(m.term for m in self.terms.missing(source, source_language, rendering))
         for term in missing:
             found.append(f"Use the official term “{term.official(target)}” for "
@@ -156,39 +170,47 @@ class UnitTranslator:
 
 
 def _context_heading(unit: Unit) -> str:
-    """The most specific informative heading: procedural labels (审议结果) say little on their own."""
+    """The most specific informative heading (procedural labels such as 审议结果 say little), cut
+    short: every prompt token costs time on 2 CPU cores."""
     informative = [h for h in unit.section if len(h) > 8]
-    return (informative or unit.section or [""])[-1][:200]
+    heading = (informative or unit.section or [""])[-1]
+    limit = 60 if unit.language == "zh" else 160
+    return heading if len(heading) <= limit else heading[:limit] + "…"
 
 
 def build_messages(text: str, source_language: str, heading: str = "", chapeau: str = "",
                    hints: Iterable[tuple[str, str]] = (), problems: Iterable[str] = ()) -> list[dict]:
-    """The chat messages asking for one unit's translation."""
+    """The chat messages asking for one unit's translation.
+
+    The system message is the same for every unit of a direction, so llama.cpp reuses its evaluated
+    prefix; what varies (terms, context, text) comes after it, the text last.
+    """
     source, target = _LANGUAGE[source_language], _LANGUAGE[target_language(source_language)]
     system = (f"You are a translator at the United Nations. Translate paragraphs of UN documents from "
               f"{source} into {target} in the style of official UN {target} documents. Translate the "
-              f"whole paragraph faithfully, sentence by sentence, adding nothing. Keep names of persons, "
-              f"document symbols, numbers and the list letters (a), (b) as they are. Output only the "
-              f"{target} translation.")
+              f"whole text faithfully, sentence by sentence, adding nothing. Keep names of persons, "
+              f"document symbols, numbers and the list letters (a), (b) as they are. Use the official "
+              f"terms you are given. Reply with the {target} translation of the text only.")
     lines = []
+    hints = list(hints)
+    if hints:
+        lines.append(f"Official {target} terms: " + "; ".join(f"{o} = {t}" for o, t in hints))
     if heading:
         lines.append(f"Section heading (context only, do not translate): {heading}")
     if chapeau:
-        lines.append(f"The paragraph continues this lead-in (context only, do not translate): {chapeau}")
-    hints = list(hints)
-    if hints:
-        lines.append(f"Official {target} terms to use exactly:")
-        lines += [f"- {original} = {official}" for original, official in hints]
+        lines.append(f"The text continues this lead-in (context only, do not translate): {chapeau}")
     problems = list(problems)
     if problems:
-        lines.append("A previous translation had these problems; avoid them:")
-        lines += [f"- {p}" for p in problems]
-    lines.append(f"Translate into {target}:\n{text}")
+        lines.append("A previous translation had these problems: " + " ".join(problems))
+    lines.append(f"{_TEXT_MARK[target]}\n{text}")
     return [{"role": "system", "content": system}, {"role": "user", "content": "\n".join(lines)}]
 
 
 def clean_output(text: str) -> str:
-    """Strip code fences, a 'Translation:' lead and surrounding quotes the model sometimes adds."""
+    """Strip code fences, an echo of the prompt, a 'Translation:' lead and surrounding quotes."""
+    for mark in _TEXT_MARK.values():  # a small model sometimes repeats the prompt first
+        if mark in text:
+            text = text.rsplit(mark, 1)[1]
     text = _FENCE.sub("", text.strip()).strip()
     text = _LEAD.sub("", text).strip()
     if len(text) > 1 and text[0] == text[-1] and text[0] in "\"“”'":

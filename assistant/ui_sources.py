@@ -1,8 +1,11 @@
 """HTML of the sources panel and of answers whose citations link to their source cards.
 
-Everything taken from documents or answers is html-escaped here: a report containing markup or
-`<script>` shows as text. Anchor ids are derived from unit ids by escaping every character that
-is not a letter or digit, so they are safe in HTML and distinct for distinct units.
+Each card shows the original; when the reader's language is the other one, its rendering follows,
+labelled "unofficial machine translation" (or "official") in the reader's language, or a notice
+that the translation is pending. Everything taken from documents or answers is html-escaped here:
+a report containing markup or `<script>` shows as text. Anchor ids are derived from unit ids by
+escaping every character that is not a letter or digit, so they are safe in HTML and distinct for
+distinct units.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ import html
 
 from assistant import ui_labels as L
 from assistant.citations import Citation, find_markers, render_citations
-from assistant.export import source_details, source_reference
+from assistant.export import rendering_caption, source_details, source_reference
+from vectorstore.renderings import Rendering, pending_label, renderings_for
 from vectorstore.units import Unit
 
 SOURCES_CSS = """
@@ -25,6 +29,9 @@ SOURCES_CSS = """
 .src-meta { color: var(--body-text-color-subdued); font-size: 0.9em; margin: 0.2em 0; }
 .src-text { white-space: pre-wrap; margin: 0.3em 0 0; }
 .src-notice { color: var(--body-text-color-subdued); font-style: italic; }
+.src-rendering-label { color: var(--body-text-color-subdued); font-size: 0.85em; font-style: italic;
+                       margin: 0.4em 0 0; }
+.src-rendering { white-space: pre-wrap; margin: 0.2em 0 0; }
 """
 
 
@@ -38,33 +45,54 @@ def escape(text: str) -> str:
     return html.escape(text or "", quote=True)
 
 
-def source_card(unit: Unit, number: int, cited: bool, language: str) -> str:
+def source_card(unit: Unit, number: int, cited: bool, language: str,
+                rendering: Rendering | None = None) -> str:
     cls = "src-card cited" if cited else "src-card"
     return (
         f'<div class="{cls}" id="{anchor_id(unit.id)}" data-unit-id="{escape(unit.id)}" '
         f'data-cited="{str(cited).lower()}">'
         f'<div class="src-head">[{number}] {escape(source_reference(unit, language))}</div>'
         f'<div class="src-meta">{escape(source_details(unit))}</div>'
-        f'<blockquote class="src-text">{escape(unit.text)}</blockquote>'
+        f'<blockquote class="src-text" lang="{escape(unit.language)}">{escape(unit.text)}</blockquote>'
+        f"{_rendering_block(unit, language, rendering)}"
         "</div>"
     )
 
 
-def sources_html(answer=None, placeholder: str = L.SOURCES_EMPTY) -> str:
-    """Cited units first (numbered as in the exports), then the other retrieved units."""
+def _rendering_block(unit: Unit, language: str, rendering: Rendering | None) -> str:
+    """The rendering for a reader of the other language, labelled; nothing for a same-language reader."""
+    if unit.language == language:
+        return ""
+    if rendering is None:
+        return f'<p class="src-rendering-label src-rendering-pending">{escape(pending_label(language))}</p>'
+    return (f'<p class="src-rendering-label" data-rendering-source="{escape(rendering.source)}">'
+            f'{escape(rendering_caption(rendering, language))}</p>'
+            f'<blockquote class="src-rendering" lang="{escape(rendering.language)}">'
+            f'{escape(rendering.text)}</blockquote>')
+
+
+def sources_html(answer=None, placeholder: str = L.SOURCES_EMPTY,
+                 renderings: dict[str, Rendering] | None = None) -> str:
+    """Cited units first (numbered as in the exports), then the other retrieved units.
+
+    `renderings` defaults to the stored and shipped renderings of the units shown.
+    """
     if answer is None:
         return f'<div class="src-panel"><p class="src-notice">{escape(placeholder)}</p></div>'
     cited_ids = {u.id for u in answer.citations}
     others = [h.unit for h in answer.retrieved if h.unit.id not in cited_ids]
+    if renderings is None:
+        foreign = [u for u in [*answer.citations, *others] if u.language != answer.language]
+        renderings = renderings_for(foreign) if foreign else {}
     parts = ['<div class="src-panel">']
     parts += [f'<p class="src-notice">{escape(n)}</p>' for n in answer.notices]
     parts.append(f'<div class="src-section">{escape(L.CITED)} ({len(answer.citations)})</div>')
     for number, unit in enumerate(answer.citations, start=1):
-        parts.append(source_card(unit, number, True, answer.language))
+        parts.append(source_card(unit, number, True, answer.language, renderings.get(unit.id)))
     if others:
         parts.append(f'<div class="src-section">{escape(L.RETRIEVED)} ({len(others)})</div>')
         for number, unit in enumerate(others, start=len(answer.citations) + 1):
-            parts.append(source_card(unit, number, False, answer.language))
+            parts.append(source_card(unit, number, False, answer.language, renderings.get(unit.id)))
     parts.append("</div>")
     return "\n".join(parts)
 

@@ -1,4 +1,5 @@
-"""Markdown and .docx exports of an answer: every cited paragraph listed with its verbatim text."""
+"""Markdown and .docx exports of an answer: every cited paragraph listed with its verbatim text
+and its rendering in the other language, labelled."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 from assistant.chain import Answer, AnswerChain
 from assistant.citations import marker, render
 from assistant.export import SOURCES_HEADING, answer_to_docx, answer_to_markdown
+from vectorstore.renderings import CJK, Rendering, renderings_for, text_hash
 from vectorstore.retrieval import Hit
 
 LATAM_37O = "A/CONF.241/RPM.2/2#37(o)"
@@ -60,7 +62,7 @@ def test_markdown_reports_corrections_and_missing_citations(cited):
 
 def test_docx_has_answer_then_numbered_sources_with_verbatim_text(cited, tmp_path):
     answer = make_answer(cited, "zh", extra_retrieved=[])
-    path = answer_to_docx(answer, tmp_path / "answer.docx")
+    path = answer_to_docx(answer, tmp_path / "answer.docx", renderings={})
     paragraphs = docx.Document(str(path)).paragraphs
     texts = [p.text for p in paragraphs]
     heading = texts.index(SOURCES_HEADING)
@@ -83,3 +85,31 @@ def test_docx_of_a_real_lookup_answer_quotes_every_citation(builtin_settings, bu
         assert unit.text in texts
     store_ids = {u.id for u in builtin_store.units()}
     assert {u.id for u in answer.citations} <= store_ids
+
+
+def test_exports_carry_original_and_labelled_rendering(cited, tmp_path):
+    renderings = {u.id: Rendering(u.id, "en", f"Rendering of {u.ref}.", "machine", "qwen-test", "2026-12-01",
+                                  text_hash(u.text)) for u in cited}
+    answer = make_answer(cited, "en")
+    md = answer_to_markdown(answer, renderings=renderings)
+    assert md.count("*unofficial machine translation (qwen-test, 2026-12-01):*") == 2
+    assert "   > Rendering of 37(o)." in md and "   > Rendering of 37." in md
+    texts = [p.text for p in docx.Document(str(answer_to_docx(answer, tmp_path / "r.docx",
+                                                               renderings=renderings))).paragraphs]
+    for unit in cited:
+        at = texts.index(unit.text)
+        assert texts[at + 1] == "unofficial machine translation (qwen-test, 2026-12-01):"
+        assert texts[at + 2] == f"Rendering of {unit.ref}."
+    zh = answer_to_markdown(make_answer(cited, "zh"), renderings=renderings)
+    assert "*非官方机器翻译（qwen-test, 2026-12-01）:*" in zh
+
+
+def test_docx_uses_the_shipped_renderings_by_default(cited, tmp_path):
+    shipped = renderings_for(cited)
+    assert set(shipped) == {u.id for u in cited}
+    texts = [p.text for p in docx.Document(str(answer_to_docx(make_answer(cited, "en"),
+                                                               tmp_path / "d.docx"))).paragraphs]
+    for unit in cited:
+        at = texts.index(unit.text)
+        assert texts[at + 1].startswith("unofficial machine translation (")
+        assert texts[at + 2] == shipped[unit.id].text and not CJK.search(texts[at + 2])

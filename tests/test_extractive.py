@@ -5,6 +5,7 @@ from test_verification import EU, LAC, units
 from assistant import extractive
 from assistant.citations import find_markers
 from assistant.language import is_in_language
+from vectorstore.renderings import Rendering, cjk_share, text_hash
 
 
 def cited_ids(text):
@@ -34,14 +35,50 @@ def test_chinese_answer_quotes_the_best_sentences_verbatim_each_with_its_marker(
     assert "枪支" in answer and is_in_language(answer, "zh")
 
 
-def test_english_question_over_chinese_sources_frames_in_english_and_says_so():
+def rendered(unit, text):
+    return Rendering(unit.id, "en", text, "machine", "qwen-test", "2026-12-01", text_hash(unit.text))
+
+
+def test_english_question_over_chinese_sources_quotes_the_labelled_rendering():
     retrieved = units(f"{LAC}#24(e)", f"{EU}#36(e)")
-    answer = extractive.ask_answer("What is recommended on firearms trafficking?", retrieved, "en")
-    assert "sources are in Chinese" in answer
-    framed = f"The Latin American and Caribbean report ({LAC}) recommends: “加强打击枪支贩运的行动"
+    renderings = {
+        f"{LAC}#24(e)": rendered(retrieved[0], "Strengthen action against trafficking in firearms in order "
+                                               "to address violence in the region."),
+        f"{EU}#36(e)": rendered(retrieved[1], "Consider promoting the use of confiscated assets for public "
+                                              "or social purposes."),
+    }
+    answer = extractive.ask_answer("What is recommended on firearms trafficking?", retrieved, "en",
+                                   renderings=renderings)
+    assert "unofficial machine translation" in answer and "originals are in the sources" in answer
+    framed = (f"The Latin American and Caribbean report ({LAC}) recommends: “Strengthen action against "
+              "trafficking in firearms")
     assert framed in answer
-    assert is_in_language(answer, "en")
+    assert cjk_share(answer) == 0.0 and is_in_language(answer, "en")
     assert set(cited_ids(answer)) <= {u.id for u in retrieved}
+
+
+def test_a_pending_rendering_is_quoted_in_the_original_and_the_answer_says_so():
+    retrieved = units(f"{LAC}#24(e)")
+    answer = extractive.ask_answer("What is recommended on firearms trafficking?", retrieved, "en",
+                                   renderings={})
+    assert "translations are pending" in answer and "“加强打击枪支贩运的行动" in answer
+
+
+def test_english_answers_over_the_built_in_corpus_are_under_ten_percent_cjk():
+    retrieved = units(f"{LAC}#37(n)", f"{LAC}#24(e)", f"{EU}#49", f"{LAC}#34")
+    for answer in (extractive.ask_answer("firearms trafficking", retrieved, "en"),
+                   extractive.lookup_answer(retrieved[:1], "en"),
+                   extractive.draft_answer("firearms", retrieved, "en"),
+                   extractive.compare_answer("firearms", [(LAC, retrieved[:2]), (EU, retrieved[2:3])], "en")):
+        assert cjk_share(answer) < 0.10, answer
+
+
+def test_english_lookup_of_a_chinese_paragraph_quotes_its_rendering_with_the_label():
+    (unit,) = units(f"{LAC}#37(n)")
+    answer = extractive.lookup_answer([unit], "en", renderings={unit.id: rendered(unit, "Strengthen the "
+                                                                                   "capacity of agencies.")})
+    assert "(unofficial machine translation; the original is in the sources):" in answer
+    assert "“Strengthen the capacity of agencies.”" in answer and cited_ids(answer) == [unit.id]
 
 
 def test_compare_groups_by_document_and_says_when_a_document_has_nothing():
@@ -65,5 +102,5 @@ def test_lookup_quotes_the_whole_unit_with_its_metadata():
     zh = extractive.lookup_answer([unit], "zh")
     assert f"“{unit.text.strip()}”" in zh
     assert "A/CONF.241/RPM.2/2，第37(o)段" in zh and "类别：建议" in zh and "第15届" in zh
-    en = extractive.lookup_answer([unit], "en")
+    en = extractive.lookup_answer([unit], "en", renderings={})
     assert "A/CONF.241/RPM.2/2, para. 37 (o)" in en and "15th Congress" in en and "kind: recommendation" in en

@@ -12,7 +12,13 @@ import pytest
 from vectorstore.catalog import document_info_for
 from vectorstore.ingest import ingest_files
 from vectorstore.parsing import parse_report
-from vectorstore.renderings import NumberingMismatchError, Rendering, RenderingStore, store_official_version, text_hash
+from vectorstore.renderings import (
+    NumberingMismatchError,
+    Rendering,
+    RenderingStore,
+    store_official_version,
+    text_hash,
+)
 from vectorstore.store import UnitStore
 
 SYMBOL = "A/CONF.777/RPM.1/1"
@@ -49,11 +55,12 @@ def chinese_units(tmp_path, last=LAST):
 def english_store(make_settings, write_report, tmp_path):
     settings = make_settings(tmp_path / "data")
     store = UnitStore(settings)
-    ingest_files([write_report(tmp_path / "report.en.txt", symbol=SYMBOL)], settings, store=store, progress=False)
+    ingest_files([write_report(tmp_path / "report.en.txt", symbol=SYMBOL)], settings, store=store,
+                 progress=False)
     return store
 
 
-def test_the_chinese_version_is_stored_as_official_rendering_replacing_the_machine_one(english_store, tmp_path):
+def test_the_chinese_version_becomes_the_official_rendering_replacing_machine_ones(english_store, tmp_path):
     stored = english_store.units()
     renderings = RenderingStore(english_store.settings, shipped=None)
     renderings.put([Rendering(stored[0].id, "zh", "机器译文", "machine", "test-model", "2026-12-01",
@@ -78,7 +85,7 @@ def test_mismatched_numbering_lists_the_ids_and_stores_nothing(english_store, tm
     with pytest.raises(NumberingMismatchError) as caught:
         store_official_version(english_store, official)
     message = str(caught.value)
-    assert f"Only in the stored document (1): 4" in message
+    assert "Only in the stored document (1): 4" in message
     assert "Only in the new version (1): 5" in message
     assert renderings.get_many(english_store.units()) == {}
 

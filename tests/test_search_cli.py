@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -32,10 +33,23 @@ def test_json_output(run_search):
     assert data["query"] == "拉美报告第24(d)段"
     assert set(data) == {"query", "hits", "notices"}
     first = data["hits"][0]
-    assert set(first) == {"id", "symbol", "paragraph", "item", "section", "kind", "text", "score"}
+    assert set(first) == {"id", "symbol", "paragraph", "item", "section", "kind", "text", "score",
+                          "translation"}
     assert (first["id"], first["symbol"], first["paragraph"], first["item"]) == (f"{LAC}#24(d)", LAC, 24, "d")
     assert first["kind"] == "recommendation" and first["text"].startswith("更多利用资产没收")
     assert "更多" in out  # ensure_ascii=False: Chinese is printed as is
+
+
+def test_json_hits_carry_their_rendering_in_the_other_language(run_search):
+    code, out, _ = run_search("拉美报告第37(n)段", "-k", "3", "--json")
+    assert code == 0
+    hit = json.loads(out)["hits"][0]
+    assert hit["id"] == f"{LAC}#37(n)"
+    translation = hit["translation"]
+    assert set(translation) == {"language", "text", "source", "model"}
+    assert translation["language"] == "en" and translation["source"] == "machine" and translation["model"]
+    assert "firearms" in translation["text"]
+    assert not re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", translation["text"])
 
 
 def test_json_hits_are_best_first_and_respect_k(run_search):

@@ -30,8 +30,8 @@ def settings(builtin_store, builtin_settings, tmp_path_factory):
     data_dir = copy_store(builtin_settings, tmp / "data")
     settings = builtin_settings.with_overrides(data_dir=str(data_dir), model=MODEL)
     report = tmp / "report.en.txt"
-    report.write_text(ENGLISH_REPORT.format(symbol=SYMBOL, region="Test", topic="small island developing States"),
-                      encoding="utf-8")
+    text = ENGLISH_REPORT.format(symbol=SYMBOL, region="Test", topic="small island developing States")
+    report.write_text(text, encoding="utf-8")
     ingest_files([report], settings, store=UnitStore(settings), progress=False)
     return settings
 
@@ -43,14 +43,16 @@ def run(settings, capsys, *args):
 
 
 def test_the_prompt_carries_heading_chapeau_and_official_terms():
-    messages = build_messages("加强负责打击枪支贩运机构的能力", "zh", "审议成果", "与会者未经谈判提出了下列建议：",
-                              [("枪支贩运", "trafficking in firearms")])
+    messages = build_messages("加强负责打击枪支贩运机构的能力", "zh", "审议成果",
+                              "与会者未经谈判提出了下列建议：", [("枪支贩运", "trafficking in firearms")])
     prompt = messages[1]["content"]
     assert "Section heading (context only, do not translate): 审议成果" in prompt
     assert "lead-in (context only, do not translate): 与会者未经谈判提出了下列建议：" in prompt
-    assert "- 枪支贩运 = trafficking in firearms" in prompt
-    assert prompt.endswith("Translate into English:\n加强负责打击枪支贩运机构的能力")
+    assert "Official English terms: 枪支贩运 = trafficking in firearms" in prompt
+    assert prompt.endswith("Text to translate into English:\n加强负责打击枪支贩运机构的能力")
     assert clean_output("```\nTranslation: “Strengthen the capacity.”\n```") == "Strengthen the capacity."
+    echo = prompt.replace("加强负责打击枪支贩运机构的能力", "Strengthen the capacity.")
+    assert clean_output(echo) == "Strengthen the capacity."
 
 
 def test_translate_renders_missing_units_stores_them_and_resumes_from_the_cache(settings, capsys):

@@ -150,6 +150,23 @@ class TermTable:
                 pairs.append((match.text, match.term.official(target)))
         return pairs
 
+    def substitute(self, text: str, language: str) -> str:
+        """`text` with every term replaced by its official counterpart in the other language.
+
+        Given to a small translation model, "加强负责打击 trafficking in firearms 机构的能力" keeps the
+        official term far more reliably than a glossary line beside the text does.
+        """
+        target = other_language(language)
+        out, pos = [], 0
+        for match in self.find(text, language):
+            out.append(text[pos:match.start])
+            official = match.term.official(target)
+            out.append(f" {official} " if target == "en" else official)
+            pos = match.end
+        out.append(text[pos:])
+        joined = "".join(out)
+        return re.sub(r"(?<=\S) {2,}(?=\S)", " ", joined) if target == "en" else joined
+
     def contains(self, term: Term, text: str, language: str) -> bool:
         """Whether any form of `term` appears in `text`, wherever it sits (inside a longer name too)."""
         if language == "zh":

@@ -1,7 +1,9 @@
 """Search the reports: the paragraphs that best answer a question (no answer is written).
 
 Paragraph references in the question (第24(d)段, para. 37 (o), 拉美报告第24段) are looked up
-exactly; everything else is found by hybrid search (dense + BM25).
+exactly; everything else is found by hybrid search (dense + BM25). With --json every hit carries
+its rendering in the other language: "translation": {"language", "text", "source": "machine" |
+"official", "model"} (null while it is pending).
 
   assistant search "网络犯罪方面有哪些建议？" -k 5
   assistant search "the European report, para. 43 (e)" --json
@@ -41,19 +43,25 @@ def run(args, settings) -> int:
     result = HybridSearcher(store, settings).search(args.question, k=args.k, filters=filters,
                                                     mode=args.mode)
     if args.json:
-        print(json.dumps(result_to_json(result), ensure_ascii=False, indent=2))
+        from vectorstore.renderings import renderings_for
+
+        renderings = renderings_for([h.unit for h in result.hits], settings)
+        print(json.dumps(result_to_json(result, renderings), ensure_ascii=False, indent=2))
     else:
         print(format_result(result))
     return 0
 
 
-def result_to_json(result) -> dict:
+def result_to_json(result, renderings: dict | None = None) -> dict:
+    """`renderings`: {unit id: Rendering}; a hit without one has "translation": null."""
+    renderings = renderings or {}
     return {
         "query": result.query,
         "hits": [
             {"id": h.unit.id, "symbol": h.unit.symbol, "paragraph": h.unit.paragraph, "item": h.unit.item,
              "section": h.unit.section, "kind": h.unit.kind, "text": h.unit.text,
-             "score": round(h.score, 6)}
+             "score": round(h.score, 6),
+             "translation": renderings[h.unit.id].as_json() if h.unit.id in renderings else None}
             for h in result.hits
         ],
         "notices": list(result.notices),

@@ -1,8 +1,9 @@
 """Render every paragraph in the other language (zh -> en, en -> zh) with the local model; check terms.
 
 Units without a current rendering (none stored, none shipped, or their text changed) are
-translated one at a time, with their section heading and chapeau as context and the official
-terms they contain as hints; each is stored as soon as it is done, so an interrupted run resumes.
+translated one at a time (recommendations first, then summaries, then the rest), with their
+section heading and chapeau as context and the official terms they contain as hints; each is
+stored as soon as it is done, so an interrupted run resumes.
 The model is the configured one (--model; the 1.5B model is the quality default).
 
   assistant translate                          # everything missing, progress bar and ETA
@@ -22,6 +23,7 @@ from assistant.commands.filter_options import check_filters
 from vectorstore.errors import UserError
 
 TARGET_PERCENT = 95.0
+_READING_ORDER = {"recommendation": 0, "summary": 1, "other": 2, "preamble": 3}
 
 
 def add_arguments(parser) -> None:
@@ -61,7 +63,9 @@ def run(args, settings) -> int:
         return 0 if all(c.percent >= TARGET_PERCENT and not c.cjk_in_english and not c.unrendered
                         for c in checks) else 1
 
+    # Most-read first, so that an interrupted run has rendered what readers see most.
     missing = renderings.missing(units, include_shipped)
+    missing.sort(key=lambda u: _READING_ORDER.get(u.kind, 9))
     if args.limit:
         missing = missing[:args.limit]
     print(f"{len(units)} units; {len(units) - len(renderings.missing(units, include_shipped))} rendered, "
@@ -117,6 +121,7 @@ def format_check(checks) -> str:
     lines.append("Term occurrences rendered with the official term, per document "
                  f"(target ≥ {TARGET_PERCENT:.0f} %):")
     for check in checks:
-        lines.append(f"  {check.symbol:<24} {check.official:>5}/{check.occurrences:<5} {check.percent:5.1f} %   "
+        figures = f"{check.official:>5}/{check.occurrences:<5} {check.percent:5.1f} %"
+        lines.append(f"  {check.symbol:<24} {figures}   "
                      f"rendered {check.rendered}/{check.units}, CJK in English: {len(check.cjk_in_english)}")
     return "\n".join(lines)
