@@ -6,7 +6,7 @@ import argparse
 import sys
 from contextlib import nullcontext
 
-from assistant.commands import ask, evaluate, ingest, matrix, search, serve, translate
+from assistant.commands import ask, evaluate, ingest, matrix, search, serve, trace, translate
 from assistant.config import Settings, env_table
 from assistant.terminal import safe_stdout, terminal_safe
 from vectorstore.errors import UserError
@@ -19,6 +19,7 @@ SUBCOMMANDS = {
     "eval": evaluate,
     "matrix": matrix,
     "translate": translate,
+    "trace": trace,
 }
 
 

@@ -155,10 +155,22 @@ def concepts_in(text: str, language: str) -> dict[str, Concept]:
     return found
 
 
+def distinct_forms(concepts, language: str) -> list[str]:
+    """The concepts' forms in `language`, once each (an official term and its glossary entry, or
+    "stakeholder" and "stakeholders", are shown once)."""
+    seen, forms = set(), []
+    for concept in concepts:
+        form = concept.zh if language == "zh" else concept.en
+        key = re.sub(r"[\s\-]+", "", form.lower()).rstrip("s")
+        if key not in seen:
+            seen.add(key)
+            forms.append(form)
+    return forms
+
+
 def gloss(concepts: dict[str, Concept], language: str) -> str:
     """The terms of a text listed in `language`: a bridge when there is no rendering."""
-    words = [c.zh if language == "zh" else c.en for c in concepts.values()]
-    return ("、" if language == "zh" else ", ").join(dict.fromkeys(words))
+    return ("、" if language == "zh" else ", ").join(distinct_forms(concepts.values(), language))
 
 
 # ---- embedding ----------------------------------------------------------------------------------
@@ -218,9 +230,10 @@ class TraceMatch:
     shared_terms: list[Concept]
     shared_themes: list[str] = field(default_factory=list)  # theme ids (assistant/data/themes.json)
     components: dict = field(default_factory=dict)
+    side: Side | None = None  # the paragraph with its bridge (rendering or key terms)
 
     def reason(self, lang: str = "en", theme_labels: dict | None = None) -> str:
-        terms = [c.zh if lang == "zh" else c.en for c in self.shared_terms[:MAX_REASON_TERMS]]
+        terms = distinct_forms(self.shared_terms, lang)[:MAX_REASON_TERMS]
         themes = [(theme_labels or {}).get(t, t) for t in self.shared_themes]
         parts = []
         if lang == "zh":
@@ -325,7 +338,7 @@ class Tracer:
         source_themes = self.themes.get(source.unit.id, []) if source.unit else []
         shared_themes = [t for t in self.themes.get(target.unit.id, []) if t in source_themes]
         return TraceMatch(target.unit, round(score, 4), self.calibration.verdict(score), shared,
-                          shared_themes, components)
+                          shared_themes, components, target)
 
 
 def _language(unit: Unit) -> str:
@@ -399,6 +412,28 @@ class TraceReport:
         }
 
 
+KEY_TERMS_LABEL = {"en": "key terms (not a translation)", "zh": "关键术语（非译文）"}
+
+
+def reader_text(side: Side, lang: str) -> tuple[str, str]:
+    """(text for a reader of `lang`, what it is): "original", a rendering's label (machine
+    translations say so), or the key-terms label when no rendering exists yet."""
+    lang = "zh" if lang == "zh" else "en"
+    if side.language == lang:
+        return side.text, "original"
+    if side.rendering is not None:
+        return side.bridge, side.rendering.label(lang)
+    return side.bridge, KEY_TERMS_LABEL[lang]
+
+
+def _reader_json(side: Side | None, lang: str) -> dict | None:
+    if side is None or side.language == ("zh" if lang == "zh" else "en"):
+        return None
+    text, kind = reader_text(side, lang)
+    return {"text": text, "kind": kind, "machine": side.rendering is not None
+            and side.rendering.source == "machine"}
+
+
 def row_json(row: TraceRow, lang: str, report: TraceReport | None = None) -> dict:
     source = row.source
     labels = {t: report.theme_label(t, lang) for t in report.theme_labels} if report else {}
@@ -408,6 +443,7 @@ def row_json(row: TraceRow, lang: str, report: TraceReport | None = None) -> dic
         "text": source.text,
         "language": source.language,
         "rendering": rendering_json(source),
+        "for_reader": _reader_json(source, lang),
         "themes": report.themes.get(source.unit.id, []) if report and source.unit else [],
         "verdict": row.verdict,
         "new": row.is_new,
@@ -418,7 +454,7 @@ def row_json(row: TraceRow, lang: str, report: TraceReport | None = None) -> dic
             "id": m.unit.id, "citation": m.unit.citation(lang), "score": m.score, "verdict": m.verdict,
             "reason": m.reason(lang, labels),
             "shared_terms": [{"en": c.en, "zh": c.zh} for c in m.shared_terms],
-            "shared_themes": m.shared_themes, "text": m.unit.text,
+            "shared_themes": m.shared_themes, "text": m.unit.text, "for_reader": _reader_json(m.side, lang),
         })
     return out
 
