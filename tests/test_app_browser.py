@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlparse
 
 import docx
 import pytest
+from server_process import free_port
 from test_app_client import copy_store, running_app
 
 from assistant import ui_labels as L
@@ -51,9 +53,11 @@ def app_url(builtin_store, builtin_settings, tmp_path_factory):
 def page(browser, app_url):
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
     page = context.new_page()
-    dialogs = []
+    dialogs, requests = [], []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("request", lambda r: requests.append(r.url))
     page.dialogs = dialogs
+    page.requests = requests
     page.goto(app_url)
     page.wait_for_selector("#question textarea", timeout=60_000)
     yield page
@@ -124,11 +128,15 @@ def test_english_lookup_shows_exact_paragraph(page, builtin_store):
 
 
 def test_uploaded_document_with_markup_is_shown_as_text(page, tmp_path):
+    # Nothing listens on this port: a request to it would mean a live link or image was rendered.
+    trap = f"http://127.0.0.1:{free_port()}"
+    image, link = f'<img src="{trap}/pixel.png">', f"{trap}/phish"
     report = tmp_path / "hostile.txt"
     report.write_text(
         "Report of the Hostile Markup Preparatory Meeting\n\nI. Recommendations\n\n"
         f"1. The participants recommended {HOSTILE_TEXT} for testing escaping.\n\n"
-        "2. The participants recommended ${alert(2)} and {{value}} template markers.\n",
+        "2. The participants recommended ${alert(2)} and {{value}} template markers.\n\n"
+        f"3. The participants recommended {image} and {link} as markup tests.\n",
         encoding="utf-8")
     page.get_by_role("tab", name=re.compile("上传报告")).click()
     page.locator("#upload-file input[type=file]").set_input_files(str(report))
@@ -149,4 +157,13 @@ def test_uploaded_document_with_markup_is_shown_as_text(page, tmp_path):
     assert "${alert(2)} and {{value}}" in panel.inner_text()
     assert panel.locator("script").count() == 0 and panel.locator(".src-text b").count() == 0
     assert page.dialogs == []
+
+    # Links and images in document text reach the chat as text: no Markdown autolink, no <img>.
+    ask_in_browser(page, f"{HOSTILE_SYMBOL} para. 3", mode_label="查段落 / Look up paragraph")
+    chat = page.locator("#chatbot")
+    assert link in chat.inner_text() and image in chat.inner_text()
+    assert chat.locator("img[src*='pixel'], a[href^='http']").count() == 0
+    page.wait_for_timeout(500)
+    trap_port = urlparse(trap).port
+    assert not [url for url in page.requests if urlparse(url).port == trap_port], page.requests
     page.screenshot(path=str(ARTIFACTS / "app-escaping.png"), full_page=True)

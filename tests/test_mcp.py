@@ -35,7 +35,7 @@ def mcp_url(builtin_store, builtin_settings, tmp_path_factory):
 
 
 async def _session_call(url: str, password: str, work):
-    headers = {"Authorization": f"Bearer {password}"}
+    headers = {"Authorization": f"Bearer {password}"} if password else {}
     async with httpx.AsyncClient(headers=headers, timeout=httpx.Timeout(60, read=300)) as http:
         async with streamable_http_client(url, http_client=http) as (read, write, _):
             async with ClientSession(read, write) as session:
