@@ -2,8 +2,13 @@
 
 Retrieval: every question with gold citations is searched in a configuration (hybrid, dense or
 bm25); recall@1/5/10, MRR and nDCG@10 are scored at paragraph level (see eval.metrics) and
-summarised overall, per language and per question type. Follow-ups are searched with the
-previous user turn prepended, since a bare "那拉美报告呢？" names no topic.
+summarised overall, per language, per question type and per slice "question language ->
+language of the gold documents" (zh->zh, en->zh, zh->en, en->en; "zh+en" when the gold spans
+both). Follow-ups are searched with the previous user turn prepended, since a bare "那拉美报告呢？"
+names no topic.
+
+Every question belongs to the dev or the test half (`split`, see eval/split.py and
+eval/README.md): tune on dev, report on test.
 
 Answers: every question (unanswerable ones included) goes through AnswerChain.invoke with its
 history. Refusal rule: an answer that cites nothing is a refusal. It is correct for unanswerable
@@ -31,6 +36,7 @@ FLOORS_PATH = Path(__file__).resolve().parent / "floors.json"
 LANGUAGES = ("zh", "en")
 TYPES = ("factual", "paraphrase", "multi", "compare", "lookup", "followup", "draft", "unanswerable")
 CONFIGURATIONS = ("bm25", "dense", "hybrid")
+SPLITS = ("dev", "test")
 RECALL_KS = (1, 5, 10)
 SEARCH_K = 10
 RETRIEVAL_METRICS = ("recall@1", "recall@5", "recall@10", "mrr", "ndcg@10")
@@ -53,6 +59,7 @@ class Question:
     gold: list[str]
     note: str = ""
     history: list[dict] = field(default_factory=list)
+    split: str = ""  # "dev" (tune on it) or "test" (report only)
 
     @property
     def answerable(self) -> bool:
@@ -71,9 +78,13 @@ def load_questions(path: Path | str = QUESTIONS_PATH) -> list[Question]:
         try:
             row = json.loads(line)
             question = Question(**{k: row[k] for k in ("id", "lang", "type", "question", "gold")},
-                                note=row.get("note", ""), history=row.get("history", []))
+                                note=row.get("note", ""), history=row.get("history", []),
+                                split=row.get("split", ""))
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise EvalSetError(f"{path.name} line {number}: not a valid question ({exc})") from exc
+        if question.split and question.split not in SPLITS:
+            raise EvalSetError(f"{path.name} line {number}: split must be one of {SPLITS}, "
+                               f"not {question.split!r}")
         if question.lang not in LANGUAGES or question.type not in TYPES:
             raise EvalSetError(f"{path.name} line {number}: unknown lang or type "
                                f"({question.lang!r}, {question.type!r})")
@@ -84,6 +95,15 @@ def load_questions(path: Path | str = QUESTIONS_PATH) -> list[Question]:
                 raise EvalSetError(f"{path.name} line {number}: {exc}") from exc
         questions.append(question)
     return questions
+
+
+def select_split(questions: list[Question], split: str | None) -> list[Question]:
+    """The questions of one half ("dev" or "test"); all of them for None or "all"."""
+    if split in (None, "all"):
+        return list(questions)
+    if split not in SPLITS:
+        raise UserError(f"unknown split {split!r}: use dev, test or all")
+    return [q for q in questions if q.split == split]
 
 
 def sample(questions: list[Question], limit: int | None) -> list[Question]:
@@ -114,6 +134,24 @@ class RetrievalRecord:
     ranked: list[str]  # unit ids, best first
     latency_ms: float
     scores: dict[str, float]
+    doc_lang: str = ""  # language of the documents holding the gold: "zh", "en" or "zh+en"
+    split: str = ""
+
+    @property
+    def slice(self) -> str:
+        """"en->zh": an English question over Chinese documents."""
+        return f"{self.lang}->{self.doc_lang or '?'}"
+
+
+def document_languages(searcher) -> dict[str, str]:
+    """{symbol: language} of the documents in the searcher's store."""
+    return {symbol: unit.language for symbol, unit in searcher.snapshot().documents.items()}
+
+
+def gold_language(gold: list[str], languages: dict[str, str]) -> str:
+    """"zh", "en" or "zh+en": the languages of the documents the gold paragraphs are in."""
+    found = sorted({languages.get(split_unit_id(uid).symbol, "?") for uid in gold}, reverse=True)
+    return "+".join(found)
 
 
 def score_ranking(ranked: list[str], gold: list[str]) -> dict[str, float]:
@@ -128,6 +166,7 @@ def evaluate_retrieval(searcher, questions: Iterable[Question],
     """Search every answerable question with `searcher.search(query, k, mode=config)`."""
     if config not in CONFIGURATIONS:
         raise UserError(f"unknown retrieval configuration {config!r} (use {', '.join(CONFIGURATIONS)})")
+    languages = document_languages(searcher) if hasattr(searcher, "snapshot") else {}
     records = []
     for question in questions:
         if not question.answerable:
@@ -139,7 +178,8 @@ def evaluate_retrieval(searcher, questions: Iterable[Question],
         ranked = [hit.unit.id for hit in result.hits]
         scores = score_ranking(ranked, question.gold)
         records.append(RetrievalRecord(question.id, question.lang, question.type, config, query,
-                                       question.gold, ranked, latency_ms, scores))
+                                       question.gold, ranked, latency_ms, scores,
+                                       gold_language(question.gold, languages), question.split))
     return records
 
 
@@ -232,11 +272,15 @@ def _latency(records) -> dict[str, float | None]:
 
 
 def summarize_retrieval(records: list[RetrievalRecord]) -> dict:
-    """{"overall", "by_lang", "by_type"}: mean metrics with question counts, plus latency."""
+    """{"overall", "by_lang", "by_type", "by_slice"}: mean metrics with question counts, plus latency."""
     def block(rs):
         return {"n": len(rs), **_group_mean(rs, RETRIEVAL_METRICS)}
 
-    return _grouped(records, block)
+    by_slice = defaultdict(list)
+    for r in records:
+        by_slice[r.slice].append(r)
+    slices = {name: block(by_slice[name]) for name in sorted(by_slice)}
+    return {**_grouped(records, block), "by_slice": slices}
 
 
 def summarize_answers(records: list[AnswerRecord]) -> dict:
@@ -279,27 +323,47 @@ def failures(records: list[RetrievalRecord], k: int = 5) -> list[RetrievalRecord
 # --- floors -----------------------------------------------------------------------------------
 
 def load_floors(path: Path | str = FLOORS_PATH) -> dict[str, float]:
-    """{language: minimum hybrid recall@5} from eval/floors.json."""
+    """{language or slice: minimum hybrid recall@5} from eval/floors.json.
+
+    Keys are question languages ("zh", "en") or slices ("en->zh": English questions over Chinese
+    documents); the floors hold for the half named by `floor_split` (the test half).
+    """
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        floors = {lang: float(value) for lang, value in data["recall@5"].items()}
+        floors = {key: float(value) for key, value in data["recall@5"].items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise UserError(f"cannot read the recall floors in {path}: {exc}") from exc
-    bad = {lang: value for lang, value in floors.items() if lang not in LANGUAGES or not 0 <= value <= 1}
+    bad = {key: value for key, value in floors.items() if not _floor_key(key) or not 0 <= value <= 1}
     if bad:
-        raise UserError(f"{path}: floors must be a recall between 0 and 1 for zh/en, got {bad}")
+        raise UserError(f"{path}: floors must be a recall between 0 and 1 for zh/en or a slice "
+                        f"like en->zh, got {bad}")
     return floors
 
 
+def floor_split(path: Path | str = FLOORS_PATH) -> str:
+    """The half of the evaluation set the floors were measured on ("test"; "all" in old files)."""
+    try:
+        split = json.loads(Path(path).read_text(encoding="utf-8")).get("split", "all")
+    except (OSError, ValueError, AttributeError):
+        return "all"
+    return split if split in SPLITS else "all"
+
+
+def _floor_key(key: str) -> bool:
+    question, _, documents = key.partition("->")
+    return question in LANGUAGES and (not documents or documents in ("zh", "en", "zh+en"))
+
+
 def floor_violations(summary: dict, floors: dict[str, float]) -> list[str]:
-    """Messages for every language whose recall@5 is below its floor (empty list: all pass)."""
+    """Messages for every language or slice whose recall@5 is below its floor (empty: all pass)."""
     problems = []
-    for lang, floor in floors.items():
-        measured = summary["by_lang"].get(lang, {}).get("recall@5")
+    for key, floor in floors.items():
+        group = summary.get("by_slice", {}) if "->" in key else summary["by_lang"]
+        measured = group.get(key, {}).get("recall@5")
         if measured is None:
-            problems.append(f"{lang}: no questions were evaluated (floor {floor:.3f})")
+            problems.append(f"{key}: no questions were evaluated (floor {floor:.3f})")
         elif measured < floor:
-            problems.append(f"{lang}: recall@5 {measured:.3f} is below the floor {floor:.3f}")
+            problems.append(f"{key}: recall@5 {measured:.3f} is below the floor {floor:.3f}")
     return problems
 
 

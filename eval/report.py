@@ -61,6 +61,21 @@ def retrieval_tables(retrieval: dict[str, dict]) -> list[str]:
     return lines
 
 
+def split_tables(by_split: dict[str, dict[str, dict]]) -> list[str]:
+    """Per half (dev, test): recall@5 and MRR per configuration and slice (question -> document language)."""
+    if not by_split:
+        return []
+    lines = ["## Per half and slice (question language -> document language)", "",
+             "Tune on dev, report test (eval/README.md).", ""]
+    rows = []
+    for split, retrieval in by_split.items():
+        for config, summary in retrieval.items():
+            blocks = [*summary.get("by_slice", {}).items(), *summary["by_lang"].items(),
+                      ("all", summary["overall"])]
+            rows += [[split, config, name, b["n"], b["recall@5"], b["mrr"]] for name, b in blocks]
+    return lines + _table(["half", "config", "slice", "n", "recall@5", "mrr"], rows)
+
+
 def answer_tables(answers: dict) -> list[str]:
     columns = ["n", "citation_precision", "citation_recall", "citation_validity", "language_match",
                "correct_refusal_rate", "false_refusal_rate"]
@@ -96,10 +111,13 @@ def render_markdown(results: dict) -> str:
              f"{results['generated']} · {results['questions']} questions ({results['answerable']} with "
              f"gold citations) · store revision {results.get('revision', '?')}", ""]
     if results.get("floors"):
-        lines += ["Floors (hybrid recall@5): " + ", ".join(f"{k} ≥ {v}" for k, v in results["floors"].items())
+        half = results.get("floor_split", "all")
+        listed = ", ".join(f"{k} ≥ {v}" for k, v in results["floors"].items())
+        lines += [f"Floors (hybrid recall@5, {half} half): " + listed
                   + (" — **violated**: " + "; ".join(results["floor_violations"])
                      if results.get("floor_violations") else " — met"), ""]
     if results.get("retrieval"):
+        lines += split_tables(results.get("retrieval_by_split", {}))
         lines += retrieval_tables(results["retrieval"])
         lines += [f"![recall@k per configuration and language]({CHART_PNG})", ""]
     if results.get("answers"):

@@ -8,7 +8,17 @@ import pytest
 
 from assistant.config import BUILTIN_CORPUS_DIR
 from assistant.language import detect_language
-from eval.harness import QUESTIONS_PATH, TYPES, EvalSetError, load_questions, retrieval_query, sample
+from eval.harness import (
+    QUESTIONS_PATH,
+    SPLITS,
+    TYPES,
+    EvalSetError,
+    load_questions,
+    retrieval_query,
+    sample,
+    select_split,
+)
+from eval.split import assign_splits, document_languages, stratum
 from vectorstore.catalog import CATALOG_NAME, load_catalog
 from vectorstore.errors import UserError
 from vectorstore.loaders import read_document_text
@@ -29,6 +39,9 @@ def corpus_unit_ids() -> set[str]:
         ids |= {unit.id for unit in parse_report(text, doc, name)}
     assert len(ids) > 250  # both reports parsed (279 units at the time of writing)
     return ids
+
+
+RESOLUTION = "A/RES/76/181"
 
 
 def test_size_and_language_balance(questions):
@@ -122,3 +135,51 @@ def test_malformed_set_is_a_clear_user_error(tmp_path):
         load_questions(bad)
     with pytest.raises(EvalSetError, match="not found"):
         load_questions(tmp_path / "absent.jsonl")
+
+
+# ---------------------------------------------------------------- dev/test split and the English documents
+
+
+def test_every_question_is_in_the_dev_or_the_test_half(questions):
+    assert {q.split for q in questions} == set(SPLITS)
+    assert len(select_split(questions, "dev")) + len(select_split(questions, "test")) == len(questions)
+
+
+def test_the_halves_are_stratified_by_language_type_and_document_language(questions):
+    languages = document_languages()
+    counts = Counter()
+    for q in questions:
+        counts[(stratum({"lang": q.lang, "type": q.type, "gold": q.gold}, languages), q.split)] += 1
+    for key in {k for k, _ in counts}:
+        assert abs(counts[(key, "dev")] - counts[(key, "test")]) <= 1, key
+
+
+def test_splitting_new_questions_never_moves_old_ones():
+    rows = [{"id": f"n{i}", "lang": "en", "type": "factual", "gold": ["X/1#1"]} for i in range(6)]
+    rows[0]["split"] = rows[1]["split"] = "test"
+    assert assign_splits(rows, {"X/1": "en"}) == 4
+    assert rows[0]["split"] == rows[1]["split"] == "test"
+    assert Counter(r["split"] for r in rows) == {"dev": 3, "test": 3}
+    first, second = ([dict(r, split=None) for r in rows] for _ in range(2))
+    assign_splits(first, {"X/1": "en"})
+    assign_splits(second, {"X/1": "en"})
+    assert [r["split"] for r in first] == [r["split"] for r in second]  # deterministic
+
+
+def test_english_resolution_questions_in_both_languages_and_both_halves(questions):
+    over_resolution = [q for q in questions if any(uid.startswith(RESOLUTION + "#") for uid in q.gold)]
+    assert len(over_resolution) >= 40
+    for lang in ("zh", "en"):
+        for split in SPLITS:
+            assert sum(q.lang == lang and q.split == split for q in over_resolution) >= 8, (lang, split)
+    assert any("#annex:" in uid for q in over_resolution for uid in q.gold)
+
+
+def test_unknown_split_is_a_user_error(questions, tmp_path):
+    with pytest.raises(UserError, match="split"):
+        select_split(questions, "train")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "lang": "en", "type": "factual", "question": "q", "gold": [], '
+                   '"split": "train"}\n', encoding="utf-8")
+    with pytest.raises(EvalSetError, match="split"):
+        load_questions(bad)

@@ -97,12 +97,21 @@ def test_scores_are_best_first(searcher):
         assert {h.via for h in result.hits} == {mode}
 
 
-def test_naming_a_report_restricts_the_search_to_it(searcher):
-    result = searcher.search("What did the European meeting say about the death penalty?", k=5)
+@pytest.mark.parametrize("question", ["What did the European meeting say about the death penalty?",
+                                      "欧洲会议对死刑持什么立场？"])
+def test_a_region_ranks_its_report_first(searcher, question):
+    result = searcher.search(question, k=5)
+    assert [h.unit.symbol for h in result.hits[:3]] == [EU] * 3
+    if question.startswith("欧洲"):
+        assert (EU, 53) in {(h.unit.symbol, h.unit.paragraph) for h in result.hits}
+    # the naming words are left out of similarity search
+    assert "European" not in similarity_text("What did the European meeting say about corruption?")
+
+
+def test_naming_a_document_by_symbol_restricts_the_search_to_it(searcher):
+    result = searcher.search("A/CONF.234/RPM.5/1: what about the death penalty?", k=5)
     assert {h.unit.symbol for h in result.hits} == {EU}
     assert (EU, 53) in {(h.unit.symbol, h.unit.paragraph) for h in result.hits}
-    # the meeting words go to the filter, not to similarity search
-    assert "European meeting" not in similarity_text("What did the European meeting say about corruption?")
 
 
 @pytest.mark.parametrize("question", [
@@ -301,3 +310,80 @@ def test_bm25_index_persists_and_follows_store_changes(make_settings, tmp_path):
     # removing it takes it out again
     store.remove_document("A/TEST/2")
     assert restarted.search("深度伪造", k=3, mode="bm25").hits == []
+
+
+# ---------------------------------------------------------------- documents named by the catalog
+
+RESOLUTION = "A/RES/99/1"
+MEETING = "A/CONF.901/RPM.1/1"
+
+
+@pytest.fixture(scope="module")
+def mixed_searcher(tmp_path_factory):
+    """A small real store: a meeting report with congress, region, city and dates, and a resolution
+    with an alias but none of that metadata (as a user would ingest it without a catalog)."""
+    from conftest import build_settings
+
+    from vectorstore.store import UnitStore
+
+    settings = build_settings(tmp_path_factory.mktemp("mixed"))
+    store = UnitStore(settings)
+    meeting = [
+        "Participants discussed prison overcrowding and the poor conditions of detention.",
+        "Participants stressed cooperation against cybercrime and electronic evidence.",
+        "The meeting elected its officers and adopted its agenda.",
+        "Participants discussed corruption in public procurement.",
+        "Participants discussed the financing of terrorism.",
+    ]
+    store.replace_document([
+        Unit(MEETING, n, None, text, "summary", language="en", congress=14, region="Europe",
+             venue="Vienna", dates=["2019-04-23"]) for n, text in enumerate(meeting, start=1)])
+    resolution = [
+        "Take measures to address overcrowding in prisons, including alternatives to pretrial detention.",
+        "Adopt effective measures against illicit trafficking in wildlife and timber.",
+        "Requests the Secretary-General to report on the implementation of the present resolution.",
+    ]
+    store.replace_document([
+        Unit(RESOLUTION, n, None, text, "recommendation", language="en", aliases=["Test Declaration"])
+        for n, text in enumerate(resolution, start=1)])
+    return HybridSearcher(store, settings)
+
+
+def test_a_congress_never_excludes_a_document_without_congress_metadata(mixed_searcher):
+    # the bug: "Fourteenth Congress" became a filter that dropped every document lacking a congress
+    result = mixed_searcher.search("What did the Fourteenth Congress say about trafficking in wildlife?", k=6)
+    resolution = [uid for uid in ids(result) if uid.startswith(RESOLUTION)]
+    assert resolution[:1] == [f"{RESOLUTION}#2"]  # there, and first of its document
+    assert ids(mixed_searcher.search("trafficking in wildlife", k=1)) == [f"{RESOLUTION}#2"]
+
+
+@pytest.mark.parametrize("question", [
+    "What did the Fourteenth Congress say about prison overcrowding?",
+    "What was said in Vienna about prison overcrowding?",
+    "What was said in 2019 about prison overcrowding?",
+])
+def test_congress_city_and_year_rank_the_matching_document_higher(mixed_searcher, question):
+    assert ids(mixed_searcher.search("prison overcrowding", k=1)) == [f"{RESOLUTION}#1"]
+    got = ids(mixed_searcher.search(question, k=8))
+    assert got[0] == f"{MEETING}#1"
+    assert f"{RESOLUTION}#1" in got  # ranked lower, not excluded
+
+
+def test_a_catalog_alias_names_its_document(mixed_searcher):
+    result = mixed_searcher.search("What does the Test Declaration say about prison overcrowding?", k=3)
+    assert {h.unit.symbol for h in result.hits} == {RESOLUTION}
+    assert ids(result)[0] == f"{RESOLUTION}#1"
+
+
+def test_hits_carry_the_dense_scores_search_computed(searcher):
+    result = searcher.search("金融情报单位如何查明可疑付款？", k=5)
+    assert result.dense_scores and result.dense_query
+    for hit in result.hits:
+        assert hit.dense_score == result.dense_scores.get(hit.unit.id)
+    scored = [h.dense_score for h in result.hits if h.dense_score is not None]
+    assert scored and all(0.0 < s <= 1.0 for s in scored)
+    # the same cosine a dense search of the embedded text gives
+    best_unit, best_score = searcher.store.dense_search(result.dense_query, 1)[0]
+    assert result.dense_scores[best_unit.id] == pytest.approx(best_score, abs=1e-6)
+    dense_hits = searcher.search("金融情报单位如何查明可疑付款？", k=3, mode="dense").hits
+    assert all(h.dense_score is not None for h in dense_hits)

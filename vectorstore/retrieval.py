@@ -1,18 +1,21 @@
 """Find the units that answer a question: exact paragraph lookup first, then hybrid search.
 
-1. Lookup: paragraph references in the question (`拉美报告第24(d)段`, `para. 37 (o)`) are resolved
-   from metadata, never by similarity; a missing paragraph or document gives a notice instead.
+1. Lookup: paragraph references in the question (`拉美报告第24(d)段`, `para. 37 (o)`,
+   `Kyoto Declaration, para. 36`) are resolved from metadata, never by similarity; a missing
+   paragraph or document gives a notice instead.
 2. Hybrid: dense search (Chroma) and BM25 each return their top `CANDIDATES`, fused with weighted
    reciprocal rank fusion. BM25 only scores units in the question's script (see vectorstore.bm25);
    for English questions over Chinese units, the question's English terms are mapped to the
    reports' Chinese terms (vectorstore.glossary): that BM25 ranking is fused too, and the terms
    are appended to the question that dense search embeds.
-3. A question that names reports ("the European meeting", "拉美报告") searches only those, and the
-   naming words are left out of similarity search (they would pull in the paragraphs about the
-   meeting itself); a comparison alternates between the reports so that every side is present.
-   Lead-in paragraphs ("与会者未经谈判提出了下列建议：") are never similarity hits: their items are.
-4. Procedural paragraphs (kind "other": attendance, opening, officers, agenda) carry the section
-   headings' topic words, so they are demoted unless the question asks about the meeting itself.
+3. Which documents a question is about comes from the catalog (vectorstore.query_scope): a
+   question naming documents (symbol, alias, title) searches only those; a congress, region,
+   year or city ranks the documents with that metadata higher (`MENTION_BOOST`) and never
+   excludes the others. The naming words are left out of similarity search. A comparison
+   alternates between the documents it is about so that every side is present. Lead-in
+   paragraphs ("与会者未经谈判提出了下列建议：") are never similarity hits: their items are.
+4. Every hit keeps the cosine similarity dense search computed for it (`Hit.dense_score`), so
+   callers need no second dense search to judge relevance.
 
 `UnitRetriever` wraps the searcher as a LangChain retriever for LCEL chains.
 """
@@ -36,7 +39,8 @@ from vectorstore.bm25 import BM25Index, index_path, load_or_build, tokenize
 from vectorstore.errors import UserError
 from vectorstore.filters import Filters
 from vectorstore.glossary import translate_query
-from vectorstore.references import Reference, document_mentions, parse_references, reference_spans
+from vectorstore.query_scope import DocumentFacts, resolve_scope, strip_spans
+from vectorstore.references import Reference, parse_references, reference_spans
 from vectorstore.units import Unit
 
 MODES = ("hybrid", "dense", "bm25")
@@ -44,8 +48,13 @@ MAX_QUERY_CHARS = 2000  # longer questions are cut (with a notice): embedders se
 MAX_K = 200
 CANDIDATES = 50  # per ranker, before fusion
 RRF_K = 60
-GLOSSARY_WEIGHT = 1.5  # glossary-translated BM25 terms, relative to bm25_weight (tuned on eval/)
-PROCEDURAL_WEIGHT = 0.5  # fused score factor for kind "other" units when the question is about substance
+# fused score factor for documents whose congress/region/year/city the question mentions: the
+# lowest value of the dev plateau (1.5-3 score alike), so that a strongly matching paragraph of a
+# document without that metadata still outranks weakly matching boosted ones (eval/README.md)
+MENTION_BOOST = 1.5
+# BM25 rankings' weight relative to dense in the fusion, times the user's ASSISTANT_BM25_WEIGHT:
+# BM25 decides ties among dense candidates more than it overrules them (tuned on dev)
+KEYWORD_WEIGHT = 0.4
 
 
 @dataclass
@@ -53,6 +62,7 @@ class Hit:
     unit: Unit
     score: float
     via: str  # "lookup", "hybrid", "dense" or "bm25"
+    dense_score: float | None = None  # cosine similarity to the query, when dense search ranked it
 
     @property
     def chapeau(self) -> str:
@@ -66,6 +76,10 @@ class SearchResult:
     hits: list[Hit]  # best first: lookup hits, then similarity hits
     references: list[Reference] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    # cosine similarity of every unit dense search scored (unit id -> score), best first, and
+    # the text it embedded: the question without document names, plus glossary terms
+    dense_scores: dict[str, float] = field(default_factory=dict)
+    dense_query: str = ""
 
 
 def clean_query(query) -> tuple[str, list[str]]:
@@ -101,30 +115,44 @@ def _say(language: str, en: str, zh: str) -> str:
     return zh if language == "zh" else en
 
 
-class _Snapshot:
-    """The store's units and BM25 index at one revision (rebuilt when the revision changes)."""
+# A paragraph is found by (symbol, part, preamble, number); the body's part is "".
+_ParagraphKey = tuple[str, str, bool, int]
 
-    def __init__(self, revision: str, units: list[Unit], bm25: BM25Index):
+
+def _paragraph_key(u: Unit) -> _ParagraphKey:
+    return u.symbol, u.part, u.preamble, u.paragraph
+
+
+class _Snapshot:
+    """The store's units, documents and BM25 index at one revision (rebuilt when it changes)."""
+
+    def __init__(self, revision: str, units: list[Unit], bm25: BM25Index, infos: list | None = None):
         self.revision = revision
         self.units = units
         self.by_id = {u.id: u for u in units}
         self.bm25 = bm25
-        self.paragraphs: dict[tuple[str, int], list[Unit]] = {}
+        self.paragraphs: dict[_ParagraphKey, list[Unit]] = {}
         for u in units:
-            self.paragraphs.setdefault((u.symbol, u.paragraph), []).append(u)
+            self.paragraphs.setdefault(_paragraph_key(u), []).append(u)
         self.documents: dict[str, Unit] = {}  # symbol -> first unit (carries document metadata)
         for u in units:
             self.documents.setdefault(u.symbol, u)
+        # catalog metadata of each document (the store's DocumentInfo also has congress_venue)
+        known = {i.symbol: i for i in infos or () if i.symbol in self.documents}
+        self.facts = [DocumentFacts.of(first, known.get(s)) for s, first in self.documents.items()]
+        # for the reference grammar's alias lookup: the one that carries the aliases
+        self.infos = {s: known[s] if s in known and known[s].aliases else first
+                      for s, first in self.documents.items()}
         # a paragraph with sub-items: its own unit is only the lead-in ("与会者未经谈判提出了下列建议："),
         # which matches every question about recommendations and says nothing; its items carry it
-        with_items = {(u.symbol, u.paragraph) for u in units if u.item}
-        self.lead_ins = {u.id for u in units if not u.item and (u.symbol, u.paragraph) in with_items}
+        with_items = {_paragraph_key(u) for u in units if u.item}
+        self.lead_ins = {u.id for u in units if not u.item and _paragraph_key(u) in with_items}
         # BM25 rows -> units, to mask by filters and map ids back cheaply
         self.bm25_units = [self.by_id.get(uid) for uid in bm25.ids]
 
-    def paragraph_range(self, symbol: str) -> tuple[int, int]:
-        numbers = [p for s, p in self.paragraphs if s == symbol]
-        return min(numbers), max(numbers)
+    def paragraph_range(self, symbol: str, part: str = "", preamble: bool = False) -> tuple[int, int]:
+        numbers = [p for s, pt, pre, p in self.paragraphs if s == symbol and pt == part and pre == preamble]
+        return (min(numbers), max(numbers)) if numbers else (0, 0)
 
 
 class HybridSearcher:
@@ -147,7 +175,8 @@ class HybridSearcher:
                 if sorted(bm25.ids) != sorted(u.id for u in units):  # saved by a stale writer
                     bm25 = BM25Index.build(units, revision)
                     bm25.save(path)
-                self._snapshot = _Snapshot(revision, units, bm25)
+                infos = self.store.documents() if hasattr(self.store, "documents") else None
+                self._snapshot = _Snapshot(revision, units, bm25, infos)
             return self._snapshot
 
     # ------------------------------------------------------------ search
@@ -172,33 +201,42 @@ class HybridSearcher:
                                 "库中没有文件：请用 `assistant ingest` 添加报告。"))
             return SearchResult(text, [], [], notices)
 
-        references = parse_references(text)
+        references = parse_references(text, documents=snap.infos)
         hits, lookup_notices = self._lookup(snap, references, filters, language)
         notices += lookup_notices
+        result = SearchResult(text, hits, references, notices)
         wanted = k - len(hits)
         if references:
             # "第24段" alone: similarity search on it would only add noise
             wanted = max(wanted, k // 2) if _has_content_besides_references(text) else 0
         if wanted > 0:
             seen = {h.unit.id for h in hits}
-            named = self._mentioned(snap, text)
-            scope = filters
-            if (filters is None or filters.empty) and named and named != set(snap.documents):
-                # the question names reports: search only them
-                scope = Filters(symbols=tuple(sorted(named)))
-            comparison = len(named) > 1 or bool(_COMPARISON.search(text))
+            scope = resolve_scope(text, snap.facts, snap.infos)
+            search_filters = filters
+            targets = scope.named | scope.boosted if scope.named else scope.boosted
+            if (filters is None or filters.empty) and scope.named and targets != set(snap.documents):
+                # the question names documents: search only them (and those it points to by metadata)
+                search_filters = Filters(symbols=tuple(sorted(targets)))
+            comparison = len(targets) > 1 or bool(_COMPARISON.search(text))
             n = max(wanted + len(seen), CANDIDATES if comparison else 0)
-            ranked = self._similar(snap, similarity_text(text), n, scope, mode,
-                                   about_meeting=bool(_ABOUT_MEETING.search(text)))
+            ranked = self._similar(snap, similarity_text(text, scope.spans), n, search_filters, mode,
+                                   boosted=set() if scope.named else scope.boosted, result=result)
             ranked = [h for h in ranked if h.unit.id not in seen]
             if comparison:
-                ranked = _alternate_documents(ranked)  # a comparison needs every side
+                ranked = _alternate_documents(ranked, targets)  # a comparison needs every side
             hits += ranked[:wanted]
-        return SearchResult(text, hits, references, notices)
+        for hit in hits:
+            if hit.dense_score is None:
+                hit.dense_score = result.dense_scores.get(hit.unit.id)
+        return result
 
-    def _similar(self, snap: _Snapshot, text: str, k: int, filters: Filters | None,
-                 mode: str, about_meeting: bool = False) -> list[Hit]:
-        """The best `k` units by dense, BM25 (and glossary BM25) rankings, fused for "hybrid"."""
+    def _similar(self, snap: _Snapshot, text: str, k: int, filters: Filters | None, mode: str,
+                 boosted: set[str] = frozenset(), result: SearchResult | None = None) -> list[Hit]:
+        """The best `k` units by dense, BM25 (and glossary BM25) rankings, fused.
+
+        Every mode goes through the same fusion and boost, with one ranking ("dense",
+        "bm25": words and glossary terms) or all of them ("hybrid"), so the modes compare fairly.
+        """
         n = max(CANDIDATES, k)
         dense: list[tuple[Unit, float]] = []
         keyword: list[tuple[Unit, float]] = []
@@ -207,7 +245,11 @@ class HybridSearcher:
         terms = translate_query(text) if snap.bm25.chinese.any() and detect_language(text) == "en" else ""
         if mode == "dense" or (mode == "hybrid" and self.settings.dense_weight > 0):
             # the small embedder links an English question to Chinese text better with the terms added
-            dense = self.store.dense_search(f"{text} {terms}" if terms else text, n, filters)
+            dense_query = f"{text} {terms}" if terms else text
+            dense = self.store.dense_search(dense_query, n, filters)
+            if result is not None:
+                result.dense_query = dense_query
+                result.dense_scores = {u.id: s for u, s in dense}
         if mode == "bm25" or (mode == "hybrid" and self.settings.bm25_weight > 0):
             allowed = None
             if filters is not None and not filters.empty:
@@ -217,43 +259,22 @@ class HybridSearcher:
             if terms:
                 translated = [(snap.by_id[uid], score) for uid, score in snap.bm25.search(terms, n, allowed)
                               if uid in snap.by_id]
-        dense = [(u, s) for u, s in dense if u.id not in snap.lead_ins]
-        keyword = [(u, s) for u, s in keyword if u.id not in snap.lead_ins]
-        translated = [(u, s) for u, s in translated if u.id not in snap.lead_ins]
-        if mode == "dense":
-            return [Hit(u, s, "dense") for u, s in dense[:k]]
-        if mode == "bm25":
-            if translated:
-                fused = reciprocal_rank_fusion([([u for u, _ in keyword], 1.0),
-                                                ([u for u, _ in translated], 1.0)])
-                return [Hit(u, s, "bm25") for u, s in fused[:k]]
-            return [Hit(u, s, "bm25") for u, s in keyword[:k]]
-        fused = reciprocal_rank_fusion(
-            [([u for u, _ in dense], self.settings.dense_weight),
-             ([u for u, _ in keyword], self.settings.bm25_weight),
-             ([u for u, _ in translated], self.settings.bm25_weight * GLOSSARY_WEIGHT)]
-        )
-        if not about_meeting:
-            fused = sorted(((u, s * PROCEDURAL_WEIGHT if u.kind == "other" else s) for u, s in fused),
+        dense_weight, keyword_weight = 1.0, 1.0
+        if mode == "hybrid":
+            dense_weight = self.settings.dense_weight
+            keyword_weight = self.settings.bm25_weight * KEYWORD_WEIGHT
+        rankings = []
+        channels = ((dense, dense_weight), (keyword, keyword_weight), (translated, keyword_weight))
+        for ranking, weight in channels:
+            units = [u for u, _ in ranking if u.id not in snap.lead_ins]
+            if units:
+                rankings.append((units, weight))
+        fused = reciprocal_rank_fusion(rankings)
+        if boosted:
+            fused = sorted(((u, s * MENTION_BOOST if u.symbol in boosted else s) for u, s in fused),
                            key=lambda pair: -pair[1])
-        return [Hit(u, s, "hybrid") for u, s in fused[:k]]
-
-    @staticmethod
-    def _mentioned(snap: _Snapshot, text: str) -> set[str]:
-        """Stored documents the question names ("the European meeting", "拉美报告", "San José")."""
-        symbols: set[str] = set()
-        for m in document_mentions(text):
-            for symbol, first in snap.documents.items():
-                if (m.kind == "symbol" and m.value == symbol
-                        or m.kind == "region" and m.value == first.region
-                        or m.kind == "congress" and m.value == first.congress):
-                    symbols.add(symbol)
-        lowered = text.lower()
-        for symbol, first in snap.documents.items():
-            names = [first.venue, *_VENUE_ALIASES.get(first.venue, ())]
-            if any(name and name.lower() in lowered for name in names):
-                symbols.add(symbol)
-        return symbols
+        cosine = {u.id: s for u, s in dense}
+        return [Hit(u, s, mode, cosine.get(u.id)) for u, s in fused[:k]]
 
     # ------------------------------------------------------------ exact lookup
 
@@ -343,7 +364,7 @@ class HybridSearcher:
     def _units_of(self, snap: _Snapshot, symbol: str, ref: Reference, filters: Filters | None,
                   language: str) -> tuple[list[Unit], str]:
         """The paragraph's units (whole paragraph: itself and its items), or a 'no such paragraph' notice."""
-        paragraph = snap.paragraphs.get((symbol, ref.paragraph), [])
+        paragraph = snap.paragraphs.get(_reference_key(symbol, ref), [])
         if ref.item:
             units = [u for u in paragraph if u.item == ref.item]
         else:
@@ -365,7 +386,8 @@ class HybridSearcher:
     @staticmethod
     def _missing(snap: _Snapshot, symbol: str, ref: Reference, paragraph: list[Unit],
                  language: str) -> str:
-        first, last = snap.paragraph_range(symbol)
+        _, part, preamble, _ = _reference_key(symbol, ref)
+        first, last = snap.paragraph_range(symbol, part, preamble)
         if paragraph:  # the paragraph exists but not that sub-item
             items = [u.item for u in paragraph if u.item]
             if items:
@@ -376,6 +398,10 @@ class HybridSearcher:
             return _say(language,
                         f"{symbol} has no paragraph {_en_ref(ref)}: {have_en}.",
                         f"{symbol} 没有第{ref.ref}段：{have_zh}。")
+        if not first:  # no such part (an annex) or no preamble in this document
+            where = f"{part} " if part else ""
+            return _say(language, f"{symbol} has no {where}paragraph {_en_ref(ref)}.",
+                        f"{symbol} 没有{where}第{ref.paragraph}段。")
         return _say(language,
                     f"{symbol} has no paragraph {ref.paragraph} (paragraphs {first}–{last}).",
                     f"{symbol} 没有第{ref.paragraph}段（段落编号为 {first}–{last}）。")
@@ -396,21 +422,6 @@ def reciprocal_rank_fusion(rankings: list[tuple[list[Unit], float]],
     return [(units[uid], scores[uid]) for uid in order]
 
 
-# Chinese and ASCII spellings of meeting venues (Unit.venue holds the English name)
-_VENUE_ALIASES = {"San José": ("San Jose", "圣何塞"), "Vienna": ("维也纳",), "Bangkok": ("曼谷",),
-                  "Addis Ababa": ("亚的斯亚贝巴",), "Beirut": ("贝鲁特",)}
-# Words that name the reports rather than what they say: they pull every question towards the
-# paragraphs about the meeting itself (attendance, opening), so similarity search ignores them.
-_GENERIC = re.compile(
-    r"\b(?:regional\s+preparatory\s+meetings?|preparatory\s+meetings?|meetings?|reports?|participants?|"
-    r"speakers?|delegates?|cycle|regional|compared?|each|two|both|says?|said|according\s+to|"
-    r"draft(?:ing)?|bullet\s+points?|(?:declaration\s+)?(?:input|language|text|points?)\s+(?:on|about|for)|"
-    r"paragraphs?\s+of|deal\s+with|drawing\s+on|based\s+on)\b"
-    r"|区域筹备会议|筹备会议|会议|报告|与会者|发言者|区域|请根据|请依据|参考|起草|草拟|要点|分别|比较|两份|两次",
-    re.IGNORECASE,
-)
-
-
 _COMPARISON = re.compile(
     r"\b(?:compare[ds]?|comparison|differ(?:ence|ent)?s?|each\s+(?:meeting|report)|both|two\s+(?:meetings|reports))\b"
     r"|比较|对比|分别|各自|两份|两次|异同|不同",
@@ -418,20 +429,15 @@ _COMPARISON = re.compile(
 )
 
 
-# Questions about the meeting itself (attendance, officers, opening, agenda, adoption, dates): the
-# procedural paragraphs (kind "other") are what they ask for, so those keep their full score.
-_ABOUT_MEETING = re.compile(
-    r"\b(?:attend\w*|observers?|elect\w*|chair\w*|presid\w*|rapporteur|bureau|officers|open(?:ing|ed)|"
-    r"clos(?:ing|ed)|agenda|adopt\w*|video|statements?|speakers?|secretar\w*|host\w*|venue|held|when|"
-    r"dates?|which\s+day|sessions?|minute\s+of\s+silence|organi[sz]ation\s+of\s+work|delegat\w*)\b"
-    r"|出席|观察员|选举|选出|主席|报告员|开幕|闭幕|议程|致辞|发言|秘书|东道国|举行|默哀|工作安排|代表|"
-    r"通过.{0,6}报告|报告.{0,12}通过|第几场|哪一天|日期|地点|何时|时间",
-    re.IGNORECASE,
-)
+def _alternate_documents(hits: list[Hit], targets: set[str] = frozenset()) -> list[Hit]:
+    """Round-robin over documents, keeping each document's own order (best document first).
 
-
-def _alternate_documents(hits: list[Hit]) -> list[Hit]:
-    """Round-robin over documents, keeping each document's own order (best document first)."""
+    With `targets` (the documents the comparison is about), their hits alternate first and the
+    other documents' hits follow in their ranked order.
+    """
+    if len(targets) > 1:
+        rest = [h for h in hits if h.unit.symbol not in targets]
+        return _alternate_documents([h for h in hits if h.unit.symbol in targets]) + rest
     queues: dict[str, list[Hit]] = {}
     for h in hits:
         queues.setdefault(h.unit.symbol, []).append(h)
@@ -443,12 +449,16 @@ def _alternate_documents(hits: list[Hit]) -> list[Hit]:
     return out
 
 
-def similarity_text(text: str) -> str:
-    """The question without the phrases naming documents (those become a filter, see `_scope`)."""
-    chars = list(text)
-    for m in document_mentions(text):
-        chars[m.start:m.end] = " " * (m.end - m.start)
-    stripped = re.sub(r"\s+", " ", _GENERIC.sub(" ", "".join(chars))).strip()
+def similarity_text(text: str, spans: list[tuple[int, int]] | None = None) -> str:
+    """The question without the phrases naming documents (see vectorstore.query_scope).
+
+    `spans` are the mention spans `resolve_scope` found; without them, the grammar's document
+    mentions (symbols, regions, congresses) are left out. A question that is nothing but a
+    document name is searched as it is.
+    """
+    if spans is None:
+        spans = resolve_scope(text, []).spans
+    stripped = strip_spans(text, spans)
     return stripped if tokenize(stripped) else text
 
 
@@ -466,6 +476,11 @@ def _document_passes(first_unit: Unit, filters: Filters) -> bool:
     return ((not filters.symbols or first_unit.symbol in filters.symbols)
             and (not filters.congresses or first_unit.congress in filters.congresses)
             and (not filters.regions or first_unit.region in filters.regions))
+
+
+def _reference_key(symbol: str, ref: Reference) -> _ParagraphKey:
+    """The paragraph a reference points to in `symbol` (its part; preambular or numbered)."""
+    return symbol, ref.part, ref.preamble, ref.paragraph
 
 
 def _en_ref(ref: Reference) -> str:
@@ -497,11 +512,11 @@ _ZH_REGIONS = {
 def _describe(snap: _Snapshot, symbol: str, language: str) -> str:
     u = snap.documents[symbol]
     if language == "zh":
-        region = _ZH_REGIONS.get(u.region, u.region)
-        congress = f"第{u.congress}届" if u.congress else ""
-        return f"{symbol}（{region}{'，' + congress if congress else ''}）"
-    congress = f", {_ordinal(u.congress)} Congress" if u.congress else ""
-    return f"{symbol} ({u.region}{congress})"
+        details = [_ZH_REGIONS.get(u.region, u.region), f"第{u.congress}届" if u.congress else ""]
+        details = [d for d in details if d]
+        return f"{symbol}（{'，'.join(details)}）" if details else symbol
+    details = [d for d in (u.region, f"{_ordinal(u.congress)} Congress" if u.congress else "") if d]
+    return f"{symbol} ({', '.join(details)})" if details else symbol
 
 
 # ---------------------------------------------------------------- LangChain

@@ -1,0 +1,130 @@
+"""Which stored documents a question is about, read from the catalog metadata, not from code.
+
+Two kinds of evidence, treated differently:
+
+- A question that *names* a document (its symbol, one of its catalog `aliases` such as "Kyoto
+  Declaration" / "京都宣言", or its title; read by the reference grammar) is about that document:
+  retrieval searches only the named documents (and those the question also points to by
+  metadata: "the European meeting and the Kyoto Declaration"). Words inside a name are not
+  metadata ("Kyoto" in "Kyoto Declaration").
+- A congress ("Fourteenth Congress", "第十四届", "Kyoto" as a congress venue), a region ("the
+  European meeting", "拉美"), a year ("2019") or a city (a document's `venue` or `congress_venue`)
+  ranks the documents whose metadata matches higher. It never excludes a document that lacks
+  that metadata: a resolution ingested without a congress number must still be found.
+
+The spans of these mentions are returned so that similarity search can leave out the words that
+name a document: they say nothing about what the question asks of it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from vectorstore.references import document_mentions
+
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+@dataclass(frozen=True)
+class DocumentFacts:
+    """What the catalog says about one stored document (the fields mentions are matched against)."""
+
+    symbol: str
+    region: str = ""
+    congress: int | None = None
+    cities: tuple[str, ...] = ()
+    years: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, unit, info=None) -> DocumentFacts:
+        """From a document's first Unit and, when the store has it, its DocumentInfo (which also
+        carries `congress_venue`); whichever has a field filled in gives it."""
+        def pick(name):
+            return getattr(info, name, None) or getattr(unit, name, None)
+
+        cities = tuple(c for c in (pick("venue"), pick("congress_venue")) if c)
+        years = tuple(sorted({d[:4] for d in pick("dates") or () if d}))
+        return cls(unit.symbol, pick("region") or "", pick("congress") or None, cities, years)
+
+
+@dataclass
+class QueryScope:
+    named: set[str] = field(default_factory=set)  # documents the question names: search only these
+    boosted: set[str] = field(default_factory=set)  # documents whose metadata the question mentions
+    named_spans: list[tuple[int, int]] = field(default_factory=list)  # where documents are named
+    metadata_spans: list[tuple[int, int]] = field(default_factory=list)  # congress, region, year, city
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        return sorted(self.named_spans + self.metadata_spans)
+
+
+def _fold(text: str) -> str:
+    """Lowercase without accents ("San José" ~ "san jose"), one character per character."""
+    out = []
+    for ch in text:
+        base = unicodedata.normalize("NFKD", ch)[:1] or ch
+        out.append(base.lower() if len(base.lower()) == 1 else ch)
+    return "".join(out)
+
+
+def _find(name: str, folded_text: str) -> list[tuple[int, int]]:
+    """Where `name` occurs in the (folded) text; Latin names only as whole words."""
+    needle = _fold(name.strip())
+    if len(needle) < 2:
+        return []
+    if needle.isascii():
+        pattern = re.compile(rf"(?<![a-z0-9]){re.escape(needle)}(?![a-z0-9])")
+    else:
+        pattern = re.compile(re.escape(needle))
+    return [(m.start(), m.end()) for m in pattern.finditer(folded_text)]
+
+
+def resolve_scope(text: str, documents: list[DocumentFacts], catalog: Mapping | None = None) -> QueryScope:
+    """The documents `text` names, those it points to by metadata, and the spans that say so.
+
+    `catalog` (symbol -> DocumentInfo-like metadata) lets the reference grammar read catalog
+    aliases and titles as names (vectorstore.references.document_mentions).
+    """
+    scope = QueryScope()
+    stored = {d.symbol for d in documents}
+    regions, congresses = set(), set()
+    for m in document_mentions(text, documents=catalog):
+        if m.kind == "symbol":
+            if m.value in stored:
+                scope.named.add(m.value)
+            scope.named_spans.append((m.start, m.end))
+            continue
+        if m.kind == "region":
+            regions.add(m.value)
+        elif m.kind == "congress":
+            congresses.add(m.value)
+        scope.metadata_spans.append((m.start, m.end))
+
+    def inside_a_name(start: int, end: int) -> bool:  # "2030" in "2030 Agenda", a city in a title
+        return any(s <= start and end <= e for s, e in scope.named_spans)
+
+    years = set()
+    for m in _YEAR.finditer(text):
+        if not inside_a_name(m.start(), m.end()):
+            years.add(m.group())
+            scope.metadata_spans.append((m.start(), m.end()))
+    folded = _fold(text)
+    for doc in documents:
+        cities = [span for city in doc.cities for span in _find(city, folded) if not inside_a_name(*span)]
+        scope.metadata_spans += cities
+        if (doc.region in regions or (doc.congress and doc.congress in congresses)
+                or years & set(doc.years) or cities):
+            scope.boosted.add(doc.symbol)
+    return scope
+
+
+def strip_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with the given character spans blanked out and whitespace collapsed."""
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return re.sub(r"\s+", " ", "".join(chars)).strip()
