@@ -284,6 +284,7 @@ def build_app(settings: Settings, services: AppServices | None = None) -> gr.Blo
 
             upload_event, document_table = build_upload_tab(services)
             build_matrix_tab(services)
+            build_trace_tab(services)  # traceability tab: assistant/trace_tab.py
 
         ask_inputs = [question, mode, doc_filter, congress_filter, region_filter, kind_filter, backend,
                       history]
@@ -334,6 +335,14 @@ def build_matrix_tab(services: AppServices) -> None:
     from assistant import matrix_tab
 
     matrix_tab.build_tab(services)
+
+
+def build_trace_tab(services: AppServices) -> None:
+    """TRACEABILITY TAB HOOK: the tab lives in `assistant/trace_tab.py` (`build_tab(services)`),
+    added the way the matrix tab is."""
+    from assistant import trace_tab
+
+    trace_tab.build_tab(services)
 
 
 def password_auth(password: str):
