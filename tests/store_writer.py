@@ -8,7 +8,8 @@ come from the environment (ASSISTANT_DATA_DIR, ASSISTANT_CACHE_DIR, ASSISTANT_CH
   python tests/store_writer.py remove SYMBOL
   python tests/store_writer.py hold-lock SECONDS      (prints "locked" once it holds the lock)
 Options: --kill-at STEP[:N] (SIGKILL the N-th time the store reaches STEP, see
-vectorstore.store.step_listener), --batch-size N (records per Chroma add call).
+vectorstore.store.step_listener), --batch-size N (records per Chroma add call), --wait-for-go
+(start writing when stdin says so).
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--kill-at")
     parser.add_argument("--batch-size", type=int)
+    parser.add_argument("--wait-for-go", action="store_true",
+                        help='print "ready" once the store is open, start when stdin says "go"')
     options = parser.parse_args()
     settings = Settings.from_env()
 
@@ -75,6 +78,9 @@ def main() -> None:
         _kill_at(options.kill_at)
     store = store_module.UnitStore(settings)
     store.add_batch_size = options.batch_size
+    if options.wait_for_go:  # lets a test start several writers at the same moment
+        print("ready", flush=True)
+        sys.stdin.readline()
     for _ in range(options.repeat):
         if options.action == "ingest":
             overrides = {"symbol": options.symbol} if options.symbol else None

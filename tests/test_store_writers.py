@@ -30,8 +30,17 @@ HELPER = Path(__file__).with_name("store_writer.py")
 
 def start(data_dir: Path, *args: str) -> subprocess.Popen:
     environ = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_CACHE_DIR": SHARED_CACHE_DIR}
-    return subprocess.Popen([sys.executable, *args], env=environ, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen([sys.executable, *args], env=environ, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def start_together(writers: list[subprocess.Popen]) -> None:
+    """Release writers started with --wait-for-go at the same moment (after their slow start-up)."""
+    for writer in writers:
+        assert writer.stdout.readline().strip() == "ready", writer.stderr.read()[-3000:]
+    for writer in writers:
+        writer.stdin.write("go\n")
+        writer.stdin.flush()
 
 
 def finish(process: subprocess.Popen) -> str:
@@ -53,9 +62,10 @@ def test_two_cli_ingests_of_different_documents_at_once_lose_nothing(make_settin
     symbols = ["A/CONF.901/RPM.1/1", "A/CONF.902/RPM.1/1"]
     files = [write_report(tmp_path / f"r{i}.txt", symbol=s, topic=f"topic {i}")
              for i, s in enumerate(symbols)]
-    # Each process ingests its file three times: their writes interleave.
-    writers = [start(tmp_path / "data", str(HELPER), "ingest", str(f), "--symbol", s, "--repeat", "3")
-               for f, s in zip(files, symbols, strict=True)]
+    # Each process ingests its file five times, starting together: their writes interleave.
+    writers = [start(tmp_path / "data", str(HELPER), "ingest", str(f), "--symbol", s, "--repeat", "5",
+                     "--wait-for-go") for f, s in zip(files, symbols, strict=True)]
+    start_together(writers)
     writers.append(start(tmp_path / "data", "-m", "assistant", "ingest", str(files[0]), "--symbol",
                          symbols[0], "--no-progress"))
     for writer in writers:
@@ -75,8 +85,9 @@ def test_two_processes_replacing_the_same_document_leave_one_whole_version(make_
                                                                            write_report):
     symbol = "A/CONF.903/RPM.1/1"
     files = [write_report(tmp_path / f"v{i}.txt", symbol=symbol, topic=f"version {i}") for i in (1, 2)]
-    writers = [start(tmp_path / "data", str(HELPER), "ingest", str(f), "--symbol", symbol, "--repeat", "3")
-               for f in files]
+    writers = [start(tmp_path / "data", str(HELPER), "ingest", str(f), "--symbol", symbol, "--repeat", "5",
+                     "--wait-for-go") for f in files]
+    start_together(writers)
     for writer in writers:
         finish(writer)
 
@@ -105,3 +116,25 @@ def test_a_second_writer_waits_and_names_the_holder(make_settings, tmp_path, wri
     assert f"pid {holder.pid}" in caplog.text and "Waiting" in caplog.text
     finish(holder)
     assert UnitStore(settings).count() == 7
+
+
+def test_a_store_open_here_sees_another_process_writes_and_does_not_overwrite_them(make_settings, tmp_path,
+                                                                                   write_report):
+    """Embedded Chroma keeps a per-process vector index: a stale one must be reloaded, never written."""
+    settings = make_settings(tmp_path / "data")
+    here, there = "A/CONF.904/RPM.1/1", "A/CONF.905/RPM.1/1"
+    files = {s: write_report(tmp_path / f"{i}.txt", symbol=s, topic=f"topic {i}")
+             for i, s in enumerate((here, there))}
+    store = UnitStore(settings)
+    ingest_files([files[here]], settings, store=store, progress=False)
+    assert len(store.dense_search("cybercrime", k=20)) == 7  # this process' index is loaded now
+
+    finish(start(tmp_path / "data", str(HELPER), "ingest", str(files[there]), "--symbol", there))
+    hits = store.dense_search("cybercrime", k=20, filters=Filters(symbols=(there,)))
+    assert sorted(u.id for u, _ in hits) == sorted(uid for uid, _ in expected(files[there], there))
+
+    ingest_files([files[here]], settings, store=store, progress=False)  # a write from this process
+    checker = start(tmp_path / "data", "-c", "from assistant.config import Settings; "
+                    "from vectorstore.store import UnitStore; "
+                    "print(len(UnitStore(Settings.from_env()).dense_search('cybercrime', k=50)))")
+    assert finish(checker).split()[0] == "14"  # a fresh process finds both documents' vectors
