@@ -13,7 +13,8 @@ statement format of assistant.statements.
 - OpenAI-compatible: `response_format` with the spec's JSON schema, first in the OpenAI form
   (`{"type": "json_schema", ...}`: OpenAI, vLLM, llama.cpp's llama-server), then in the form
   llama-cpp-python's server accepts (`{"type": "json_object", "schema": ...}`), then without
-  one (the chain parses what comes back). The first form the server accepts is remembered;
+  one (the chain parses what comes back). A form the server answers with an HTTP error is
+  dropped for the rest of the process. The first form the server accepts is remembered;
   `structured_with` says which one answered the last request.
 """
 
@@ -175,10 +176,12 @@ class OpenAICompatibleBackend:
             try:
                 chunks = self._create(messages, max_tokens, _response_format(form, spec))
                 first = next(chunks, None)  # a server that refuses the format fails here
-            except (openai.BadRequestError, openai.UnprocessableEntityError) as error:
+            except openai.APIStatusError as error:
+                # Refused (400/422, or 500 from llama-cpp-python's request validation): try the
+                # next form; without one, the error stands.
                 if form == "none":
                     raise self._unavailable(error) from error
-                self._formats.remove(form)  # refused: try the next form
+                self._formats.remove(form)
                 continue
             except openai.OpenAIError as error:
                 raise self._unavailable(error) from error

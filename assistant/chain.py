@@ -203,7 +203,7 @@ class AnswerChain:
         """(heading, prompt units) per generation: one per document for compare, else one."""
         context = turn.context
         if not turn.mode.per_document:
-            return [("", context.units[:self.max_sources])]
+            return [("", context.units[:min(self.max_sources, turn.mode.prompt_sources)])]
         groups = []
         for symbol, units in context.groups:
             if units:

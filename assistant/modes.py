@@ -60,6 +60,7 @@ class Mode:
     needs_model: bool = True  # False: always answered extractively (lookup)
     checks_relevance: bool = True  # refuse when the best paragraphs do not answer the question
     max_statements: int = 4
+    prompt_sources: int = 4  # units shown to the model: fewer, better sources keep a 2-core CPU fast
     lead: bool = True  # a model answer may open with a one-sentence lead citing several sources
     framing: dict[str, str] = field(default_factory=dict)  # each statement starts with this
     named_congress_only: bool = False  # a congress named in the question restricts the documents
@@ -172,6 +173,6 @@ register(Mode(
                 "in the language of a declaration and restates one source (prefer recommendations)."},
     retrieve=retrieve_draft,
     extractive=lambda question, context, language: extractive.draft_answer(question, context.units, language),
-    max_statements=5, lead=False, framing={"zh": "我们承诺", "en": "We commit to"},
+    max_statements=5, prompt_sources=5, lead=False, framing={"zh": "我们承诺", "en": "We commit to"},
     named_congress_only=True,
 ))

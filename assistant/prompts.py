@@ -23,7 +23,7 @@ from assistant.statements import OutputSpec, strip_special_tokens
 from assistant.verification import lexical_tokens
 from vectorstore.units import Unit
 
-MAX_SOURCE_CHARS = 260
+MAX_SOURCE_CHARS = 200
 MAX_TERMS = 12
 SOURCES_OPEN, SOURCES_CLOSE = "<<<SOURCES", "SOURCES>>>"
 

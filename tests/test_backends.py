@@ -189,7 +189,7 @@ def test_default_15b_model_answers_in_chinese(make_settings, tmp_path):
 
 
 def test_openai_backend_finds_the_structured_form_the_server_accepts(llama_server, make_settings, tmp_path):
-    # llama-cpp-python's server refuses OpenAI's {"type": "json_schema"} (HTTP 422) and accepts
+    # llama-cpp-python's server refuses OpenAI's {"type": "json_schema"} (HTTP 500) and accepts
     # {"type": "json_object", "schema": ...}: the backend falls back once and remembers it.
     backend = make_backend(make_settings(tmp_path, backend="openai", openai_base_url=llama_server,
                                          openai_model="qwen-small"))

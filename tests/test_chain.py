@@ -9,6 +9,7 @@ import pytest
 from assistant.chain import AnswerChain
 from assistant.citations import find_markers
 from assistant.language import is_in_language
+from assistant.modes import get_mode
 from assistant.statements import has_cjk
 from vectorstore.retrieval import HybridSearcher
 
@@ -224,7 +225,8 @@ def test_each_statement_cites_its_bound_source_and_streams_before_the_answer_end
     # the citation of each statement is the source it names, in order: source 2 then source 1
     assert [s.units[0].id for s in answer.statements] == [prompt_units[1].id, prompt_units[0].id]
     assert [u.id for u in answer.citations] == [prompt_units[1].id, prompt_units[0].id]
-    assert backend.specs[0].n_sources == min(6, len(prompt_units)) and backend.specs[0].language == "zh"
+    assert backend.specs[0].n_sources == min(get_mode("ask").prompt_sources, len(prompt_units))
+    assert backend.specs[0].language == "zh"
     assert not answer.dropped and "未找到支持" not in answer.text
     check_citations(answer, builtin_store)
 
