@@ -33,13 +33,23 @@ def hybrid_records(searcher, questions):
     return harness.evaluate_retrieval(searcher, questions, "hybrid")
 
 
-def test_hybrid_recall_at_5_meets_the_committed_floors(hybrid_records):
+def test_hybrid_recall_at_5_meets_the_committed_floors_on_the_test_half(hybrid_records):
     floors = harness.load_floors()
-    assert set(floors) == {"zh", "en"}
-    summary = harness.summarize_retrieval(hybrid_records)
-    measured = {lang: round(block["recall@5"], 3) for lang, block in summary["by_lang"].items()}
-    misses = [(r.id, r.lang, r.type) for r in harness.failures(hybrid_records)]
+    assert {"zh", "en", "zh->zh", "en->zh", "zh->en", "en->en"} <= set(floors)
+    assert harness.floor_split() == "test"
+    test_half = [r for r in hybrid_records if r.split == "test"]
+    summary = harness.summarize_retrieval(test_half)
+    measured = {name: round(block["recall@5"], 3) for name, block in summary["by_slice"].items()}
+    misses = [(r.id, r.slice, r.type) for r in harness.failures(test_half)]
     assert not harness.floor_violations(summary, floors), (measured, misses)
+
+
+def test_records_know_their_half_and_slice(hybrid_records):
+    assert {r.split for r in hybrid_records} == {"dev", "test"}
+    slices = {r.slice for r in hybrid_records}
+    assert {"zh->zh", "en->zh", "zh->en", "en->en"} <= slices
+    kyoto = [r for r in hybrid_records if any(g.startswith("A/RES/76/181#") for g in r.gold)]
+    assert kyoto and all(r.slice.endswith("en") for r in kyoto)
 
 
 def test_every_answerable_question_is_scored(hybrid_records, questions):
@@ -73,10 +83,16 @@ def test_report_files(hybrid_records, tmp_path):
 
 
 def test_floor_violations_and_bad_floor_files(tmp_path):
-    summary = {"by_lang": {"zh": {"recall@5": 0.95}, "en": {"recall@5": 0.7}}}
-    assert harness.floor_violations(summary, {"zh": 0.9, "en": 0.7}) == []
-    problems = harness.floor_violations(summary, {"zh": 0.96, "en": 0.5})
-    assert len(problems) == 1 and problems[0].startswith("zh:")
+    summary = {"by_lang": {"zh": {"recall@5": 0.95}, "en": {"recall@5": 0.7}},
+               "by_slice": {"zh->en": {"recall@5": 0.5}}}
+    assert harness.floor_violations(summary, {"zh": 0.9, "en": 0.7, "zh->en": 0.5}) == []
+    problems = harness.floor_violations(summary, {"zh": 0.96, "en": 0.5, "zh->en": 0.6, "en->en": 0.1})
+    assert [p.split(":")[0] for p in problems] == ["zh", "zh->en", "en->en"]
+    bad = tmp_path / "floors.json"
+    bad.write_text('{"recall@5": {"fr->zh": 0.5}}', encoding="utf-8")
+    with pytest.raises(UserError, match="slice"):
+        harness.load_floors(bad)
+    assert harness.floor_split(bad) == "all"
     bad = tmp_path / "floors.json"
     bad.write_text('{"recall@5": {"zh": 1.2}}', encoding="utf-8")
     with pytest.raises(UserError, match="between 0 and 1"):
@@ -107,6 +123,14 @@ def test_eval_command_compares_configurations_and_checks_floors(builtin_store, b
     assert code == (1 if results["floor_violations"] else 0)
     if code:
         assert "recall floor violated" in capsys.readouterr().err
+
+    # the dev half alone: reported per half, and test-half floors are not checked against it
+    strict.write_text('{"recall@5": {"zh": 1.0, "en": 1.0}, "split": "test"}', encoding="utf-8")
+    code = main([*common, "--split", "dev", "--out", str(tmp_path / "c"), "--floors", str(strict)])
+    results = json.loads((tmp_path / "c" / "results.json").read_text(encoding="utf-8"))
+    assert code == 0 and results["floor_split"] == "test" and not results["floor_violations"]
+    assert list(results["retrieval_by_split"]) == ["dev"]
+    assert "->" in " ".join(results["retrieval"]["hybrid"]["by_slice"])
 
 
 def test_extractive_answer_sample_cites_only_retrieved_units(builtin_store, builtin_settings, searcher,
