@@ -387,3 +387,30 @@ def test_hits_carry_the_dense_scores_search_computed(searcher):
     assert result.dense_scores[best_unit.id] == pytest.approx(best_score, abs=1e-6)
     dense_hits = searcher.search("金融情报单位如何查明可疑付款？", k=3, mode="dense").hits
     assert all(h.dense_score is not None for h in dense_hits)
+
+
+# ---------------------------------------------------------------- renderings channel
+
+
+def test_renderings_let_english_words_find_a_chinese_paragraph(make_settings, tmp_path, monkeypatch):
+    import vectorstore.retrieval as retrieval
+    from vectorstore.renderings import Rendering, RenderingStore, text_hash
+    from vectorstore.store import UnitStore
+
+    settings = make_settings(tmp_path)
+    store = UnitStore(settings)
+    units = [Unit("A/TEST/9", 1, None, "无人机被用于走私违禁品进入监狱。", "summary"),
+             Unit("A/TEST/9", 2, None, "量子计算在刑事司法中的应用与风险。", "summary")]
+    store.replace_document(units)
+    RenderingStore(settings, shipped=None).put([
+        Rendering(units[0].id, "en", "Drones are used to smuggle contraband into prisons.", "machine",
+                  "test", "2026-12-01", text_hash(units[0].text))])
+    question = "drones smuggling contraband into prisons"
+    searcher = HybridSearcher(store, settings)
+    monkeypatch.setattr(retrieval, "USE_GLOSSARY", False)
+    assert searcher.search(question, k=2, mode="bm25").hits == []  # English words, Chinese text
+    monkeypatch.setattr(retrieval, "RENDERINGS_CHANNEL", True)
+    found = HybridSearcher(store, settings).search(question, k=2, mode="bm25")
+    assert ids(found) == ["A/TEST/9#1"]
+    hybrid = HybridSearcher(store, settings).search(question, k=2)
+    assert ids(hybrid)[0] == "A/TEST/9#1"

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -48,6 +49,13 @@ MAX_QUERY_CHARS = 2000  # longer questions are cut (with a notice): embedders se
 MAX_K = 200
 CANDIDATES = 50  # per ranker, before fusion
 RRF_K = 60
+# BM25 over the units' renderings in the other language (vectorstore/renderings.py): an English
+# question's words score the English renderings of Chinese units, and the reverse. The honest
+# replacement for glossary expansion (issue 11); off until measured on dev with the shipped
+# renderings (eval/README.md). USE_GLOSSARY: the English->Chinese glossary channel.
+RENDERINGS_CHANNEL = False
+USE_GLOSSARY = True
+RENDERINGS_RECHECK_SECONDS = 60  # background translation adds renderings without a store change
 # fused score factor for documents whose congress/region/year/city the question mentions: the
 # lowest value of the dev plateau (1.5-3 score alike), so that a strongly matching paragraph of a
 # document without that metadata still outranks weakly matching boosted ones (eval/README.md)
@@ -147,8 +155,16 @@ class _Snapshot:
         # which matches every question about recommendations and says nothing; its items carry it
         with_items = {_paragraph_key(u) for u in units if u.item}
         self.lead_ins = {u.id for u in units if not u.item and _paragraph_key(u) in with_items}
-        # BM25 rows -> units, to mask by filters and map ids back cheaply
-        self.bm25_units = [self.by_id.get(uid) for uid in bm25.ids]
+        # BM25 over the renderings (built on demand, see HybridSearcher._renderings_index)
+        self.renderings: BM25Index | None = None
+        self.renderings_count = -1
+        self.renderings_checked = 0.0
+
+    def mask(self, index: BM25Index, filters: Filters | None):
+        """Which rows of `index` pass `filters` (None: all of them)."""
+        if filters is None or filters.empty:
+            return None
+        return np.array([uid in self.by_id and filters.matches(self.by_id[uid]) for uid in index.ids])
 
     def paragraph_range(self, symbol: str, part: str = "", preamble: bool = False) -> tuple[int, int]:
         numbers = [p for s, pt, pre, p in self.paragraphs if s == symbol and pt == part and pre == preamble]
@@ -242,7 +258,9 @@ class HybridSearcher:
         keyword: list[tuple[Unit, float]] = []
         translated: list[tuple[Unit, float]] = []
         # English words do not score Chinese units in BM25; their Chinese glossary terms do
-        terms = translate_query(text) if snap.bm25.chinese.any() and detect_language(text) == "en" else ""
+        terms = ""
+        if USE_GLOSSARY and snap.bm25.chinese.any() and detect_language(text) == "en":
+            terms = translate_query(text)
         if mode == "dense" or (mode == "hybrid" and self.settings.dense_weight > 0):
             # the small embedder links an English question to Chinese text better with the terms added
             dense_query = f"{text} {terms}" if terms else text
@@ -250,21 +268,26 @@ class HybridSearcher:
             if result is not None:
                 result.dense_query = dense_query
                 result.dense_scores = {u.id: s for u, s in dense}
+        rendered: list[tuple[Unit, float]] = []
         if mode == "bm25" or (mode == "hybrid" and self.settings.bm25_weight > 0):
-            allowed = None
-            if filters is not None and not filters.empty:
-                allowed = np.array([u is not None and filters.matches(u) for u in snap.bm25_units])
+            allowed = snap.mask(snap.bm25, filters)
             keyword = [(snap.by_id[uid], score) for uid, score in snap.bm25.search(text, n, allowed)
                        if uid in snap.by_id]
             if terms:
                 translated = [(snap.by_id[uid], score) for uid, score in snap.bm25.search(terms, n, allowed)
                               if uid in snap.by_id]
+            renderings = self._renderings_index(snap)
+            if renderings is not None:
+                allowed = snap.mask(renderings, filters)
+                rendered = [(snap.by_id[uid], score) for uid, score in renderings.search(text, n, allowed)
+                            if uid in snap.by_id]
         dense_weight, keyword_weight = 1.0, 1.0
         if mode == "hybrid":
             dense_weight = self.settings.dense_weight
             keyword_weight = self.settings.bm25_weight * KEYWORD_WEIGHT
         rankings = []
-        channels = ((dense, dense_weight), (keyword, keyword_weight), (translated, keyword_weight))
+        channels = ((dense, dense_weight), (keyword, keyword_weight), (translated, keyword_weight),
+                    (rendered, keyword_weight))
         for ranking, weight in channels:
             units = [u for u, _ in ranking if u.id not in snap.lead_ins]
             if units:
@@ -275,6 +298,25 @@ class HybridSearcher:
                            key=lambda pair: -pair[1])
         cosine = {u.id: s for u, s in dense}
         return [Hit(u, s, mode, cosine.get(u.id)) for u, s in fused[:k]]
+
+    def _renderings_index(self, snap: _Snapshot) -> BM25Index | None:
+        """BM25 over the renderings of the snapshot's units (rows keep the unit ids; each row has
+        the rendering's language, so a question's words score renderings in its own language)."""
+        if not RENDERINGS_CHANNEL:
+            return None
+        now = time.monotonic()
+        if snap.renderings_count >= 0 and now - snap.renderings_checked < RENDERINGS_RECHECK_SECONDS:
+            return snap.renderings
+        from vectorstore.renderings import renderings_for
+
+        found = renderings_for(snap.units, self.settings)
+        snap.renderings_checked = now
+        if len(found) != snap.renderings_count:
+            rows = [replace(u, text=found[u.id].text, language=found[u.id].language, section=[], chapeau="")
+                    for u in snap.units if u.id in found and u.id not in snap.lead_ins]
+            snap.renderings = BM25Index.build(rows, snap.revision) if rows else None
+            snap.renderings_count = len(found)
+        return snap.renderings
 
     # ------------------------------------------------------------ exact lookup
 
