@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from assistant.citations import find_markers
@@ -151,7 +151,7 @@ def _report_text(lines: list) -> str:
     return "\n".join(out)
 
 
-_report_lines = st.lists(_LINE, min_size=1, max_size=25).map(_report_text)
+_report_lines = st.lists(_LINE, min_size=1, max_size=20).map(_report_text)
 _report_lines = _report_lines | _report_lines.map("1. The Meeting was opened in Vienna.\n".__add__)
 
 
@@ -236,3 +236,22 @@ def test_verification_never_raises_and_keeps_only_retrieved_citations(pieces, la
     for found in find_markers(result.text, sources=sources, known_symbols={_SYMBOL, _OTHER}):
         for citation in found.citations:
             assert citation.unit_id in _RETRIEVED_IDS, (result.text, citation)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 15 (verification without holes): a symbol#number glued to a "
+                   "removed mention survives, e.g. 'para. 99A/CONF.241/RPM.2/2#99' keeps "
+                   "'A/CONF.241/RPM.2/2#99' (assistant/verification.py); remove this mark once fixed")
+@EXAMPLES
+@example(pieces=["para. 99", f"{_SYMBOL}#99"], language="zh", sources=None)
+@given(pieces=st.lists(_ANSWER_PIECES, max_size=25), language=st.sampled_from(["zh", "en"]),
+       sources=st.sampled_from([None, [u.id for u in _RETRIEVED]]))
+def test_verification_leaves_no_paragraph_number_that_was_not_retrieved(pieces, language, sources):
+    """Whatever the grammar reads as a paragraph reference in the verified answer names a
+    retrieved paragraph (references to documents not in context are quotes and are skipped)."""
+    result = verify_answer("".join(pieces), _RETRIEVED, language, sources=sources)
+    symbols = {u.symbol for u in _RETRIEVED}
+    for ref in parse_references(result.text):
+        if ref.region or ref.congress or (ref.symbol and ref.symbol not in symbols):
+            continue
+        assert any(u.paragraph == ref.paragraph and ref.item in (None, u.item) for u in _RETRIEVED), (
+            result.text, ref)
