@@ -300,12 +300,12 @@ def _next_letter(letter: str) -> str:
 class Assembler:
     """Walks the segments of one part, keeping the heading stack and the paragraph numbering."""
 
-    def __init__(self, parts_segments: list[Segment], title: str = ""):
-        self.segments = parts_segments
+    def __init__(self, part_segments: list[Segment], title: str = ""):
+        self.segments = part_segments
         # In text with hard line breaks, a line after the last sub-item may continue it; in
         # text with one line per paragraph (Word, Markdown), a new line after a finished sub-item
         # is the paragraph's closing text.
-        numbered = [s for s in parts_segments if s.head.kind == NUMBERED]
+        numbered = [s for s in part_segments if s.head.kind == NUMBERED]
         self.one_line_per_paragraph = bool(numbered) and \
             sum(not s.lines for s in numbered) >= 0.8 * len(numbered)
         self.headings: list[Heading] = [Heading(_PART_TITLE_LEVEL, title)] if title else []
@@ -320,7 +320,7 @@ class Assembler:
         self.front_text: list[str] = []  # text before paragraph 1 where no blocks are known
         self.closing: list[str] = []  # closing lines after the last paragraph (not citable)
         self._run: list[tuple[str, bool]] = []  # consecutive unnumbered headings (title, lead-in)
-        self._run_base: list[Heading] = []
+        self._run_base: list[str] = []  # the unnumbered heading titles before the run
 
     def run(self) -> list[Paragraph]:
         for i, segment in enumerate(self.segments):
