@@ -108,7 +108,9 @@ def _reason(exc: Exception) -> str:
     message = clean_text(" ".join(str(exc).split())) or "no details"
     if len(message) > _REASON_CHARS:
         message = message[: _REASON_CHARS - 1] + "…"
-    return f"{type(exc).__name__}: {message}"
+    kind = type(exc)
+    name = kind.__name__ if kind.__name__[0].isupper() else f"{kind.__module__}.{kind.__name__}"  # zlib.error
+    return f"{name}: {message}"
 
 
 # --- plain text ---------------------------------------------------------------------------
