@@ -140,3 +140,20 @@ def test_thematic_headings_and_lead_ins_are_sections(units):
     assert units["annex:96"].section == [
         title, "In order to ensure appropriate follow-up to this declaration and to our commitments:"]
     assert units["1"].section == [] and units["annex:20"].text.startswith("We commit to making full")
+
+
+def test_two_page_text_running_title_and_a_footnote_inside_a_sentence():
+    # A short PDF: the running title repeats only twice; footnote 1 splits paragraph 2.
+    page_head = ("A/CONF.999/RPM.1/1\nRegional Preparatory Meeting for the Sixteenth Congress\n"
+                 "21-01234\n{}/2\n")
+    text = (page_head.format(1) + "\n1. The Meeting opened in Vienna.\n\n"
+            "2. The Meeting recalled the Kyoto Declaration,1 and\n"
+            "__________________\n\n1 Resolution 76/181, annex.\n\n"
+            + page_head.format(2) + "\ncalled for its implementation.\n\n"
+            "3. The Meeting closed.\n")
+    parsed = parse_document(text, DocumentInfo("A/CONF.999/RPM.1/1", "en"), "two-pages.txt")
+    assert [(u.ref, u.text) for u in parsed.units] == [
+        ("1", "The Meeting opened in Vienna."),
+        ("2", "The Meeting recalled the Kyoto Declaration, and called for its implementation."),
+        ("3", "The Meeting closed.")]
+    assert any("1 page-foot footnotes" in s for s in parsed.skipped)

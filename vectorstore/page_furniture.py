@@ -36,7 +36,7 @@ _FOOTNOTE_RULE = re.compile(r"^_{5,}$")  # the line of underscores above the foo
 _FOOTNOTE_START = re.compile(r"^(\d{1,3})\s+\S")  # "1  A/CONF.234/16."
 _PARAGRAPH_START = re.compile(r"^\d{1,3}[.．](?:\s|$)")  # "32. Encourage ..." is never a footnote line
 _MARKER_OR_ITEM = re.compile(r"^(?:\d{1,3}[.．]|[(（][a-z]{1,2}[)）])")
-_RUNNING_HEAD_MIN_REPEATS = 3  # a line repeated beside page numbers on 3+ pages is a running head
+_RUNNING_HEAD_MIN_REPEATS = 2  # a line repeated beside page numbers on 2+ pages is a running head
 _RUNNING_HEAD_WINDOW = 4  # how many content lines around a page number/symbol line belong to its head
 _URL_PREFIXES = ("http://", "https://")
 
