@@ -126,9 +126,13 @@ def test_eval_command_compares_configurations_and_checks_floors(builtin_store, b
 
     # the dev half alone: reported per half, and test-half floors are not checked against it
     strict.write_text('{"recall@5": {"zh": 1.0, "en": 1.0}, "split": "test"}', encoding="utf-8")
-    code = main([*common, "--split", "dev", "--out", str(tmp_path / "c"), "--floors", str(strict)])
+    code = main([*common, "--split", "dev", "--no-glossary", "--out", str(tmp_path / "c"),
+                 "--floors", str(strict)])
     results = json.loads((tmp_path / "c" / "results.json").read_text(encoding="utf-8"))
     assert code == 0 and results["floor_split"] == "test" and not results["floor_violations"]
+    from vectorstore import retrieval
+
+    assert results["settings"]["glossary"] is False and retrieval.USE_GLOSSARY  # for that run only
     assert list(results["retrieval_by_split"]) == ["dev"]
     assert "->" in " ".join(results["retrieval"]["hybrid"]["by_slice"])
 

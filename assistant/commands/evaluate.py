@@ -9,6 +9,9 @@ for the dev half, the test half and both. Writes report.md, results.json and rec
   assistant eval                         hybrid retrieval
   assistant eval --compare               BM25-only, dense-only and hybrid side by side
   assistant eval --split dev             only the dev half (tune on it; report the test half)
+  assistant eval --compare --split dev --renderings-channel [--no-glossary]
+                                         try the BM25 channel over renderings (with or without
+                                         the glossary channel) before switching it on
   assistant eval --answers --backend extractive
                                          also answer every question and score the citations
   assistant eval --check-floors          exit 1 if hybrid recall@5 of a language or slice is
@@ -30,6 +33,10 @@ from eval.report import write_report
 def add_arguments(parser) -> None:
     parser.add_argument("--split", choices=("dev", "test", "all"), default="all",
                         help="evaluate the dev half, the test half or both (default: all, reported per half)")
+    parser.add_argument("--renderings-channel", action="store_true",
+                        help="add the BM25 channel over the renderings (to measure it before switching)")
+    parser.add_argument("--no-glossary", action="store_true",
+                        help="leave out the English->Chinese glossary channel (to measure without it)")
     parser.add_argument("--compare", action="store_true",
                         help="run BM25-only, dense-only and hybrid retrieval side by side")
     parser.add_argument("--answers", action="store_true",
@@ -46,6 +53,20 @@ def add_arguments(parser) -> None:
 
 
 def run(args, settings) -> int:
+    from vectorstore import retrieval
+
+    # channel switches for this run only (measure on dev before changing the defaults)
+    defaults = retrieval.RENDERINGS_CHANNEL, retrieval.USE_GLOSSARY
+    retrieval.RENDERINGS_CHANNEL = defaults[0] or args.renderings_channel
+    retrieval.USE_GLOSSARY = defaults[1] and not args.no_glossary
+    try:
+        return _run(args, settings)
+    finally:
+        retrieval.RENDERINGS_CHANNEL, retrieval.USE_GLOSSARY = defaults
+
+
+def _run(args, settings) -> int:
+    from vectorstore import retrieval as channels
     from vectorstore.ingest import open_store
     from vectorstore.retrieval import HybridSearcher
 
@@ -78,7 +99,8 @@ def run(args, settings) -> int:
         "answerable": sum(q.answerable for q in questions),
         "revision": store.revision(),
         "settings": {"embeddings": settings.embeddings, "dense_weight": settings.dense_weight,
-                     "bm25_weight": settings.bm25_weight},
+                     "bm25_weight": settings.bm25_weight, "renderings_channel": channels.RENDERINGS_CHANNEL,
+                     "glossary": channels.USE_GLOSSARY},
         "split": args.split,
         "floors": floors,
         "floor_split": floor_split,
