@@ -43,9 +43,16 @@ CHINESE_VERSION = """联合国 A/CONF.777/RPM.1/1
 LAST = "4. 与会者强调了为小岛屿发展中国家提供技术援助的重要性。"
 
 
-def chinese_units(tmp_path, last=LAST):
+# numbered differently: sub-item 3(c) missing, a paragraph 5 added
+MISMATCHED = CHINESE_VERSION.replace("(c) 各国应投资于罪犯的改造和重返社会。\n", "").format(
+    last=LAST + "\n5. 与会者欢迎东道国提供的支持。")
+
+
+MATCHING = CHINESE_VERSION.format(last=LAST)
+
+
+def chinese_units(tmp_path, text=MATCHING):
     path = tmp_path / "version.zh.txt"
-    text = CHINESE_VERSION.format(last=last)
     path.write_text(text, encoding="utf-8")
     document = document_info_for(path, text, {"symbol": SYMBOL, "language": "zh"})
     return parse_report(text, document, path.name)
@@ -55,8 +62,9 @@ def chinese_units(tmp_path, last=LAST):
 def english_store(make_settings, write_report, tmp_path):
     settings = make_settings(tmp_path / "data")
     store = UnitStore(settings)
+    # a generous parse budget: the machine is shared, and parsing speed is not what is tested here
     ingest_files([write_report(tmp_path / "report.en.txt", symbol=SYMBOL)], settings, store=store,
-                 progress=False)
+                 progress=False, parse_budget=120)
     return store
 
 
@@ -80,12 +88,12 @@ def test_the_chinese_version_becomes_the_official_rendering_replacing_machine_on
 
 
 def test_mismatched_numbering_lists_the_ids_and_stores_nothing(english_store, tmp_path):
-    official = chinese_units(tmp_path, last="5. 与会者强调了技术援助的重要性。")
+    official = chinese_units(tmp_path, MISMATCHED)
     renderings = RenderingStore(english_store.settings, shipped=None)
     with pytest.raises(NumberingMismatchError) as caught:
         store_official_version(english_store, official)
     message = str(caught.value)
-    assert "Only in the stored document (1): 4" in message
+    assert "Only in the stored document (1): 3(c)" in message
     assert "Only in the new version (1): 5" in message
     assert renderings.get_many(english_store.units()) == {}
 
@@ -99,3 +107,29 @@ def test_a_new_symbol_or_the_same_language_is_an_ordinary_ingest(english_store, 
     text = path.read_text(encoding="utf-8")
     same_language = parse_report(text, document_info_for(path, text, {"symbol": SYMBOL}), path.name)
     assert store_official_version(english_store, same_language) is None
+
+
+def test_assistant_ingest_of_the_official_version_stores_it_as_rendering(english_store, tmp_path, capsys):
+    from assistant.cli import main
+
+    settings = english_store.settings
+    path = tmp_path / "official.zh.txt"
+    path.write_text(CHINESE_VERSION.format(last=LAST), encoding="utf-8")
+    code = main(["ingest", str(path), "--symbol", SYMBOL, "--language", "zh", "--no-progress",
+                 "--parse-budget", "120", "--data-dir", str(settings.data_dir)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "official rendering of the stored version" in out
+    stored = UnitStore(settings).units()
+    assert {u.language for u in stored} == {"en"}  # still one document, the English one
+    got = RenderingStore(settings, shipped=None).get_many(stored)
+    assert len(got) == len(stored) and {r.source for r in got.values()} == {"official"}
+
+    bad = tmp_path / "bad.zh.txt"
+    bad.write_text(MISMATCHED, encoding="utf-8")
+    code = main(["ingest", str(bad), "--symbol", SYMBOL, "--language", "zh", "--no-progress",
+                 "--parse-budget", "120", "--data-dir", str(settings.data_dir)])
+    _, err = capsys.readouterr()
+    assert code == 2 and "numbered differently" in err and "Traceback" not in err
+    assert "Only in the stored document (1): 3(c)" in err
+    assert RenderingStore(settings, shipped=None).get_many(stored) == got  # unchanged

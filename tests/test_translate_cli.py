@@ -32,7 +32,7 @@ def settings(builtin_store, builtin_settings, tmp_path_factory):
     report = tmp / "report.en.txt"
     text = ENGLISH_REPORT.format(symbol=SYMBOL, region="Test", topic="small island developing States")
     report.write_text(text, encoding="utf-8")
-    ingest_files([report], settings, store=UnitStore(settings), progress=False)
+    ingest_files([report], settings, store=UnitStore(settings), progress=False, parse_budget=120)
     return settings
 
 

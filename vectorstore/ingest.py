@@ -20,6 +20,7 @@ from vectorstore.catalog import CATALOG_NAME, load_catalog
 from vectorstore.errors import UserError
 from vectorstore.parse_worker import prepare_file
 from vectorstore.parsing import ParsedDocument
+from vectorstore.renderings import store_official_version
 from vectorstore.store import UnitStore
 from vectorstore.units import DocumentInfo
 
@@ -34,6 +35,7 @@ class IngestReport:
     replaced: int  # units of the same symbol before (0 for a new document)
     seconds: float
     parsed: ParsedDocument | None = None  # parts, numbering check, what was left out
+    official: bool = False  # stored as the official rendering of the same document in the other language
 
     @property
     def symbol(self) -> str:
@@ -41,6 +43,8 @@ class IngestReport:
 
     def describe(self) -> str:
         action = f"replaced {self.replaced} units" if self.replaced else "new document"
+        if self.official:
+            action = "official rendering of the stored version, replacing machine renderings"
         return f"{self.path.name}: {self.symbol}, {self.units} units ({action}, {self.seconds:.1f} s)"
 
     def details(self) -> list[str]:
@@ -106,6 +110,11 @@ def _ingest_one(path: Path, store: UnitStore, overrides: dict, progress: bool,
         raise UserError(f"same symbol {document.symbol} as {stored_symbols[document.symbol].name} "
                         "in this batch; give each file its own --symbol")
     previous = store.document_unit_counts().get(document.symbol, 0)
+    # Official versions win (vectorstore/renderings.py): the other-language version of a stored
+    # document is aligned by unit id as its official rendering, not stored as a second document.
+    official = store_official_version(store, parsed.units)
+    if official is not None:
+        return IngestReport(path, document, official, 0, time.perf_counter() - started, parsed, official=True)
     store.replace_document(parsed.units, progress=progress, document=document)
     return IngestReport(path, document, len(parsed.units), previous, time.perf_counter() - started, parsed)
 
