@@ -94,12 +94,17 @@ class UnitTranslator:
         self.stats = TranslationStats()
 
     # -------------------------------------------------------------- one unit
+    def cached(self, unit: Unit) -> bool:
+        """Whether this model has rendered the unit's text on this machine before."""
+        return self.cache.get(unit.language, unit.text) is not None
+
     def translate(self, unit: Unit) -> Rendering:
         """The machine rendering of `unit` (from the cache when this model has rendered the text)."""
         cached = self.cache.get(unit.language, unit.text)
         if cached:
             self.stats.cached += 1
             text, when = cached
+            text = drop_lead_in(clean_output(text), unit.text)  # cached before a cleaning rule existed
         else:
             started = time.monotonic()
             text = self.render_text(unit.text, unit.language, _context_heading(unit), unit.chapeau)
@@ -154,7 +159,7 @@ class UnitTranslator:
         messages = build_messages(text, source_language, heading, chapeau, hints, problems)
         budget = 96 + (2 * len(text) if source_language == "zh" else len(text))
         chunks = self.backend.stream(messages, max_tokens=min(1536, budget))
-        return clean_output("".join(chunks))
+        return drop_lead_in(clean_output("".join(chunks)), text)
 
     def _repair_cjk(self, rendering: str) -> str:
         """Replace each CJK fragment by its official term, else by the model's translation of it alone."""
@@ -218,14 +223,36 @@ def clean_output(text: str) -> str:
     return text
 
 
+def drop_lead_in(rendering: str, source: str) -> str:
+    """Drop a first line ending with a colon that the source does not have.
+
+    Given a sub-item's chapeau as context, the model tends to translate it too ("The Meeting
+    identified the following recommendations:"), or to announce its answer ("Here is the
+    translation:"); the source's own first line never ends so when such a line is added.
+    """
+    lines = rendering.strip().split("\n")
+    source_lines = source.strip().splitlines() or [""]
+    if len(lines) > 1 and lines[0].rstrip().endswith((":", "：")) and \
+            not source_lines[0].rstrip().endswith((":", "：")):
+        return "\n".join(lines[1:]).strip()
+    return rendering.strip()
+
+
 # ------------------------------------------------------------------ many units
 
 def translate_units(settings: Settings, units: list[Unit], store: RenderingStore | None = None,
                     translator: UnitTranslator | None = None,
-                    on_unit: Callable[[Unit, Rendering], None] | None = None) -> TranslationStats:
-    """Render `units` one at a time, storing each as soon as it is done (an interrupted run resumes)."""
+                    on_unit: Callable[[Unit, Rendering], None] | None = None,
+                    cached_only: bool = False) -> TranslationStats:
+    """Render `units` one at a time, storing each as soon as it is done (an interrupted run resumes).
+
+    Units this machine's cache already holds come first (they need no model); `cached_only` stops
+    there.
+    """
     store = store or RenderingStore(settings)
     translator = translator or UnitTranslator(settings)
+    cached = [u for u in units if translator.cached(u)]
+    units = cached if cached_only else cached + [u for u in units if u not in cached]
     for unit in units:
         try:
             rendering = translator.translate(unit)

@@ -14,7 +14,7 @@ from test_app_client import copy_store
 from test_verification import LAC, units
 
 from assistant.cli import main
-from assistant.translation import UnitTranslator, build_messages, clean_output
+from assistant.translation import UnitTranslator, build_messages, clean_output, drop_lead_in
 from vectorstore.ingest import ingest_files
 from vectorstore.renderings import CJK, RenderingStore, cjk_share
 from vectorstore.store import UnitStore
@@ -53,6 +53,10 @@ def test_the_prompt_carries_heading_chapeau_and_official_terms():
     assert clean_output("```\nTranslation: “Strengthen the capacity.”\n```") == "Strengthen the capacity."
     echo = prompt.replace("加强负责打击枪支贩运机构的能力", "Strengthen the capacity.")
     assert clean_output(echo) == "Strengthen the capacity."
+    added = "The Meeting identified the following recommendations:\nStrengthen the capacity."
+    assert drop_lead_in(added, "加强负责打击枪支贩运机构的能力") == "Strengthen the capacity."
+    own = "The Meeting elected the following officers:\nChair: Alena Kupchyna (Belarus)"
+    assert drop_lead_in(own, "会议选出下列主席团成员：\n主席：Alena Kupchyna（白俄罗斯）") == own
 
 
 def test_translate_renders_missing_units_stores_them_and_resumes_from_the_cache(settings, capsys):

@@ -40,6 +40,8 @@ def add_arguments(parser) -> None:
                              "with model, date and this command), e.g. corpus/renderings.jsonl")
     parser.add_argument("--limit", type=int, default=0, metavar="N",
                         help="translate at most N units this run (0: all)")
+    parser.add_argument("--cached-only", action="store_true",
+                        help="store only what this machine's translation cache already holds (no model)")
 
 
 def run(args, settings) -> int:
@@ -71,7 +73,7 @@ def run(args, settings) -> int:
     print(f"{len(units)} units; {len(units) - len(renderings.missing(units, include_shipped))} rendered, "
           f"{len(missing)} to translate this run.", file=sys.stderr)
     if missing:
-        stats = _translate(settings, missing, renderings)
+        stats = _translate(settings, missing, renderings, args.cached_only)
         print(f"Translated {stats.translated} units in {stats.seconds:.0f} s "
               f"({stats.units_per_second:.3f} units/s), {stats.cached} from the cache; "
               f"{stats.retried} retried, {stats.repaired} repaired.", file=sys.stderr)
@@ -82,17 +84,19 @@ def run(args, settings) -> int:
     return 0
 
 
-def _translate(settings, units, renderings):
+def _translate(settings, units, renderings, cached_only: bool):
     from tqdm import tqdm
 
     from assistant.translation import UnitTranslator, translate_units
 
     translator = UnitTranslator(settings)
-    with tqdm(total=len(units), desc="Translating", unit="unit", file=sys.stderr) as bar:
+    total = sum(translator.cached(u) for u in units) if cached_only else len(units)
+    with tqdm(total=total, desc="Translating", unit="unit", file=sys.stderr) as bar:
         def advance(unit, rendering):
             bar.set_postfix_str(unit.id, refresh=False)
             bar.update(1)
-        return translate_units(settings, units, renderings, translator, on_unit=advance)
+        return translate_units(settings, units, renderings, translator, on_unit=advance,
+                               cached_only=cached_only)
 
 
 def _export(args, units, found, settings) -> None:
