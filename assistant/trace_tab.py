@@ -230,17 +230,20 @@ def build_trace_tab(settings, store) -> dict:
     state = gr.State(None)
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
-            with gr.Tabs():
-                with gr.Tab(FORWARD):
-                    forward = gr.HTML(f'<p class="tr-meta">{_e(PLACEHOLDER)}</p>', elem_id="trace-forward",
-                                      js_on_load=CLICK_JS, max_height=800)
-                with gr.Tab(BACKWARD):
-                    backward = gr.HTML("", elem_id="trace-backward", js_on_load=CLICK_JS, max_height=800)
+            # Both directions stay visible and mounted (the click script runs when a component mounts).
+            gr.Markdown(f"#### {FORWARD}")
+            forward = gr.HTML(f'<p class="tr-meta">{_e(PLACEHOLDER)}</p>', elem_id="trace-forward",
+                              js_on_load=CLICK_JS, max_height=600)
+            gr.Markdown(f"#### {BACKWARD}")
+            backward = gr.HTML(f'<p class="tr-meta">{_e(PLACEHOLDER)}</p>', elem_id="trace-backward",
+                               js_on_load=CLICK_JS, max_height=400)
             with gr.Row():
                 draft = gr.Textbox(label=DRAFT, placeholder=DRAFT_PLACEHOLDER, lines=2, scale=4,
                                    elem_id="trace-draft")
                 agreed_button = gr.Button(AGREED, scale=1, elem_id="trace-agreed")
-            agreed_out = gr.HTML("", elem_id="trace-agreed-result", js_on_load=CLICK_JS)
+            # Never empty: an empty HTML component is not mounted, so its click script would not run.
+            agreed_out = gr.HTML('<p class="tr-meta">—</p>', elem_id="trace-agreed-result",
+                                 js_on_load=CLICK_JS)
         with gr.Column(scale=2):
             panel = gr.HTML(unit_panel_html(None, None), elem_id="trace-source", max_height=900)
     with gr.Row():

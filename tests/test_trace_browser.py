@@ -1,0 +1,99 @@
+"""The Traceability tab in the launched app, driven in a real headless Chromium (Playwright).
+
+Trace the European report into the Kyoto Declaration, open a paragraph from a cell, switch to the
+other direction, filter by a theme, ask for agreed language, and download the .docx export.
+A screenshot is saved in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import docx
+import pytest
+from test_app_client import copy_store, running_app
+
+from assistant.config import PROJECT_ROOT
+from assistant.trace_tab import AGREED, BUILD, TAB_TRACE
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+playwright_sync = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
+    with playwright_sync.sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"])
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(builtin_store, builtin_settings, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("trace-app")
+    data_dir = copy_store(builtin_settings, tmp / "data")
+    with running_app(data_dir, tmp / "app.log") as url:
+        yield url
+
+
+@pytest.fixture
+def page(browser, app_url):
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(app_url)
+    page.get_by_role("tab", name=TAB_TRACE).click()
+    page.get_by_role("button", name=BUILD).wait_for(timeout=60_000)
+    yield page
+    context.close()
+
+
+def test_trace_tab_both_directions_links_and_export(page, builtin_store, tmp_path):
+    page.get_by_role("button", name=BUILD).click()
+    page.wait_for_selector("#trace-forward-table tbody tr", timeout=240_000)
+    rows = page.eval_on_selector_all("#trace-forward-table tbody tr",
+                                     "rows => rows.map(r => [r.dataset.unit, r.dataset.verdict])")
+    assert "A/CONF.234/RPM.5/1#56(d)" in [uid for uid, _ in rows]
+    assert {v for _, v in rows} <= {"taken up", "partly", "not found"}
+
+    # A cell links to the paragraph: the side panel shows its verbatim text.
+    row = page.locator('#trace-forward-table tr[data-unit="A/CONF.234/RPM.5/1#56(d)"]')
+    link = row.locator('a.tr-ref[data-unit="A/RES/76/181#annex:63"]')
+    link.click()
+    page.wait_for_selector('#trace-source [data-unit-id="A/RES/76/181#annex:63"]', timeout=30_000)
+    kyoto_63 = builtin_store.get(["A/RES/76/181#annex:63"])[0]
+    assert page.locator("#trace-source blockquote").inner_text().strip() == kyoto_63.text
+
+    # The other direction: each declaration paragraph with the recommendations that fed it.
+    fed = page.locator('#trace-backward-table tr[data-unit="A/RES/76/181#annex:63"] td:nth-child(2) a.tr-ref')
+    assert "A/CONF.234/RPM.5/1#56(d)" in fed.evaluate_all("links => links.map(a => a.dataset.unit)")
+    fed.first.click()
+    page.wait_for_selector("#trace-source [data-unit-id^='A/CONF.234/RPM.5/1#']", timeout=30_000)
+    # The Chinese recommendation is shown to the English reader with a labelled bridge.
+    assert page.locator("#trace-source .tr-meta i").count() >= 1
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "trace-tab.png"), full_page=True)
+
+    with page.expect_download() as download:
+        page.locator("#trace-docx").click()
+    saved = tmp_path / "trace.docx"
+    download.value.save_as(saved)
+    document = docx.Document(str(saved))
+    assert any("56 (d)" in cell.text for r in document.tables[0].rows for cell in r.cells)
+
+
+def test_agreed_language_side_by_side(page, builtin_store):
+    kyoto_63 = builtin_store.get(["A/RES/76/181#annex:63"])[0]
+    page.locator("#trace-draft textarea").fill(kyoto_63.text)
+    page.get_by_role("button", name=AGREED).click()
+    page.wait_for_selector("#trace-agreed-head", timeout=120_000)
+    assert page.locator("#trace-agreed-head").inner_text() == "agreed language: Kyoto Declaration, para. 63"
+    assert page.locator('#trace-agreed-result a.tr-ref[data-unit="A/RES/76/181#annex:63"]').count() == 1
