@@ -29,22 +29,19 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 
-import chromadb
-from chromadb.api.shared_system_client import SharedSystemClient
-from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import InvalidArgumentError, NotFoundError
 from langchain_core.embeddings import Embeddings
 from tqdm import tqdm
 
 from assistant.config import Settings
+from vectorstore import chroma_client
+from vectorstore.chroma_client import open_client
 from vectorstore.embeddings import BATCH_SIZE, make_embeddings
 from vectorstore.errors import EmbedderMismatchError, UnknownDocumentError, UserError
 from vectorstore.filters import Filters
@@ -68,54 +65,6 @@ def _reached(step: str) -> None:
         step_listener(step)
 
 
-def open_client(settings: Settings):
-    """A Chroma client for these settings (UserError when a configured server is unreachable)."""
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if not settings.chroma_host:
-        settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
-    address = f"{settings.chroma_host}:{settings.chroma_port}"
-    try:
-        client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
-                                     settings=chroma_settings)
-        client.heartbeat()
-    except Exception as exc:  # connection refused, DNS failure, timeout, not a Chroma server...
-        raise UserError(
-            f"Cannot reach the Chroma server at {address} ({type(exc).__name__}). Start it with "
-            f"`chroma run --host {settings.chroma_host} --port {settings.chroma_port} --path DIR`, "
-            "or unset ASSISTANT_CHROMA_HOST to use the embedded store."
-        ) from exc
-    return client
-
-
-# Embedded mode: chromadb shares one in-memory system per directory within a process. This maps
-# the directory to the revision that system is known to be current for.
-_system_revision: dict[str, str] = {}
-_systems_guard = threading.Lock()
-
-
-def _reload_client(settings: Settings, revision: str | None):
-    """A newly loaded embedded client for the directory (drops the process' cached system).
-
-    The old system is not stopped: other threads may still be reading through it.
-    """
-    key = os.path.realpath(settings.chroma_dir)
-    with _systems_guard:
-        SharedSystemClient._identifier_to_system.pop(key, None)
-        SharedSystemClient._identifier_to_refcount.pop(key, None)
-        client = open_client(settings)
-        _set_system_revision(settings, revision)
-    return client
-
-
-def _set_system_revision(settings: Settings, revision: str | None) -> None:
-    key = os.path.realpath(settings.chroma_dir)
-    if revision is None:
-        _system_revision.pop(key, None)
-    else:
-        _system_revision[key] = revision
-
-
 def _store_location(settings: Settings) -> str:
     if settings.chroma_host:
         server = f"{settings.chroma_host}:{settings.chroma_port}"
@@ -126,7 +75,8 @@ def _store_location(settings: Settings) -> str:
 def delete_collection(settings: Settings) -> bool:
     """Drop the whole collection (for `ingest --rebuild`); False if it did not exist."""
     with writer_lock(settings):
-        client = _reload_client(settings, None) if not settings.chroma_host else open_client(settings)
+        embedded = not settings.chroma_host
+        client = chroma_client.reload_client(settings, None) if embedded else open_client(settings)
         if settings.collection not in {c.name for c in client.list_collections()}:
             return False
         client.delete_collection(settings.collection)
@@ -168,7 +118,7 @@ class UnitStore:
         self.add_batch_size: int | None = None  # records per add() call (default: Chroma's maximum)
         self._embedded = not settings.chroma_host
         self._client = open_client(settings)
-        self._seen_revision: str | None = None  # embedded: revision our client is current for
+        self._system = chroma_client.current_system(settings) if self._embedded else None
         self._writing = 0  # depth of `writer()` blocks of this store
         try:
             self._collection = self._client.get_collection(settings.collection, embedding_function=None)
@@ -224,10 +174,14 @@ class UnitStore:
             revision = self._metadata_via(open_client(self.settings)).get("revision")
         except NotFoundError:  # the collection is about to be created
             revision = None
-        self._client = _reload_client(self.settings, revision)
-        self._seen_revision = None
-        if revision is not None:
-            self._collection = self._client.get_collection(self.settings.collection, embedding_function=None)
+        self._attach(chroma_client.reload_client(self.settings, revision), revision is not None)
+
+    def _attach(self, client, collection_exists: bool = True) -> None:
+        """Read and write through `client` (embedded: on the process' current system) from now on."""
+        self._client = client
+        self._system = chroma_client.current_system(self.settings)
+        if collection_exists:
+            self._collection = client.get_collection(self.settings.collection, embedding_function=None)
 
     def replace_document(self, units: list[Unit], progress: bool = False,
                          document: DocumentInfo | None = None) -> None:
@@ -343,8 +297,8 @@ class UnitStore:
             "revision": revision,
             "documents": json.dumps(registry, ensure_ascii=False),
         })
-        if self._embedded:  # our client wrote it, so it is current for this revision
-            _set_system_revision(self.settings, revision)
+        if self._embedded:  # our system wrote it, so it is current for this revision
+            chroma_client.note_revision(self.settings, revision)
 
     # ---- repair --------------------------------------------------------------------------------
 
@@ -406,7 +360,8 @@ class UnitStore:
         return client.get_collection(self.settings.collection, embedding_function=None).metadata or {}
 
     def _collection_metadata(self) -> dict:
-        return self._metadata_via(self._client)
+        # Embedded: through the current system (ours may have been replaced and stopped).
+        return self._metadata_via(open_client(self.settings) if self._embedded else self._client)
 
     def _registry(self, metadata: dict | None = None) -> dict[str, dict]:
         metadata = self._collection_metadata() if metadata is None else metadata
@@ -427,15 +382,10 @@ class UnitStore:
         it, so that vector search sees that process' new records.
         """
         metadata = self._collection_metadata()
-        revision = str(metadata.get("revision", ""))
-        if self._embedded and revision != self._seen_revision:
-            key = os.path.realpath(self.settings.chroma_dir)
-            if _system_revision.get(key) == revision:
-                self._client = open_client(self.settings)  # this process' current system
-            else:
-                self._client = _reload_client(self.settings, revision)
-            self._collection = self._client.get_collection(self.settings.collection, embedding_function=None)
-            self._seen_revision = revision
+        if self._embedded:
+            client = chroma_client.current_client(self.settings, str(metadata.get("revision", "")))
+            if chroma_client.current_system(self.settings) is not self._system:
+                self._attach(client)
         return self._collection, self._registry(metadata)
 
     @staticmethod
@@ -507,15 +457,15 @@ class UnitStore:
 
     def documents(self) -> list[DocumentInfo]:
         """One DocumentInfo per stored document, sorted by symbol."""
-        return [DocumentInfo.from_catalog_entry(entry) for _, entry in sorted(self._registry().items())]
+        return [DocumentInfo.from_catalog_entry(entry) for _, entry in sorted(self._reading()[1].items())]
 
     def document_unit_counts(self) -> dict[str, int]:
         """symbol -> number of stored units."""
-        return {symbol: entry["units"] for symbol, entry in sorted(self._registry().items())}
+        return {symbol: entry["units"] for symbol, entry in sorted(self._reading()[1].items())}
 
     def has_documents(self, symbols: Iterable[str]) -> bool:
         """True when every symbol is stored."""
-        registry = self._registry()
+        registry = self._reading()[1]
         return all(symbol in registry for symbol in symbols)
 
     @staticmethod
