@@ -97,6 +97,7 @@ class _Generated:
     dropped: list[Statement] = field(default_factory=list)
     parts: list[str] = field(default_factory=list)  # answer text pieces (headings, statements)
     degenerate: bool = False
+    declined: list[bool] = field(default_factory=list)  # per generation: the model wrote an empty list
 
 
 class AnswerChain:
@@ -147,6 +148,16 @@ class AnswerChain:
         generated = None
         if backend is not None:
             generated = yield from self._generate(turn, backend)
+        if generated is not None and generated.declined and all(generated.declined) and not generated.dropped:
+            # The model says the sources do not answer: the plain "not in the documents" answer.
+            turn.notices.append(_say(turn.language, "模型认为检索到的段落不能回答这个问题。",
+                                     "The model found no answer to this question in the retrieved "
+                                     "paragraphs."))
+            turn.context.relevant = False
+            text = self._without_model(turn)
+            yield render(text, turn.language)
+            yield self._answer(turn, text, backend.name, [], [], generated)
+            return
         if generated is not None and generated.kept:
             text = "".join(generated.parts).strip()
             cited = list({u.id: u for s in generated.kept for u in s.units}.values())
@@ -182,9 +193,12 @@ class AnswerChain:
                     generated.parts.append(piece)
                     yield render(piece, turn.language)
                 if heading and len(generated.kept) == before:  # say so rather than leave a bare heading
-                    piece = _say(turn.language, "- （模型对这份文件的陈述都未能由其来源核实。）\n",
-                                 "- (none of the model's statements on this document was supported "
-                                 "by its source)\n")
+                    piece = (_say(turn.language, "- （检索到的段落没有谈到这个主题。）\n",
+                                  "- (the retrieved paragraphs do not address this theme)\n")
+                             if generated.declined[-1] else
+                             _say(turn.language, "- （模型对这份文件的陈述都未能由其来源核实。）\n",
+                                  "- (none of the model's statements on this document was supported "
+                                  "by its source)\n"))
                     generated.parts.append(piece)
                     yield piece
                 if generated.degenerate:
@@ -237,6 +251,7 @@ class AnswerChain:
         for statement in parser.finish():
             if self._keep(turn, statement, units, generated):
                 yield _statement_text(statement, mode, language)
+        generated.declined.append(parser.declined)
 
     def _keep(self, turn: Turn, statement: Statement, units: list[Unit], generated: _Generated) -> bool:
         """Bind the statement to its sources and check it; record it as kept or dropped."""

@@ -94,7 +94,7 @@ class OutputSpec:
         lead_rule = ('lead ::= "{\\"sources\\": [" source ("," " "? source)'
                      f'{{0,{self.max_lead_sources - 1}}} "], \\"text\\": " string "}}"')
         root = ('root ::= "{" ' + ('("\\"lead\\": " lead ", ")? ' if self.lead else "")
-                + f'"\\"statements\\": [" statement (", " statement){{0,{more}}} "]}}"')
+                + f'"\\"statements\\": [" (statement (", " statement){{0,{more}}})? "]}}"')
         excluded = "".join(f"\\U{a:08X}-\\U{b:08X}" for a, b in CJK_RANGES) if self.language == "en" else ""
         return "\n".join([
             root,
@@ -119,7 +119,7 @@ class OutputSpec:
         source = {"type": "integer", "enum": list(range(1, max(1, self.n_sources) + 1))}
         statement = {"type": "object", "properties": {"source": source, "text": statement_text},
                      "required": ["source", "text"], "additionalProperties": False}
-        properties = {"statements": {"type": "array", "items": statement, "minItems": 1,
+        properties = {"statements": {"type": "array", "items": statement, "minItems": 0,
                                      "maxItems": self.max_statements}}
         if self.lead:
             properties = {"lead": {"type": "object", "properties": {
@@ -142,6 +142,8 @@ class StatementParser:
         self._array_at: int | None = None  # index just after the "[" of "statements"
         self._pos = 0  # next unread index inside the statements array
         self.count = 0
+        self.seen = 0  # statement objects read, valid or not
+        self.closed = False  # the statements array has been closed
 
     def feed(self, chunk: str) -> list[Statement]:
         self.text += chunk
@@ -185,13 +187,17 @@ class StatementParser:
         i = self._pos
         while i < len(self.text) and self.text[i] in " \t\r\n,":
             i += 1
-        if i >= len(self.text) or self.text[i] == "]":
+        if i < len(self.text) and self.text[i] == "]":
+            self.closed = True
+            return None
+        if i >= len(self.text):
             return None
         try:
             value, end = self._decoder.raw_decode(self.text, i)
         except json.JSONDecodeError:
             return None  # incomplete: wait for more text
         self._pos = end
+        self.seen += 1
         return value if isinstance(value, dict) else {}
 
     def _statement(self, item: dict) -> Statement | None:
@@ -203,6 +209,11 @@ class StatementParser:
             return None
         self.count += 1
         return Statement(text, sources[:1])
+
+    @property
+    def declined(self) -> bool:
+        """The model closed an empty list: it found nothing in the sources that answers."""
+        return self.closed and self.seen == 0
 
     def finish(self) -> list[Statement]:
         """What the stream left: a lead written after the statements, or a non-JSON answer."""

@@ -320,6 +320,15 @@ def test_a_lead_may_cite_several_sources(builtin_store, builtin_settings):
     assert answer.text.startswith(lead.text.rstrip("。；")[:10])
 
 
+def test_an_empty_statement_list_is_a_refusal_with_the_closest_paragraphs(builtin_store, builtin_settings):
+    backend = ScriptedBackend(lambda src, spec: '{"statements": []}')
+    chain = scripted_chain(builtin_store, builtin_settings, backend)
+    answer = chain.invoke("拉美区域筹备会议的总预算是多少美元？")
+    assert answer.citations == [] and answer.backend == "scripted"
+    assert "文件中没有这个问题的答案" in answer.text and answer.retrieved[0].unit.symbol in answer.text
+    assert any("不能回答" in n for n in answer.notices)
+
+
 def test_draft_for_kyoto_uses_only_14th_congress_material(extractive_chain):
     for question in ("Draft points on cybercrime for the Kyoto Declaration",
                      "为京都大会起草关于网络犯罪的宣言要点"):

@@ -141,10 +141,23 @@ def test_cjk_detection():
 
 
 def test_a_statement_cut_by_the_token_limit_keeps_its_complete_sentences():
-    text = '{"statements": [{"source": 1, "text": "加强合作。"}, {"source": 2, "text": "第一句完整。第二句没有写'
+    text = ('{"statements": [{"source": 1, "text": "加强合作。"}, '
+            '{"source": 2, "text": "第一句完整。第二句没有写')
     parser = StatementParser(OutputSpec(2, "zh", lead=False))
     assert [s.text for s in parser.feed(text)] == ["加强合作。"]
     assert [(s.text, s.sources) for s in parser.finish()] == [("第一句完整。", [2])]
     unfinished = StatementParser(OutputSpec(2, "en", lead=False))
     unfinished.feed('{"statements": [{"source": 1, "text": "no sentence end \\"yet')
     assert unfinished.finish() == []
+
+
+def test_an_empty_list_is_a_refusal_and_allowed_by_grammar_and_schema():
+    spec = OutputSpec(2, "en", lead=False)
+    assert '"\\"statements\\": [" (statement (", " statement){0,4})? "]}"' in spec.grammar()
+    assert spec.json_schema()["properties"]["statements"]["minItems"] == 0
+    parser = StatementParser(spec)
+    assert parser.feed('{"statements": [') == [] and not parser.declined
+    assert parser.feed("]}") == [] and parser.declined
+    answered = StatementParser(spec)
+    answered.feed('{"statements": [{"source": 7, "text": "out of range"}]}')
+    assert not answered.declined  # it wrote something, even if unusable
