@@ -1,16 +1,15 @@
 """The Traceability tab in the launched app, driven in a real headless Chromium (Playwright).
 
 Trace the European report into the Kyoto Declaration, open a paragraph from a cell, switch to the
-other direction, filter by a theme, ask for agreed language, and download the .docx export.
+other direction, ask for agreed language, and download the .docx export.
 A screenshot is saved in test-artifacts/.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import docx
 import pytest
+import test_app_browser
 from test_app_client import copy_store, running_app
 
 from assistant.config import PROJECT_ROOT
@@ -18,22 +17,8 @@ from assistant.trace_tab import AGREED, BUILD, TAB_TRACE
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-playwright_sync = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
-    with playwright_sync.sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"])
-        yield b
-        b.close()
+browser = test_app_browser.browser  # the shared headless Chromium fixture
 
 
 @pytest.fixture(scope="module")
