@@ -154,17 +154,22 @@ def test_units_come_in_reading_order_and_get_finds_ids_with_parts(settings):
     assert store.get(["A/RES/76/999#annex:1"])[0].text == "text of annex other 1"
 
 
+def interrupt_at(monkeypatch, step: str) -> None:
+    """Ctrl+C (KeyboardInterrupt) when the store's write reaches `step`."""
+    def listener(reached):
+        if reached == step:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(store_module, "step_listener", listener)
+
+
 def test_ctrl_c_before_the_commit_keeps_the_old_document_and_no_staged_records(settings, monkeypatch):
     store = UnitStore(settings)
     original = latam_units()
     store.replace_document(original)
     revision = store.revision()
 
-    def interrupt(step):
-        if step == "staged":
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(store_module, "step_listener", interrupt)
+    interrupt_at(monkeypatch, "staged")
     with pytest.raises(KeyboardInterrupt):
         store.replace_document(latam_units(suffix="new"))
 
@@ -177,11 +182,7 @@ def test_ctrl_c_after_the_commit_keeps_the_new_document_and_open_cleans_the_old(
     store.replace_document(latam_units())
     revision = store.revision()
 
-    def interrupt(step):
-        if step == "switched":
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(store_module, "step_listener", interrupt)
+    interrupt_at(monkeypatch, "switched")
     with pytest.raises(KeyboardInterrupt):
         store.replace_document(latam_units(suffix="new"))
     monkeypatch.setattr(store_module, "step_listener", None)

@@ -15,15 +15,13 @@ from pathlib import Path
 
 import pytest
 from conftest import SHARED_CACHE_DIR, build_settings
-from server_process import free_port, server_process
 from store_writer import revised_units
+from test_chroma_server import chroma_server  # noqa: F401  (the real `chroma run` fixture)
 
-from assistant.config import PROJECT_ROOT
 from vectorstore.ingest import ensure_builtin_corpus
 from vectorstore.store import UnitStore, open_client
 
 HELPER = Path(__file__).with_name("store_writer.py")
-CHROMA = PROJECT_ROOT / ".venv" / "bin" / "chroma"
 LAC = "A/CONF.241/RPM.2/2"
 OTHER = "A/CONF.234/RPM.5/1"
 
@@ -119,18 +117,9 @@ def test_a_registered_document_without_units_is_repaired_on_open(template, tmp_p
     assert snapshot(settings) == before
 
 
-@pytest.fixture
-def chroma_server(tmp_path):
-    port = free_port()
-    command = [str(CHROMA), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1",
-               "--port", str(port)]
-    with server_process(command, f"http://127.0.0.1:{port}/api/v2/heartbeat", tmp_path / "chroma.log",
-                        timeout=60):
-        yield "127.0.0.1", port
-
-
 @pytest.mark.parametrize("kill_at", ["staged", "switched"])
-def test_kill_during_a_replace_through_a_chroma_server(chroma_server, tmp_path, write_report, kill_at):
+def test_kill_during_a_replace_through_a_chroma_server(chroma_server, tmp_path, write_report,  # noqa: F811
+                                                       kill_at):
     host, port = chroma_server
     env = {"ASSISTANT_CHROMA_HOST": host, "ASSISTANT_CHROMA_PORT": str(port)}
     settings = build_settings(tmp_path / "client", chroma_host=host, chroma_port=port)
