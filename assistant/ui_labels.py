@@ -60,7 +60,7 @@ SOURCES_EMPTY = (
     "提问后，这里显示引用段落的原文。 / After a question, the cited paragraphs appear here verbatim."
 )
 SEARCHING = "检索并生成回答中… / Searching and answering…"
-DRAFT = "草稿，尚未核实引文 / Draft, citations not yet verified"
+DRAFT = "生成中（纯文本预览，随后显示核实后的回答）/ Writing… (plain text; the verified answer follows)"
 BUSY = (
     "服务器正忙于回答其他问题，请稍后再试（查段落和摘录回答不受影响）。 / "
     "The server is busy answering other questions; please try again in a minute "

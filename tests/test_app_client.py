@@ -214,13 +214,28 @@ def test_local_model_answer_streams_then_is_replaced_by_the_verified_answer(app_
     job = connect(app_url).submit("拉美报告关于枪支贩运的建议是什么？", "ask", [], [], [], [], "llamacpp",
                                   api_name="/ask")
     final = job.result(timeout=600)
-    updates = [message_text(out[0][-1]) for out in job.outputs()]
-    streamed = [text for text in updates[1:-1] if text]
-    assert len(set(streamed)) >= 3, updates[:5]  # the answer grew chunk by chunk
-    assert all(a in b for a, b in pairwise(streamed))  # each chunk extends the previous
     chat, _, sources, details, _, _ = final
     assert details["backend"] == "llamacpp", details
     assert_grounded(chat, sources, details, store_ids, "zh")
+    assert_previewed_then_replaced(job, chat)
+
+
+def visible_text(message_html: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", message_html)).replace(L.DRAFT, "").strip()
+
+
+def assert_previewed_then_replaced(job, chat) -> None:
+    """The answer was shown as a plain-text preview while it was written (each update extending the
+    last: the chain streams each statement once it is checked), then replaced by the verified answer,
+    which contains everything the preview showed."""
+    previews = [message_text(out[0][-1]) for out in job.outputs() if out[0]]
+    previews = [text for text in previews if L.DRAFT in text]
+    assert previews, "no preview was streamed before the verified answer"
+    assert all(a in b for a, b in pairwise(previews))  # each update extends the previous
+    assert all("<a " not in text for text in previews)  # plain text: no links until verified
+    final = message_text(chat[-1])
+    assert L.DRAFT not in final
+    assert visible_text(previews[-1]) in visible_text(final)
 
 
 def test_missing_paragraph_is_never_invented(app_url):
@@ -380,17 +395,20 @@ def test_model_gate_runs_one_answer_and_turns_away_the_overflow():
 def test_lookup_answers_while_a_model_answer_is_generating(app_url):
     if not MODEL_FILE.exists():
         pytest.skip(f"{MODEL_FILE} is not in the model cache")
+    looker = connect(app_url)
     question = "起草一段关于打击枪支贩运的宣言草案，逐条说明理由。"
     job = connect(app_url).submit(question, "draft", [], [], [], [], "llamacpp", api_name="/ask")
-    deadline = time.monotonic() + 300
-    while not any(L.DRAFT in message_text(out[0][-1]) for out in job.outputs() if out[0]):
-        assert not job.done(), "the model answer ended before it streamed"
-        assert time.monotonic() < deadline
+    deadline = time.monotonic() + 120
+    while not job.outputs():  # the handler has started: retrieval, then the model (loaded on first use)
+        assert not job.done() and time.monotonic() < deadline, "the model answer did not start"
         time.sleep(0.2)
+    time.sleep(3)
     started = time.perf_counter()
-    _, _, details, _, _ = ask(connect(app_url), "para. 24 (d)", mode="lookup")
+    _, _, details, _, _ = ask(looker, "para. 24 (d)", mode="lookup")
     took = time.perf_counter() - started
     assert details["citations"][0] == "A/CONF.241/RPM.2/2#24(d)"
+    # Decisive: the lookup was answered while the model answer was still being written (a lookup
+    # queued behind it would finish after it). The bound only catches absurd slowness on a busy CPU.
     assert not job.done(), "the model answer finished first: the test shows nothing"
-    assert took < 5, f"a lookup took {took:.1f} s while the model was generating"
+    assert took < 30, f"a lookup took {took:.1f} s while the model was generating"
     job.result(timeout=600)
