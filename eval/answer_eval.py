@@ -1,6 +1,8 @@
 """Generative evaluation of answers: a stratified sample through the real chain and model.
 
     assistant eval --answers --backend llamacpp --sample 40 [--split test] [--check-floors]
+    .venv/bin/python -m eval.answer_eval --sample 40 --split test --backend llamacpp \\
+        --model qwen2.5-0.5b --check-floors          # the same, standalone
     .venv/bin/python -m eval.answer_eval --support     # the support checker on the hand labels
 
 Per question (the chain's stream, timed):
@@ -270,18 +272,34 @@ def _fmt(value) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description="answer evaluation helpers")
+    parser = argparse.ArgumentParser(
+        description="answer evaluation (also: assistant eval --answers --sample N)")
+    parser.add_argument("--sample", type=int, help="answer a stratified sample of N questions")
+    parser.add_argument("--split", choices=("dev", "test"), help="only questions (or labels) of this half")
+    parser.add_argument("--backend", help="llamacpp | openai | extractive (default: ASSISTANT_BACKEND)")
+    parser.add_argument("--model", help="local model name, e.g. qwen2.5-0.5b (default: ASSISTANT_MODEL)")
+    parser.add_argument("--check-floors", action="store_true", help="exit 1 outside eval/answer_floors.json")
+    parser.add_argument("--out", type=Path, help="write answers.json here")
     parser.add_argument("--support", action="store_true", help="score the support checker on the hand labels")
-    parser.add_argument("--split", choices=("dev", "test"), help="only labels of this split")
     args = parser.parse_args()
-    if not args.support:
-        parser.error("use `assistant eval --answers --sample N` for answers; --support for the labels")
+    from assistant.chain import AnswerChain
     from assistant.config import Settings
     from vectorstore.ingest import open_store
+    from vectorstore.retrieval import HybridSearcher
 
-    result = support_eval(open_store(Settings.from_env()), split=args.split)
-    print(json.dumps(result, ensure_ascii=False, indent=1))
-    return 0
+    settings = Settings.from_env().with_overrides(
+        **{k: v for k, v in (("backend", args.backend), ("model", args.model)) if v})
+    store = open_store(settings)
+    if args.support:
+        print(json.dumps(support_eval(store, split=args.split), ensure_ascii=False, indent=1))
+        return 0
+    if not args.sample:
+        parser.error("give --sample N (answers) or --support (the support checker)")
+    chain = AnswerChain(settings, HybridSearcher(store, settings))
+    _, violations = run_answer_eval(chain, store, args.sample, args.split, out=args.out)
+    for problem in violations:
+        print(f"answer floor violated: {problem}", file=sys.stderr)
+    return 1 if args.check_floors and violations else 0
 
 
 if __name__ == "__main__":
