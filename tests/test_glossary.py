@@ -9,6 +9,7 @@ import pytest
 from vectorstore.glossary import (
     GLOSSARY_PATH,
     GlossaryError,
+    english_terms,
     load_glossary,
     matched_terms,
     stem,
@@ -153,3 +154,27 @@ def test_keyword_search_alone_reaches_chinese_text_through_the_glossary(searcher
     # BM25 has no English text to match in the built-in corpus: only translated terms can score
     result = searcher.search(question, k=10, mode="bm25")
     assert paragraph in _paragraphs(result, 10), (topic, _paragraphs(result, 10))
+
+
+# ------------------------------------------------------------------ the other way: Chinese -> English
+
+
+def test_chinese_terms_map_back_to_english_longest_first():
+    assert english_terms("京都宣言关于网络犯罪说了什么？")[-1] == "cybercrime"
+    assert english_terms("监狱在新冠疫情中面临的风险")[:1] == ["prison"]
+    # the longest Chinese term wins and its parts are not matched again
+    assert english_terms("恢复性司法方案") == ["restorative justice"]
+    assert english_terms("今天天气很好") == []
+    assert english_terms(None) == []
+
+
+def test_a_chinese_question_reaches_an_english_paragraph_through_english_terms():
+    from vectorstore.bm25 import BM25Index
+    from vectorstore.units import Unit
+
+    texts = ["Take measures against cybercrime and its threats.", "Promote restorative justice processes."]
+    units = [Unit("A/RES/1/1", n, None, text, "recommendation", language="en")
+             for n, text in enumerate(texts, start=1)]
+    index = BM25Index.build(units, "r")
+    assert index.search("恢复性司法", 2) == []  # Chinese words score no English text
+    assert index.search(" ".join(english_terms("恢复性司法")), 2)[0][0] == "A/RES/1/1#2"

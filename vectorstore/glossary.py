@@ -117,3 +117,41 @@ def translate_query(text: str) -> str:
     if not isinstance(text, str) or not _LATIN.search(text):
         return ""
     return " ".join(chinese_terms(text))
+
+
+@lru_cache(maxsize=1)
+def _reverse_glossary(path: Path = GLOSSARY_PATH) -> tuple[tuple[str, str], ...]:
+    """(Chinese term, its English phrase) pairs, longest Chinese term first (one English phrase
+    per term: the first variant of the first entry that lists it)."""
+    pairs: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        english, chinese = line.split("\t")
+        first = english.split("|")[0].strip()
+        for term in ("".join(t.split()) for t in chinese.split("|")):
+            if len(term) >= 2:
+                pairs.setdefault(term, first)
+    return tuple(sorted(pairs.items(), key=lambda pair: -len(pair[0])))
+
+
+def english_terms(text: str) -> list[str]:
+    """The English phrases for the glossary's Chinese terms found in `text` (longest match first,
+    non-overlapping), in text order: the same dictionary read the other way, so that a Chinese
+    question reaches English paragraphs through BM25."""
+    if not isinstance(text, str):
+        return []
+    taken = [False] * len(text)
+    found: list[tuple[int, str]] = []
+    for term, english in _reverse_glossary():
+        start = text.find(term)
+        while start >= 0:
+            if not any(taken[start:start + len(term)]):
+                taken[start:start + len(term)] = [True] * len(term)
+                found.append((start, english))
+            start = text.find(term, start + 1)
+    phrases: list[str] = []
+    for _, english in sorted(found):
+        if english not in phrases:
+            phrases.append(english)
+    return phrases

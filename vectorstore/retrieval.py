@@ -5,9 +5,9 @@
    paragraph or document gives a notice instead.
 2. Hybrid: dense search (Chroma) and BM25 each return their top `CANDIDATES`, fused with weighted
    reciprocal rank fusion. BM25 only scores units in the question's script (see vectorstore.bm25);
-   for English questions over Chinese units, the question's English terms are mapped to the
-   reports' Chinese terms (vectorstore.glossary): that BM25 ranking is fused too, and the terms
-   are appended to the question that dense search embeds.
+   so the question's terms are also looked up in the domain glossary (vectorstore.glossary) in
+   the other language: an English question's Chinese terms score Chinese units (and are appended
+   to the question dense search embeds), a Chinese question's English terms score English units.
 3. Which documents a question is about comes from the catalog (vectorstore.query_scope): a
    question naming documents (symbol, alias, title) searches only those; a congress, region,
    year or city ranks the documents with that metadata higher (`MENTION_BOOST`) and never
@@ -39,7 +39,7 @@ from assistant.language import detect_language
 from vectorstore.bm25 import BM25Index, index_path, load_or_build, tokenize
 from vectorstore.errors import UserError
 from vectorstore.filters import Filters
-from vectorstore.glossary import translate_query
+from vectorstore.glossary import english_terms, translate_query
 from vectorstore.query_scope import DocumentFacts, resolve_scope, strip_spans
 from vectorstore.references import Reference, parse_references, reference_spans
 from vectorstore.units import Unit
@@ -258,12 +258,18 @@ class HybridSearcher:
         keyword: list[tuple[Unit, float]] = []
         translated: list[tuple[Unit, float]] = []
         # English words do not score Chinese units in BM25; their Chinese glossary terms do
+        # the glossary both ways: English words do not score Chinese units in BM25, nor Chinese
+        # words English units; the glossary's terms in the other language do
         terms = ""
-        if USE_GLOSSARY and snap.bm25.chinese.any() and detect_language(text) == "en":
+        question_language = detect_language(text)
+        if USE_GLOSSARY and question_language == "en" and snap.bm25.chinese.any():
             terms = translate_query(text)
+        elif USE_GLOSSARY and question_language == "zh" and not snap.bm25.chinese.all():
+            terms = " ".join(english_terms(text))
         if mode == "dense" or (mode == "hybrid" and self.settings.dense_weight > 0):
-            # the small embedder links an English question to Chinese text better with the terms added
-            dense_query = f"{text} {terms}" if terms else text
+            # the small embedder links an English question to Chinese text better with the terms
+            # added; English terms added to a Chinese question did not help on dev
+            dense_query = f"{text} {terms}" if terms and question_language == "en" else text
             dense = self.store.dense_search(dense_query, n, filters)
             if result is not None:
                 result.dense_query = dense_query
