@@ -357,7 +357,16 @@ class TraceReport:
     calibration: TraceCalibration
     theme_labels: dict = field(default_factory=dict)  # theme id -> {"en": ..., "zh": ...}
     themes: dict = field(default_factory=dict)  # unit id -> theme ids
-    notices: list[str] = field(default_factory=list)
+    pending_renderings: int = 0  # recommendations matched through their terms (no rendering yet)
+
+    def notices(self, lang: str = "en") -> list[str]:
+        if not self.pending_renderings:
+            return []
+        if lang == "zh":
+            return [f"{len(self.rows)} 条建议中有 {self.pending_renderings} 条尚无译文，"
+                    "按其中的官方术语和词汇表术语匹配。"]
+        return [f"{self.pending_renderings} of {len(self.rows)} recommendations have no rendering yet: "
+                "they are matched through their official and glossary terms."]
 
     def backward(self) -> dict[str, list[tuple[TraceRow, TraceMatch]]]:
         """Declaration paragraph id -> the recommendations that fed it (among their best matches
@@ -391,8 +400,9 @@ class TraceReport:
             raise UserError(f"Unknown theme(s) {', '.join(sorted(unknown))}. "
                             f"Themes: {', '.join(self.theme_labels)}.")
         rows = [r for r in self.rows if r.unit and wanted & set(self.themes.get(r.unit.id, ()))]
+        pending = sum(1 for r in rows if r.source.rendering is None)
         return TraceReport(self.declaration, self.documents, rows, self.targets, self.calibration,
-                           self.theme_labels, self.themes, self.notices)
+                           self.theme_labels, self.themes, pending)
 
     def to_json(self, lang: str = "en") -> dict:
         backward = self.backward()
@@ -408,7 +418,7 @@ class TraceReport:
                              "verdict": m.verdict} for row, m in backward[u.id]]}
                 for u in self.targets
             ],
-            "notices": self.notices,
+            "notices": self.notices(lang),
         }
 
 
@@ -552,12 +562,9 @@ def trace_from_store(store, symbols=(), declaration: str | None = None, k: int =
     tracer, target_doc, targets, themes, labels = make_tracer(store, target_doc.symbol, settings, sources,
                                                               with_themes)
     rows = tracer.trace([tracer.side_for(u) for u in sources], k=k)
-    notices = []
     pending = sum(1 for u in sources if u.id not in tracer.renderings)
-    if pending:
-        notices.append(f"{pending} of {len(sources)} recommendations have no rendering yet: they are "
-                       "matched through their official and glossary terms.")
-    return TraceReport(target_doc, chosen, rows, targets, tracer.calibration, labels, themes, notices)
+    return TraceReport(target_doc, chosen, rows, targets, tracer.calibration, labels, themes,
+                       pending_renderings=pending)
 
 
 @dataclass

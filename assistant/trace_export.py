@@ -84,7 +84,7 @@ def summary_lines(report: TraceReport, lang: str) -> list[str]:
     lines = [t["verdicts"].format(taken=counts["taken up"], partly=counts["partly"], none=counts["not found"],
                                   total=len(report.rows)),
              t["thresholds"].format(taken_up=report.calibration.taken_up, partly=report.calibration.partly)]
-    return lines + list(report.notices)
+    return lines + report.notices(lang)
 
 
 def _md(text: str) -> str:
@@ -246,7 +246,7 @@ def to_docx(report: TraceReport, path: Path | str, lang: str = "en", novel: bool
 def to_json(report: TraceReport, lang: str = "en", novel: bool = False) -> dict:
     if novel:
         return {"declaration": report.declaration.symbol, "documents": [d.symbol for d in report.documents],
-                "novel": [row_json(r, lang, report) for r in report.novel()], "notices": report.notices}
+                "novel": [row_json(r, lang, report) for r in report.novel()], "notices": report.notices(lang)}
     return report.to_json(lang)
 
 

@@ -63,7 +63,7 @@ def run(args, settings) -> int:
         raise UserError("--novel needs the report to check: --symbol SYMBOL (e.g. A/CONF.241/RPM.2/2).")
     report = trace_from_store(store, symbols=symbols, declaration=args.declaration, k=args.top,
                               settings=settings).with_theme(args.theme)
-    for notice in report.notices:
+    for notice in report.notices(args.lang):
         print(notice, file=sys.stderr)
     if args.json:
         text = json.dumps(to_json(report, args.lang, args.novel), ensure_ascii=False, indent=1) + "\n"
