@@ -104,7 +104,8 @@ def test_exports_carry_original_and_labelled_rendering(cited, tmp_path):
     assert "*非官方机器翻译（qwen-test, 2026-12-01）:*" in zh
 
 
-def test_docx_uses_the_shipped_renderings_by_default(cited, tmp_path):
+def test_docx_uses_the_shipped_renderings_by_default(builtin_store, tmp_path):
+    cited = builtin_store.get(["A/CONF.241/RPM.2/2#37(n)", "A/CONF.234/RPM.5/1#68"])
     shipped = renderings_for(cited)
     assert set(shipped) == {u.id for u in cited}
     texts = [p.text for p in docx.Document(str(answer_to_docx(make_answer(cited, "en"),

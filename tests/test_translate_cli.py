@@ -103,3 +103,22 @@ def test_an_english_rendering_never_keeps_chinese_characters(settings):
         "Use the official term “criminal justice system” for “刑事司法系统”.",
         "Use the official term “corruption” for “腐败”.",
     ]
+
+
+def test_background_translation_marks_the_document_pending_until_done(settings):
+    import time
+    from dataclasses import replace
+
+    from assistant.translation import pending_symbols, translate_in_background
+
+    (unit,) = [u for u in UnitStore(settings).units() if u.id == f"{SYMBOL}#1"]
+    fresh = replace(unit, symbol="A/CONF.777/RPM.2/1",  # a text no cache has seen: the model runs
+                    text=f"The Meeting was opened on {time.time_ns()} by the Chair.")
+    store = RenderingStore(settings)
+    thread = translate_in_background(settings, [fresh], store)
+    assert thread is not None and "A/CONF.777/RPM.2/1" in pending_symbols()
+    thread.join(timeout=600)
+    assert not thread.is_alive() and "A/CONF.777/RPM.2/1" not in pending_symbols()
+    rendering = store.get(fresh)
+    assert rendering is not None and rendering.language == "zh" and CJK.search(rendering.text)
+    assert translate_in_background(settings, [fresh], store) is None  # nothing missing any more
