@@ -10,7 +10,6 @@ from __future__ import annotations
 import docx
 import pytest
 import test_app_browser
-from test_app_client import copy_store, running_app
 
 from assistant.config import PROJECT_ROOT
 from assistant.trace_tab import AGREED, BUILD, TAB_TRACE
@@ -18,15 +17,9 @@ from assistant.trace_tab import AGREED, BUILD, TAB_TRACE
 pytestmark = pytest.mark.slow
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-browser = test_app_browser.browser  # the shared headless Chromium fixture
-
-
-@pytest.fixture(scope="module")
-def app_url(builtin_store, builtin_settings, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("trace-app")
-    data_dir = copy_store(builtin_settings, tmp / "data")
-    with running_app(data_dir, tmp / "app.log") as url:
-        yield url
+# The shared fixtures: headless Chromium, and the app launched on a private copy of the built-in store.
+browser = test_app_browser.browser
+app_url = test_app_browser.app_url
 
 
 @pytest.fixture
