@@ -26,6 +26,7 @@ RETIRED_SYSTEM_GRACE = 30.0  # seconds a replaced system stays usable for reads 
 
 _revision_of: dict[str, str] = {}  # directory -> revision its current system is current for
 _retired: list[tuple[float, object]] = []  # (when replaced, system)
+_clients: dict[str, tuple[object, object]] = {}  # directory -> (system, a client on it)
 _guard = threading.Lock()
 
 
@@ -61,6 +62,16 @@ def current_system(settings: Settings):
     return SharedSystemClient._identifier_to_system.get(_key(settings))
 
 
+def shared_client(settings: Settings):
+    """One client per current embedded system (building a client costs tens of milliseconds)."""
+    key = _key(settings)
+    system, client = _clients.get(key, (None, None))
+    if system is None or system is not current_system(settings):
+        client = open_client(settings)
+        _clients[key] = (current_system(settings), client)
+    return client
+
+
 def reload_client(settings: Settings, revision: str | None):
     """A client on a newly loaded embedded system, current for `revision` (read before calling)."""
     key = _key(settings)
@@ -72,7 +83,7 @@ def reload_client(settings: Settings, revision: str | None):
             _retired.append((now, old))
         while _retired and now - _retired[0][0] > RETIRED_SYSTEM_GRACE:
             _retired.pop(0)[1].stop()
-        client = open_client(settings)
+        client = shared_client(settings)
         if revision is None:
             _revision_of.pop(key, None)
         else:
@@ -85,7 +96,7 @@ def current_client(settings: Settings, revision: str):
     with _guard:
         fresh = _revision_of.get(_key(settings)) == revision and current_system(settings) is not None
         if fresh:
-            return open_client(settings)
+            return shared_client(settings)
     return reload_client(settings, revision)
 
 

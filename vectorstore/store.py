@@ -117,7 +117,7 @@ class UnitStore:
         self.lock_timeout = lock_timeout
         self.add_batch_size: int | None = None  # records per add() call (default: Chroma's maximum)
         self._embedded = not settings.chroma_host
-        self._client = open_client(settings)
+        self._client = chroma_client.shared_client(settings) if self._embedded else open_client(settings)
         self._system = chroma_client.current_system(settings) if self._embedded else None
         self._writing = 0  # depth of `writer()` blocks of this store
         try:
@@ -171,7 +171,7 @@ class UnitStore:
 
     def _reload_for_writing(self) -> None:
         try:
-            revision = self._metadata_via(open_client(self.settings)).get("revision")
+            revision = self._metadata_via(chroma_client.shared_client(self.settings)).get("revision")
         except NotFoundError:  # the collection is about to be created
             revision = None
         self._attach(chroma_client.reload_client(self.settings, revision), revision is not None)
@@ -361,7 +361,8 @@ class UnitStore:
 
     def _collection_metadata(self) -> dict:
         # Embedded: through the current system (ours may have been replaced and stopped).
-        return self._metadata_via(open_client(self.settings) if self._embedded else self._client)
+        client = chroma_client.shared_client(self.settings) if self._embedded else self._client
+        return self._metadata_via(client)
 
     def _registry(self, metadata: dict | None = None) -> dict[str, dict]:
         metadata = self._collection_metadata() if metadata is None else metadata
