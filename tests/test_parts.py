@@ -52,7 +52,9 @@ def test_ids_and_citations_carry_the_part(units):
 
 
 def test_catalog_aliases_reach_every_unit(units, kyoto_doc):
-    assert "Kyoto Declaration" in kyoto_doc.aliases and "京都宣言" in kyoto_doc.aliases
+    # An alias is a name, or {"name": ..., "part": ...} for a name of one part.
+    names = [a if isinstance(a, str) else a["name"] for a in kyoto_doc.aliases]
+    assert "Kyoto Declaration" in names and "京都宣言" in names
     assert all(u.aliases == kyoto_doc.aliases and u.language == "en" and u.congress == 14
                for u in units.values())
 
@@ -157,3 +159,17 @@ def test_two_page_text_running_title_and_a_footnote_inside_a_sentence():
         ("2", "The Meeting recalled the Kyoto Declaration, and called for its implementation."),
         ("3", "The Meeting closed.")]
     assert any("1 page-foot footnotes" in s for s in parsed.skipped)
+
+
+def test_a_heading_beside_a_few_page_breaks_is_not_a_running_head():
+    # "Summary of deliberations" opens two of six pages; the running head is on all of them.
+    pages = []
+    for page in range(1, 7):
+        heading = "Summary of deliberations\n" if page in (2, 5) else ""
+        body = "\n".join(["The Meeting discussed the topic at length and"] * 12)  # a page of text
+        pages.append(f"A/CONF.999/RPM.2/1\nSixteenth Congress preparatory meeting\n{page}/6\n"
+                     f"{heading}{page}. {body} closed item {page}.\n")
+    parsed = parse_document("".join(pages), DocumentInfo("A/CONF.999/RPM.2/1", "en"), "six-pages.txt")
+    assert [u.ref for u in parsed.units] == [str(n) for n in range(1, 7)]
+    assert parsed.units[1].section == ["Summary of deliberations"] and parsed.units[4].kind == "summary"
+    assert not any("Sixteenth Congress" in u.text for u in parsed.units)

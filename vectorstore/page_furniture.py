@@ -36,7 +36,7 @@ _FOOTNOTE_RULE = re.compile(r"^_{5,}$")  # the line of underscores above the foo
 _FOOTNOTE_START = re.compile(r"^(\d{1,3})\s+\S")  # "1  A/CONF.234/16."
 _PARAGRAPH_START = re.compile(r"^\d{1,3}[.．](?:\s|$)")  # "32. Encourage ..." is never a footnote line
 _MARKER_OR_ITEM = re.compile(r"^(?:\d{1,3}[.．]|[(（][a-z]{1,2}[)）])")
-_RUNNING_HEAD_MIN_REPEATS = 2  # a line repeated beside page numbers on 2+ pages is a running head
+_RUNNING_HEAD_MIN_REPEATS = 2  # a running head repeats beside page breaks on 2+ (and most) pages
 _RUNNING_HEAD_WINDOW = 4  # how many content lines around a page number/symbol line belong to its head
 _URL_PREFIXES = ("http://", "https://")
 
@@ -121,7 +121,12 @@ def _running_heads(lines: list[str]) -> set[int]:
     candidates = [i for i in near
                   if not _MARKER_OR_ITEM.match(lines[i]) and not _FOOTNOTE_RULE.match(lines[i])]
     repeats = Counter(lines[i] for i in candidates)
-    heads = {i for i in candidates if repeats[lines[i]] >= _RUNNING_HEAD_MIN_REPEATS}
+    # A running title stands beside most page breaks; a heading that happens to fall beside a
+    # few of them ("Summary of deliberations" in every chapter) is text.
+    page_breaks = sum(1 for a, b in zip([None, *artefact], artefact, strict=False)
+                      if a is None or b - a > 2 * _RUNNING_HEAD_WINDOW)
+    needed = max(_RUNNING_HEAD_MIN_REPEATS, (page_breaks + 1) // 2)
+    heads = {i for i in candidates if repeats[lines[i]] >= needed}
     return heads | {content[k] for k in artefact}
 
 
