@@ -23,12 +23,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from vectorstore.references import (
-    INVISIBLE,
     SYMBOL_PATTERN,
     Reference,
     UnitAddress,
     document_mentions,
     find_references,
+    normalise,
     reference_label,
 )
 from vectorstore.units import Unit, split_unit_id
@@ -37,8 +37,9 @@ __all__ = ["SYMBOL_PATTERN", "Citation", "Marker", "Mention", "find_markers", "f
            "render", "render_citations", "replace_markers", "strip_markers"]
 
 _SEPARATOR = re.compile(r"\s*(?:[;；,，、]|\band\b|和|及)\s*", re.IGNORECASE)
-# what may stand between the citations inside a marker
-_FILLER = re.compile(rf"(?:[\s;；,，、:：{''.join(INVISIBLE)}]|\band\b|和|及)*", re.IGNORECASE)
+# what may stand between the citations inside a marker (read as the grammar reads it: invisible
+# characters dropped, full-width punctuation as ASCII)
+_FILLER = re.compile(r"(?:[\s;,、:]|\band\b|和|及)*", re.IGNORECASE)
 _SOURCE_NUMBER = re.compile(r"\s*(?:来源|资料|sources?|src|s)?\s*#?\s*(?P<n>\d{1,2})\s*", re.IGNORECASE)
 _OPEN_TO_CLOSE = {"[": "]", "【": "】", "［": "］", "〔": "〕", "(": ")", "（": "）"}
 _PARENTHESES = ("(", "（")
@@ -220,7 +221,7 @@ def _parse_inside(inside: str, default_symbol: str | None, known_symbols: set[st
         rest.append(inside[pos:a])
         pos = max(pos, b)
     rest.append(inside[pos:])
-    if not _FILLER.fullmatch("".join(rest)):
+    if not _FILLER.fullmatch(normalise("".join(rest))):
         return None  # prose around a reference: "(see para. 24 above)"
     return [Citation.from_reference(r, default_symbol) for g in groups for r in g.references]
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 from assistant.citations import Citation, Mention, find_markers, find_mentions, marker
 from assistant.language import detect_language
-from vectorstore.references import INVISIBLE
+from vectorstore.text_cleaning import clean_text
 from vectorstore.units import Unit
 
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
@@ -54,8 +54,10 @@ LEXICAL_ATTACH = 0.6
 EMBEDDING_REPAIR = 0.83
 EMBEDDING_ATTACH = 0.84
 
-_MARK = 0xE000  # placeholders for markers while splitting sentences: one private-use char each
-_PLACEHOLDER_RANGE = re.compile("[\ue000-\uefff]")  # removed from answers: they would read as markers
+# placeholders for markers while splitting sentences: one private-use char each (clean_text
+# removes private-use characters from the answer first, so none can be forged)
+_MARK = 0xE000
+_MARKS = re.compile("[\ue000-\uefff]")
 _TERMINATORS = "。！？!?；;"
 _CLOSERS = "”’」』\"')）"
 _ABBREVIATIONS = ("para", "paras", "e.g", "i.e", "No", "Mr", "Ms", "Dr", "etc", "vs")
@@ -71,11 +73,12 @@ _SOURCE_NUMBER = re.compile(
     r"[\[【［〔]\s*(?:来源|资料|sources?|src)?\s*#?\s*\d{1,3}(?:\s*[,，、;；]\s*\d{1,3})*\s*[\]】］〕]",
     re.IGNORECASE,
 )
-_INVISIBLE = re.compile(f"[{''.join(INVISIBLE)}]")
 _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>|<!--.*?-->", re.DOTALL)
 
 FLAG = {"zh": "（未找到支持此句的段落）", "en": " (no supporting paragraph found)"}
 REMOVED_NUMBER = {"zh": "（段落编号已删除）", "en": "(paragraph number removed)"}
+# what verification writes into an answer: nothing may be inserted inside one, and they are no claim
+_NOTICE = re.compile("|".join(re.escape(n.strip()) for n in (*FLAG.values(), *REMOVED_NUMBER.values())))
 
 
 def lexical_tokens(text: str) -> set[str]:
@@ -155,8 +158,7 @@ class _Verifier:
         self.cited: dict[str, Unit] = {}
 
     def run(self, text: str) -> Verification:
-        text = _INVISIBLE.sub("", self._without_markup(text))  # "第9\u200b9段" is 第99段
-        text = _PLACEHOLDER_RANGE.sub("", text)
+        text = self._without_markup(clean_text(text))  # "第9\u200b9段" is 第99段
         markers = find_markers(text, self.default_symbol, self.sources, self.symbols)
         # Replace markers by one placeholder character each so sentences split cleanly.
         chunks, pos = [], 0
@@ -166,7 +168,37 @@ class _Verifier:
         chunks.append(self._without_source_numbers(text[pos:]))
         flat = "".join(chunks)
         out = [self._sentence(s, markers) for s in split_sentences(flat)]
-        return Verification(_tidy("".join(out)), list(self.cited.values()), _unique(self.corrections))
+        text = self._without_unverified_numbers("".join(out))
+        return Verification(text, list(self.cited.values()), _unique(self.corrections))
+
+    def _without_unverified_numbers(self, text: str) -> str:
+        """The answer as a reader reads it, with every paragraph reference it still shows outside
+        the verified markers checked again, until none is left that was not retrieved.
+
+        Sentence by sentence is not enough: removing "para. 99" from "para. 99A/CONF…#99" reveals
+        the unit id glued to it, a sentence split can cut "paragraph.\n99" in two, and tidying
+        spaces can join pieces. Each round replaces references (each has a number) by notices
+        (which have none), so the loop ends.
+        """
+        while True:
+            text = _tidy(text)
+            masked = self._masked_markers(text)
+            unverified = [m for m in self._all_mentions(masked) if not self._verified(masked, m)]
+            if not unverified:
+                return text
+            for mention in reversed(unverified):
+                self._note("mention", text[mention.start:mention.end])
+                text = text[:mention.start] + REMOVED_NUMBER[self.language] + text[mention.end:]
+
+    def _masked_markers(self, text: str) -> str:
+        """`text` with each verified marker replaced by placeholders of the same length."""
+        out, pos = [], 0
+        for m in find_markers(text):
+            if all(c.unit_id in self.by_id for c in m.citations):
+                out += [text[pos:m.start], chr(_MARK) * (m.end - m.start)]
+                pos = m.end
+        out.append(text[pos:])
+        return "".join(out)
 
     def _without_markup(self, text: str) -> str:
         """Answers are plain text: HTML tags (e.g. asked for by a document) are removed."""
@@ -188,13 +220,14 @@ class _Verifier:
         claimed = [c for ch in sentence if _is_mark(ch) for c in markers[ord(ch) - _MARK].citations]
         sentence, mentioned = self._mentions(sentence)
         body = _without_marks(sentence)
+        words = _NOTICE.sub(" ", body)  # what the sentence says, without verification's notices
         cited: list[Unit] = []
-        for unit in [self._check(c, body) for c in claimed] + mentioned:
+        for unit in [self._check(c, words) for c in claimed] + mentioned:
             if unit and unit not in cited:
                 cited.append(unit)
-        claim = _is_claim(body)
+        claim = _is_claim(words)
         if not cited and claim:
-            cited = self._attach(body)
+            cited = self._attach(words)
         for unit in cited:
             self.cited.setdefault(unit.id, unit)
         new_marker = marker(cited) or (FLAG[self.language] if claim else "")
@@ -254,10 +287,19 @@ class _Verifier:
         out.append(sentence[pos:])
         return "".join(out), units
 
+    def _verified(self, text: str, mention: Mention) -> bool:
+        """Does every paragraph the mention names exist among the retrieved units (or is it a quote)?"""
+        return all(ok for ok, _ in map(self._resolve_mention, mention.citations)) or \
+            self._quoted_and_real(text, mention)
+
     def _all_mentions(self, sentence: str) -> list[Mention]:
         """Paragraph references in running text, read by the one grammar; a region or congress
-        ("拉美报告第24段") names the retrieved document of that region or congress."""
-        mentions = find_mentions(sentence, self.documents)
+        ("拉美报告第24段") names the retrieved document of that region or congress.
+
+        A marker placeholder is a private-use character, which the grammar reads through as
+        invisible; here it stands for a bracketed marker, so the grammar sees a bracket.
+        """
+        mentions = find_mentions(_MARKS.sub("[", sentence), self.documents)
         for mention in mentions:
             mention.citations = [Citation.from_reference(r, self._symbol_of(r.region, r.congress))
                                  for r in mention.references]
@@ -437,9 +479,11 @@ def _is_claim(body: str) -> bool:
 
 
 def _insert_before_end(sentence: str, addition: str) -> str:
-    """Put `addition` before the sentence's final punctuation and trailing whitespace."""
+    """Put `addition` before the sentence's final punctuation and trailing whitespace (never
+    inside a notice ending the sentence: its closing bracket is not the sentence's)."""
     m = re.search(r"[。！？!?；;.]?[”’」』\"')）]*\s*$", sentence)
     cut = m.start() if m else len(sentence)
+    cut = max([cut] + [n.end() for n in _NOTICE.finditer(sentence) if n.start() < cut < n.end()])
     head = sentence[:cut]
     if addition.startswith("[") and head and head[-1].isascii() and not head[-1].isspace():
         addition = " " + addition

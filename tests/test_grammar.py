@@ -16,9 +16,11 @@ from vectorstore.references import (
     chinese_numeral,
     document_mentions,
     find_references,
+    is_invisible,
     is_symbol,
     parse_references,
 )
+from vectorstore.text_cleaning import clean_text
 from vectorstore.units import DocumentInfo, Unit, split_unit_id
 
 RES = "A/RES/76/181"
@@ -171,6 +173,35 @@ def test_spans_point_into_the_text_as_given():
     groups = find_references(text)
     assert [r.ref for g in groups for r in g.references] == ["99", "24(d)"]
     assert [text[g.start:g.end] for g in groups] == ["第９\u200b９段", "para.\u200b 24 （d）"]
+
+
+def test_a_span_never_ends_in_whitespace():
+    text = "para. 99 A/CONF.241/RPM.2/2#99 and 第24段(d) 然后"
+    assert [text[g.start:g.end] for g in find_references(text)] == [
+        "para. 99", "A/CONF.241/RPM.2/2#99", "第24段(d)"]
+
+
+# -- what is invisible is text_cleaning's one definition: the grammar reads text as if cleaned --
+
+@pytest.mark.parametrize("hidden", ["\u200b", "\u200d", "\u00ad", "\u202e", "\u2066",  # format, bidi
+                                    "\ufeff", "\ue000", "\U000f0041",  # BOM, private use
+                                    "\x07", "\x1b", "\x7f", "\U000e0041"])  # controls, a tag
+def test_every_character_clean_text_removes_is_read_through(hidden):
+    assert clean_text(f"第9{hidden}9段") == "第99段"
+    assert grammar(f"第9{hidden}9段") == ["99"] and grammar(f"para. 2{hidden}4") == ["24"]
+
+
+@pytest.mark.parametrize("line_break", ["\n", "\r", "\r\n", "\x0b", "\x0c", "\x85", "\u2028"])
+def test_a_line_break_is_no_invisible_character(line_break):
+    # clean_text turns every line break into "\n": the reader sees two lines, not "24"
+    assert not is_invisible(line_break[0])
+    assert "24" not in grammar(f"第2{line_break}4段")
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.characters())
+def test_the_grammar_and_clean_text_agree_on_what_is_invisible(char):
+    assert is_invisible(char) == (clean_text(f"a{char}b") == "ab")
 
 
 def test_a_symbol_written_right_before_belongs_to_the_mention():

@@ -250,3 +250,46 @@ def test_a_marker_with_a_part_is_kept_and_rendered_in_the_un_convention():
     result = verify_answer(f"States will address overcrowding in detention [{RES} ¶annex:36].",
                            retrieved, "en", known_ids=known())
     assert cited_ids(result.text) == [f"{RES}#annex:36"] and result.corrections == []
+
+
+# -- removal output is clean, and what removal reveals is checked too (issue 15 item 6) --------
+
+def notices(text, language="zh"):
+    return text.count(REMOVED_NUMBER[language])
+
+
+def test_a_unit_id_glued_to_a_removed_number_is_removed_too():
+    # the grammar reads "99A/CONF…" as 99 followed by text; once 99 is gone, LAC#99 shows
+    for language in ("zh", "en"):
+        text, _, corrections = kept(f"para. 99{LAC}#99", units(f"{LAC}#9"), language)
+        assert "99" not in text and notices(text, language) == 2, text
+        assert len(corrections) == 2
+
+
+def test_a_reference_cut_in_two_by_a_sentence_split_is_removed():
+    # "paragraph." ends an English sentence and the line break another: the reader still reads 99
+    text, _, _ = kept("The report, paragraph.\n99 covers firearms.", units(f"{LAC}#9"), "en")
+    assert "99" not in text and notices(text, "en") == 1, text
+
+
+def test_a_reference_joined_by_tidying_spaces_is_removed():
+    # tidying drops the space before "." and "paragraph No .99" becomes "paragraph No.99"
+    text, _, _ = kept("See paragraph No .99 on firearms.", units(f"{LAC}#9"), "en")
+    assert "99" not in text and notices(text, "en") == 1, text
+
+
+def test_two_removed_references_give_two_notices_side_by_side_never_nested():
+    for language in ("zh", "en"):
+        text, _, _ = kept(f"para. 99 {LAC}#99", units(f"{LAC}#9"), language)
+        assert text == f"{REMOVED_NUMBER[language]} {REMOVED_NUMBER[language]}", text
+        assert FLAG[language].strip() not in text  # notices are no claim to flag
+
+
+def test_a_marker_is_never_inserted_inside_a_notice():
+    text, cited, _ = kept(f"第24段，{LAC}#99", units(f"{LAC}#24"))
+    assert text == f"第24段，{REMOVED_NUMBER['zh']}[{LAC} ¶24]" and cited == [f"{LAC}#24"]
+    # nor a flag: a claim ending in a removed reference is flagged after the notice
+    for language, sentence in (("zh", "各国应加强合作，见"),
+                               ("en", "The report says States should strengthen cooperation, see ")):
+        text, _, _ = kept(f"{sentence}{LAC}#99", units(f"{LAC}#9"), language)
+        assert text == sentence + REMOVED_NUMBER[language] + FLAG[language], text

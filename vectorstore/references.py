@@ -23,18 +23,20 @@ aliases and titles name them too ("Kyoto Declaration", "京都宣言"), an alias
 
 This parser must not invent references: years, resolution numbers and article numbers are
 not paragraphs. A reference to another document (`E/CN.15/2007/6，第 23 段`) keeps that symbol
-so lookup can say the document is not in the store. Zero-width and full-width characters are
-read through; spans always point into the text as given.
+so lookup can say the document is not in the store. Invisible characters (as
+`vectorstore.text_cleaning` defines them) and full-width forms are read through; spans always
+point into the text as given and never end in whitespace.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
+from vectorstore.text_cleaning import invisible_characters
 from vectorstore.units import UnitKey, citation_label, part_name, unit_ref
 
 REGIONS = (
@@ -142,10 +144,14 @@ _Qualifier = DocumentMention
 
 # ---------------------------------------------------------------- text as the grammar reads it
 
-# Invisible format characters (Unicode category Cf: zero-width space and joiners, soft hyphen,
-# bidi controls, BOM, tags) split "第9\u200b9段" into two numbers for a regex but not for a reader.
-INVISIBLE = frozenset(chr(c) for c in (*range(0x10000), *range(0xE0000, 0xE0080))
-                      if unicodedata.category(chr(c)) == "Cf")
+# Invisible characters split "第9\u200b9段" into two numbers for a regex but not for a reader. What
+# is invisible is `vectorstore.text_cleaning`'s one definition (the characters `clean_text`
+# removes: format, bidi, zero-width, private use, controls other than line breaks), so the
+# grammar reads text exactly as it would read that text once cleaned.
+@lru_cache(maxsize=4096)
+def is_invisible(char: str) -> bool:
+    """Would `clean_text` remove `char`? (Line breaks of every kind are not invisible: whitespace.)"""
+    return bool(invisible_characters(char))
 
 
 class _Text:
@@ -154,8 +160,9 @@ class _Text:
 
     def __init__(self, original: str):
         chars, where = [], []
+        hidden = {ch for ch in set(original) if is_invisible(ch)}
         for i, ch in enumerate(original):
-            if ch in INVISIBLE:
+            if ch in hidden:
                 continue
             code = ord(ch)
             if 0xFF01 <= code <= 0xFF5E:
@@ -177,7 +184,7 @@ class _Text:
 
 
 def normalise(text: str) -> str:
-    """`text` as the grammar reads it: no zero-width characters, full-width digits and brackets as ASCII."""
+    """`text` as the grammar reads it: no invisible characters, full-width digits and brackets as ASCII."""
     return _Text(text).norm
 
 
@@ -517,6 +524,8 @@ def _paragraph_matches(norm: str, docs: _Documents, in_marker: bool = False) -> 
         return not (i < len(taken) and taken[i][0] < end or i > 0 and taken[i - 1][1] > start)
 
     def add(match: _Match) -> None:
+        while match.end > match.start and norm[match.end - 1].isspace():
+            match.end -= 1  # "para. 99 " ends at 99: removing it must not take the space after it
         if match.pairs and free(match.start, match.end):
             found.append(match)
             taken.insert(bisect_left(taken, (match.start, match.end)), (match.start, match.end))
