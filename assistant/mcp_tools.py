@@ -17,6 +17,8 @@ from vectorstore.errors import UserError
 from vectorstore.filters import Filters
 from vectorstore.units import Unit
 
+# The docstrings are the tools' descriptions. Gradio joins the lines of a "Returns:" section with
+# ", ", so those lines end without a comma; each "Args:" entry is one line (later lines are dropped).
 TOOL_NAMES = ("lookup_paragraph", "search_paragraphs", "list_documents", "answer")
 LOOKUP_LIMIT = 60  # units of the referenced paragraphs (a paragraph with many sub-items)
 MAX_SEARCH_K = 30
@@ -75,8 +77,8 @@ def register_mcp_tools(services) -> None:
             reference: the paragraph reference, e.g. "A/CONF.241/RPM.2/2 para. 24 (d)"
 
         Returns:
-            JSON {"found": bool, "units": [{"id", "citation_en", "citation_zh", "text", "section", "symbol",
-            "part", "paragraph", "item", "kind", "language", "rendering": {"language", "text", "source",
+            JSON {"found": bool, "units": [{"id", "citation_en", "citation_zh", "text", "section", "symbol"
+            "part", "paragraph", "item", "kind", "language", "rendering": {"language", "text", "source"
             "label_en"} or null}], "notices": [why something was not found]}
         """
         try:
@@ -110,7 +112,7 @@ def register_mcp_tools(services) -> None:
             k: how many hits, 1 to 30 (default 8)
 
         Returns:
-            JSON {"hits": [{"rank", "via", "id", "citation_en", "citation_zh", "text", "section", ...}],
+            JSON {"hits": [{"rank", "via", "id", "citation_en", "citation_zh", "text", "section", ...}]
             "notices": [...]}
         """
         try:
@@ -133,8 +135,8 @@ def register_mcp_tools(services) -> None:
         meeting reports and the Kyoto Declaration (resolution A/RES/76/181).
 
         Returns:
-            JSON [{"symbol", "language", "congress", "region", "title_en", "title_zh", "aliases", "units"}],
-            "units" being the number of citable paragraphs and sub-items
+            JSON [{"symbol", "language", "congress", "region", "title_en", "title_zh", "aliases", "units"}]
+            where "units" is the number of citable paragraphs and sub-items
         """
         counts = services.store.document_unit_counts()
         return _json([{"symbol": d.symbol, "language": d.language, "congress": d.congress,
@@ -155,7 +157,7 @@ def register_mcp_tools(services) -> None:
             mode: "ask" (default), "compare" (what the regions said) or "draft" (declaration-style text)
 
         Returns:
-            JSON {"answer": text with citations, "language", "backend", "mode", "citations": [{"id",
+            JSON {"answer": text with citations, "language", "backend", "mode", "citations": [{"id"
             "citation_en", "citation_zh", "text", ...}], "corrections": [...], "notices": [...]}
         """
         if mode not in ANSWER_MODES:
