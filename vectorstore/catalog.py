@@ -16,7 +16,7 @@ from pathlib import Path
 
 from vectorstore.errors import DocumentParseError, UserError
 from vectorstore.parsing import is_annex_heading, is_artefact_line
-from vectorstore.units import DocumentInfo
+from vectorstore.units import DocumentInfo, part_slug
 
 CATALOG_NAME = "catalog.json"
 LANGUAGES = ("zh", "en")
@@ -69,14 +69,37 @@ def _checked_entry(entry: dict, source: Path | str) -> dict:
     return entry
 
 
-def _aliases(value, source: Path | str) -> list[str]:
-    """Other names of the document ("Kyoto Declaration", "京都宣言"): a list of strings (one
-    string is one name); questions naming any of them name this document."""
-    names = [value] if isinstance(value, str) else value
-    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+def _aliases(value, source: Path | str) -> list[str | dict]:
+    """Other names of the document: each a string ("resolution 76/181": the whole document) or
+    `{"name": "Kyoto Declaration", "part": "annex"}` (a name of one part: the Kyoto Declaration is
+    the annex of A/RES/76/181); questions naming any of them name this document (or that part)."""
+    names = [value] if isinstance(value, str | dict) else value
+    if not isinstance(names, list) or not all(_is_alias(n) for n in names):
         raise DocumentParseError(f"{source}: \"aliases\" must be a list of names, e.g. "
-                                 f"[\"Kyoto Declaration\", \"京都宣言\"], not {value!r:.80}")
-    return [" ".join(n.split()) for n in names if n.strip()]
+                                 f"[\"resolution 76/181\", {{\"name\": \"Kyoto Declaration\", "
+                                 f"\"part\": \"annex\"}}], not {value!r:.80}")
+    cleaned: list[str | dict] = []
+    for name in names:
+        if isinstance(name, dict):
+            cleaned.append({**name, "name": " ".join(name["name"].split())})
+        elif name.strip():
+            cleaned.append(" ".join(name.split()))
+    return cleaned
+
+
+def _is_alias(name) -> bool:
+    if isinstance(name, str):
+        return True
+    if not isinstance(name, dict) or not isinstance(name.get("name"), str) or not name["name"].strip():
+        return False
+    part = name.get("part", "")
+    if not isinstance(part, str):
+        return False
+    try:
+        part_slug(part)
+    except ValueError:
+        return False
+    return set(name) <= {"name", "part"}
 
 
 def _sidecar_entry(path: Path) -> dict:
