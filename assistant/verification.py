@@ -27,6 +27,7 @@ Every change is reported in `corrections`, in the answer's language.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ _EN_STOPWORDS = frozenset(
 )
 _ZH_STOP_BIGRAMS = frozenset({"的是", "在这", "这方", "方面", "以及", "并且", "其他", "包括", "有关", "关于"})
 
+MAX_ROUNDS = 8  # re-reading the whole answer for references that removals revealed (see below)
 LEXICAL_REPAIR = 0.35  # share of the sentence's tokens found in the unit
 LEXICAL_ATTACH = 0.6
 # multilingual-e5-small cosine similarity, measured on the built-in corpus: English paraphrases
@@ -178,16 +180,22 @@ class _Verifier:
         Sentence by sentence is not enough: removing "para. 99" from "para. 99A/CONF…#99" reveals
         the unit id glued to it, a sentence split can cut "paragraph.\n99" in two, and tidying
         spaces can join pieces. Each round replaces references (each has a number) by notices
-        (which have none), so the loop ends.
+        (which have none), so the loop ends; one round is usually all it takes. Text built so
+        that each removal reveals one more reference would take a round per reference: after
+        `MAX_ROUNDS` the answer ends at the first reference still unverified (bounded work).
         """
-        while True:
+        for round_ in itertools.count(1):
             text = _tidy(text)
             masked = self._masked_markers(text)
             unverified = [m for m in self._all_mentions(masked) if not self._verified(masked, m)]
             if not unverified:
                 return text
+            if round_ > MAX_ROUNDS:
+                self._note("truncated", text[unverified[0].start:unverified[0].end])
+                unverified = [Mention(unverified[0].start, len(text), [])]
             for mention in reversed(unverified):
-                self._note("mention", text[mention.start:mention.end])
+                if mention.citations:
+                    self._note("mention", text[mention.start:mention.end])
                 text = text[:mention.start] + REMOVED_NUMBER[self.language] + text[mention.end:]
 
     def _masked_markers(self, text: str) -> str:
@@ -398,6 +406,9 @@ class _Verifier:
         elif kind == "source":
             msg = f"已删除无对应来源的来源编号“{old}”" if zh else \
                 f"removed the source number “{old}” (no such source was given)"
+        elif kind == "truncated":
+            msg = f"回答在无法核实的段落编号“{old}”处截断" if zh else \
+                f"cut the answer at the paragraph number “{old}”, which could not be verified"
         else:  # a paragraph number in running text
             msg = f"已删除正文中的段落编号“{old_label}”（不在检索到的段落中）" if zh else \
                 f"removed the paragraph number “{old_label}” from the text (not in the retrieved paragraphs)"

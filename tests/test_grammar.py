@@ -181,6 +181,12 @@ def test_a_span_never_ends_in_whitespace():
         "para. 99", "A/CONF.241/RPM.2/2#99", "第24段(d)"]
 
 
+def test_a_unit_id_glued_to_a_number_is_read():
+    text = f"para. 99{LAC}#98{LAC}#97(d)"
+    assert grammar(text) == ["99", "98", "97(d)"]
+    assert [r.symbol for r in parse_references(text)][1:] == [LAC, LAC]
+
+
 # -- what is invisible is text_cleaning's one definition: the grammar reads text as if cleaned --
 
 @pytest.mark.parametrize("hidden", ["\u200b", "\u200d", "\u00ad", "\u202e", "\u2066",  # format, bidi

@@ -1,6 +1,7 @@
 """Verification against real units parsed from the built-in corpus (no store needed)."""
 
 import json
+import time
 from dataclasses import replace
 from functools import cache
 
@@ -293,3 +294,22 @@ def test_a_marker_is_never_inserted_inside_a_notice():
                                ("en", "The report says States should strengthen cooperation, see ")):
         text, _, _ = kept(f"{sentence}{LAC}#99", units(f"{LAC}#9"), language)
         assert text == sentence + REMOVED_NUMBER[language] + FLAG[language], text
+
+
+def test_a_chain_of_glued_unit_ids_is_removed_in_one_round():
+    # each id glued to the number before it: read at once, not one more per round (was quadratic)
+    answer = "para. 99" + f"{LAC}#99" * 200
+    start = time.perf_counter()
+    text, _, _ = kept(answer, units(f"{LAC}#9"), "en")
+    assert "99" not in text and notices(text, "en") == 201
+    assert time.perf_counter() - start < 5  # one round: ~0.1 s here
+
+
+def test_after_max_rounds_the_answer_ends_at_the_first_unverified_reference(monkeypatch):
+    import assistant.verification as verification
+    monkeypatch.setattr(verification, "MAX_ROUNDS", 0)
+    # only the re-reading sees "paragraph.\n99" (cut in two by the sentence split)
+    text, _, corrections = kept("The report covers firearms. See the paragraph.\n99 and paragraph 98 too.",
+                                units(f"{LAC}#9"), "en")
+    assert text == f"The report covers firearms. See the {REMOVED_NUMBER['en']}", text
+    assert any("cut the answer" in c for c in corrections)

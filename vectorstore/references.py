@@ -426,9 +426,10 @@ _EN_LIST = (rf"{_D}\s*(?:{_IT})?(?:{_SEP}(?:(?:(?:paras?\.?|paragraphs?|¶)\s*)?
 _EN_PART_AFTER = (rf"(?:\s*,?\s*of\s+(?:the\s+)?"
                   rf"(?:(?P<ofpart>annex|appendix)(?:\s+(?P<ofno>{_ROMAN}|\d{{1,2}}))?|(?P<ofpre>preamble))\b)?")
 
-# Unit ids and the marker form: SYM#24(d), SYM#annex:36, ¶annex-ii:4(b), ¶pp3
+# Unit ids and the marker form: SYM#24(d), SYM#annex:36, ¶annex-ii:4(b), ¶pp3. The `#` makes a unit
+# id explicit, so one glued to a number is read too ("para. 99A/CONF.241/RPM.2/2#99": two references)
 _UNIT_REF = re.compile(
-    rf"(?:(?<![A-Za-z0-9/.\-])(?P<symbol>{SYMBOL_PATTERN})\s*#|¶\s*(?=[a-z]+(?:-(?:[ivxlc]+|\d+))?:|pp\d))"
+    rf"(?:(?<![A-Za-z/.\-])(?P<symbol>{SYMBOL_PATTERN})\s*#|¶\s*(?=[a-z]+(?:-(?:[ivxlc]+|\d+))?:|pp\d))"
     rf"(?:(?P<slug>[a-z]+(?:-(?:[ivxlc]+|\d+))?):)?(?P<pp>pp)?(?P<num>\d{{1,4}})(?!\d)"
     rf"(?:\((?P<item>[a-z]{{1,2}})\))?",
     re.IGNORECASE,
