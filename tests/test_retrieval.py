@@ -6,10 +6,10 @@ import pytest
 
 from vectorstore.errors import UserError
 from vectorstore.filters import Filters
+from vectorstore.langchain_retriever import UnitRetriever
 from vectorstore.retrieval import (
     MAX_QUERY_CHARS,
     HybridSearcher,
-    UnitRetriever,
     reciprocal_rank_fusion,
     similarity_text,
 )

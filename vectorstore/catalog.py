@@ -15,16 +15,15 @@ from collections import Counter
 from pathlib import Path
 
 from vectorstore.errors import DocumentParseError, UserError
+from vectorstore.language import detect_language
 from vectorstore.parsing import is_annex_heading, is_artefact_line
+from vectorstore.references import SYMBOL, is_symbol
 from vectorstore.units import DocumentInfo, part_slug
 
 CATALOG_NAME = "catalog.json"
 LANGUAGES = ("zh", "en")
 
-# UN document symbols: A/CONF.234/RPM.5/1, E/CN.15/2019/1, A/RES/73/184 ...
-_SYMBOL = re.compile(r"(?<![\w/.])[A-Z]{1,4}(?:/[A-Z0-9][A-Za-z0-9.\-]*)+")
 _URL = re.compile(r"https?://\S+")
-_VALID_SYMBOL = re.compile(r"^[A-Z][A-Za-z0-9.\-]*(?:/[A-Za-z0-9.\-]+)+$")
 _FIRST_PAGE_LINES = 20
 _PARAGRAPH_START = re.compile(r"^\d{1,3}[.．]\s")
 
@@ -119,13 +118,6 @@ def _sidecar_entry(path: Path) -> dict:
     return entry
 
 
-def detect_language(text: str) -> str:
-    """"zh" when Chinese characters make up a fair share of the letters, else "en"."""
-    cjk = sum(1 for c in text if "\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf")
-    latin = sum(1 for c in text if c.isascii() and c.isalpha())
-    return "zh" if cjk and cjk >= 0.3 * (cjk + latin) else "en"
-
-
 def detect_symbol(text: str) -> str | None:
     """The report's own symbol as printed in its page headers or on its first page.
 
@@ -140,13 +132,13 @@ def detect_symbol(text: str) -> str | None:
         if is_annex_heading(line):  # the annex lists other documents' symbols, one per line
             break
         if is_artefact_line(line):
-            headers.update(_SYMBOL.findall(line))
+            headers.update(SYMBOL.findall(line))
     if headers:
         return headers.most_common(1)[0][0]
     for line in lines[:_FIRST_PAGE_LINES]:
         if _PARAGRAPH_START.match(line):  # the masthead comes before paragraph 1
             break
-        for match in _SYMBOL.finditer(line):
+        for match in SYMBOL.finditer(line):
             before = line[:match.start()]
             if before.count("(") + before.count("（") <= before.count(")") + before.count("）"):
                 return match.group().rstrip(".")
@@ -175,7 +167,7 @@ def document_info_for(path: Path, text: str, overrides: dict | None = None) -> D
 
 def _document_info(entry: dict, source: str) -> DocumentInfo:
     symbol = str(entry["symbol"]).strip()
-    if not _VALID_SYMBOL.match(symbol):
+    if not is_symbol(symbol):
         raise UserError(f"{source}: {symbol!r} is not a UN document symbol (like A/CONF.241/RPM.2/2)")
     entry["symbol"] = symbol
     if entry["language"] not in LANGUAGES:

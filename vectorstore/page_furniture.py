@@ -21,10 +21,12 @@ from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 
+from vectorstore.references import SYMBOL_PATTERN
+
 # Tokens that make up page headers and footers: the symbol, "7/15", the job number "V.19-02889",
 # a language code "(C)", a barcode "*1902889*", a bare page number.
 _ARTEFACT_TOKEN = re.compile(
-    r"[A-Z]{1,5}(?:/[A-Za-z0-9.\-]+)+"  # A/CONF.234/RPM.5/1
+    rf"{SYMBOL_PATTERN}"  # A/CONF.234/RPM.5/1
     r"|\d{1,3}/\d{1,3}"  # 7/15
     r"|(?:[A-Z]{1,2}\.)?\d{2}-\d{5}(?:\s?\([A-Z]\))?"  # V.19-02889, GE.19-12345(E)
     r"|\([A-Z]\)"

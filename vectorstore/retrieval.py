@@ -17,7 +17,7 @@
 4. Every hit keeps the cosine similarity dense search computed for it (`Hit.dense_score`), so
    callers need no second dense search to judge relevance.
 
-`UnitRetriever` wraps the searcher as a LangChain retriever for LCEL chains.
+The LangChain retriever over this searcher is `vectorstore.langchain_retriever.UnitRetriever`.
 """
 
 from __future__ import annotations
@@ -29,17 +29,13 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
 from assistant.config import Settings
-from assistant.language import detect_language
 from vectorstore.bm25 import BM25Index, index_path, load_or_build, tokenize
 from vectorstore.errors import UserError
 from vectorstore.filters import Filters
 from vectorstore.glossary import english_terms, translate_query
+from vectorstore.language import detect_language
 from vectorstore.query_scope import DocumentFacts, resolve_scope, strip_spans
 from vectorstore.references import Reference, parse_references, reference_spans
 from vectorstore.units import Unit
@@ -565,33 +561,3 @@ def _describe(snap: _Snapshot, symbol: str, language: str) -> str:
         return f"{symbol}（{'，'.join(details)}）" if details else symbol
     details = [d for d in (u.region, f"{_ordinal(u.congress)} Congress" if u.congress else "") if d]
     return f"{symbol} ({', '.join(details)})" if details else symbol
-
-
-# ---------------------------------------------------------------- LangChain
-
-
-def hit_to_document(hit: Hit) -> Document:
-    """page_content is the verbatim unit text; metadata is the unit's plus score and via."""
-    metadata = {**hit.unit.to_metadata(), "score": hit.score, "via": hit.via}
-    return Document(page_content=hit.unit.text, metadata=metadata, id=hit.unit.id)
-
-
-class UnitRetriever(BaseRetriever):
-    """LangChain retriever over a HybridSearcher (`retriever.invoke("第24段")` -> Documents)."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    searcher: HybridSearcher
-    k: int = 10
-    filters: Filters | None = None
-    mode: str = "hybrid"
-
-    def _get_relevant_documents(self, query: str, *,
-                                run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        result = self.searcher.search(query, self.k, self.filters, self.mode)
-        documents = [hit_to_document(h) for h in result.hits]
-        for doc in documents:
-            doc.metadata["notices"] = list(result.notices)
-        return documents
-
-

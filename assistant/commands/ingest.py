@@ -19,8 +19,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from vectorstore.catalog import detect_language, load_catalog
+from vectorstore.catalog import load_catalog
 from vectorstore.errors import UserError
+from vectorstore.language import detect_language
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
