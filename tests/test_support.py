@@ -88,3 +88,14 @@ def test_a_rendering_is_used_when_there_is_one(builtin_store, units, firearms_hi
 
 def test_a_statement_without_a_source_is_not_supported(checker):
     assert not checker.check(Statement("Anything.", []), []).supported
+
+
+def test_an_echo_of_the_question_is_not_supported_across_languages_on_rank_alone(
+        checker, units, builtin_store, builtin_settings):
+    # From a real 0.5B answer (hand label: unsupported): 24(g) is about climate-adaptation strategies
+    # in law enforcement; embeddings rank it first for anything about climate.
+    question = "Did the Latin American meeting think that a warming climate could push criminality up?"
+    hits = [h.unit for h in HybridSearcher(builtin_store, builtin_settings).search(question, 8).hits]
+    echo = "The Latin American meeting thinks that a warming climate could push criminality up."
+    verdict = checker.check(statement(echo, units[f"{LAC}#24(g)"]), hits)
+    assert not verdict.supported and "no official terms" in verdict.reason
