@@ -48,6 +48,7 @@ _LANGUAGE = {"zh": "Chinese", "en": "English"}
 _TEXT_MARK = {"English": "Text to translate into English:", "Chinese": "Text to translate into Chinese:"}
 _FENCE = re.compile(r"^```[a-z]*\n?|\n?```$")
 _LEAD = re.compile(r"^(?:english translation|translation|译文|中文译文|English|Chinese)\s*[:：]\s*", re.I)
+_QUOTE_PAIRS = {('"', '"'), ("“", "”"), ("'", "'"), ("「", "」"), ("『", "』")}
 _EMPTY = "The translation was empty."
 _NO_CJK = "Write English only: no Chinese characters at all."
 _IN_CHINESE = "Write the translation in Chinese."
@@ -218,7 +219,8 @@ def clean_output(text: str) -> str:
             text = text.rsplit(mark, 1)[1]
     text = _FENCE.sub("", text.strip()).strip()
     text = _LEAD.sub("", text).strip()
-    if len(text) > 1 and text[0] == text[-1] and text[0] in "\"“”'":
+    quoted = len(text) > 1 and (text[0], text[-1]) in _QUOTE_PAIRS
+    if quoted and not any(q in text[1:-1] for q in text[0] + text[-1]):  # “A” and “B” stays
         text = text[1:-1].strip()
     return text
 
