@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SHARED_CACHE_DIR
+from test_chroma_server import chroma_server  # noqa: F401  (the real `chroma run` fixture)
 from test_store_crash import assert_consistent
 
 from vectorstore.errors import UserError
@@ -28,8 +29,9 @@ from vectorstore.units import DocumentInfo
 HELPER = Path(__file__).with_name("store_writer.py")
 
 
-def start(data_dir: Path, *args: str) -> subprocess.Popen:
-    environ = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_CACHE_DIR": SHARED_CACHE_DIR}
+def start(data_dir: Path, *args: str, **env: str) -> subprocess.Popen:
+    environ = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_CACHE_DIR": SHARED_CACHE_DIR,
+               **env}
     return subprocess.Popen([sys.executable, *args], env=environ, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -138,3 +140,23 @@ def test_a_store_open_here_sees_another_process_writes_and_does_not_overwrite_th
                     "from vectorstore.store import UnitStore; "
                     "print(len(UnitStore(Settings.from_env()).dense_search('cybercrime', k=50)))")
     assert finish(checker).split()[0] == "14"  # a fresh process finds both documents' vectors
+
+
+def test_two_writers_through_a_chroma_server_lose_nothing(chroma_server, make_settings,  # noqa: F811
+                                                          tmp_path, write_report):
+    host, port = chroma_server
+    env = {"ASSISTANT_CHROMA_HOST": host, "ASSISTANT_CHROMA_PORT": str(port)}
+    symbols = ["A/CONF.906/RPM.1/1", "A/CONF.907/RPM.1/1"]
+    files = [write_report(tmp_path / f"s{i}.txt", symbol=s, topic=f"topic {i}")
+             for i, s in enumerate(symbols)]
+    writers = [start(tmp_path / "client", str(HELPER), "ingest", str(f), "--symbol", s, "--repeat", "5",
+                     "--wait-for-go", **env) for f, s in zip(files, symbols, strict=True)]
+    start_together(writers)
+    for writer in writers:
+        finish(writer)
+
+    store = UnitStore(make_settings(tmp_path / "client", chroma_host=host, chroma_port=port))
+    assert store.document_unit_counts() == {s: 7 for s in symbols}
+    for f, s in zip(files, symbols, strict=True):
+        assert stored(store, s) == expected(f, s)
+    assert_consistent(store)
