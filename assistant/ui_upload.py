@@ -3,7 +3,8 @@
 Ingestion is all-or-nothing per file (vectorstore.ingest): on any error the store is unchanged
 and the message is shown in the status box and as a warning. Built-in reports cannot be replaced
 through the app unless the server was started with --allow-builtin-upload: anyone who can reach
-the app could otherwise forge a built-in report whose citations would then pass verification.
+the app could otherwise forge a built-in report (or its "official" rendering) whose citations
+would then pass verification.
 """
 
 from __future__ import annotations
@@ -49,34 +50,22 @@ def upload_metadata(symbol: str, region: str, congress: str, language: str, titl
     return {k: v for k, v in meta.items() if v not in ("", None)}
 
 
-class BuiltinGuardedStore:
-    """The store as the app's upload sees it: replacing a protected (built-in) symbol is refused.
+def builtin_guard(services):
+    """The `before_write` check of uploads: refuses built-in symbols unless the server allows it.
 
-    The symbol is only known once the file is read (typed in the form, or detected from the text),
-    so the check sits at the single write `ingest_files` makes, `replace_document`.
+    Called once the symbol is known (typed in the form or detected from the text) and before
+    anything is written, so it also covers an upload that would become a built-in report's
+    "official" rendering in the other language.
     """
-
-    def __init__(self, store, protected: set[str]):
-        self._store = store
-        self._protected = protected
-
-    def replace_document(self, units, *args, **kwargs):
-        document = kwargs.get("document")
-        symbols = {u.symbol for u in units} | ({document.symbol} if document is not None else set())
-        refused = sorted(symbols & self._protected)
-        if refused:
-            raise UserError(L.BUILTIN_PROTECTED.format(symbol=refused[0]))
-        return self._store.replace_document(units, *args, **kwargs)
-
-    def __getattr__(self, name):
-        return getattr(self._store, name)
-
-
-def upload_store(services):
-    """The store uploads write to: guarded unless the server allows replacing built-in reports."""
     if services.settings.allow_builtin_upload:
-        return services.store
-    return BuiltinGuardedStore(services.store, {d.symbol for d in builtin_catalog().values()})
+        return None
+    protected = {d.symbol for d in builtin_catalog().values()}
+
+    def refuse_builtin(document) -> None:
+        if document.symbol in protected:
+            raise UserError(L.BUILTIN_PROTECTED.format(symbol=document.symbol))
+
+    return refuse_builtin
 
 
 def make_upload_handler(services):
@@ -93,7 +82,8 @@ def make_upload_handler(services):
             progress(0, desc=f"导入 / Ingesting {path.name}")
             with services.ingest_lock:
                 reports = ingest_files([path], services.settings, overrides=metadata,
-                                       store=upload_store(services), progress=True)
+                                       store=services.store, progress=True,
+                                       before_write=builtin_guard(services))
         except UserError as exc:
             gr.Warning(str(exc))
             return f"**{L.UPLOAD_FAILED}:** {exc}\n\n{L.STORE_UNCHANGED}", document_rows(services.store)

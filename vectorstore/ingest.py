@@ -68,7 +68,7 @@ class IngestError(UserError):
 def ingest_files(paths, settings: Settings, overrides: dict | None = None, store: UnitStore | None = None,
                  progress: bool = True, catalog: dict[str, DocumentInfo] | None = None,
                  accept_numbering_warnings: bool = False, parse_budget: float | None = None,
-                 ) -> list[IngestReport]:
+                 before_write=None) -> list[IngestReport]:
     """Ingest report files; raises IngestError after storing the good ones if any file failed.
 
     `overrides` (symbol, region, congress, language, title_zh, title_en, ...) apply to every file
@@ -76,7 +76,9 @@ def ingest_files(paths, settings: Settings, overrides: dict | None = None, store
     wins over a sidecar/catalog.json beside the file and detection from the text.
     `accept_numbering_warnings` stores a document whose numbering has a gap or restarts without
     an annex heading (reported); `parse_budget` is the seconds each file may take to read and
-    parse (default: ASSISTANT_PARSE_BUDGET or 5 s).
+    parse (default: ASSISTANT_PARSE_BUDGET or 5 s). `before_write(document)` is called with each
+    file's DocumentInfo before anything is written for it (document or official rendering); it
+    raises UserError to refuse the file (the app refuses built-in symbols this way).
     """
     paths = [Path(p) for p in paths]
     if not paths:
@@ -89,7 +91,7 @@ def ingest_files(paths, settings: Settings, overrides: dict | None = None, store
         try:
             file_overrides = {**_catalog_overrides(catalog, path), **(overrides or {})}
             report = _ingest_one(path, store, file_overrides, progress, stored_symbols,
-                                 accept_numbering_warnings, parse_budget)
+                                 accept_numbering_warnings, parse_budget, before_write)
         except UserError as exc:
             failures.append((path, _without_file_prefix(str(exc), path)))
             continue
@@ -102,13 +104,15 @@ def ingest_files(paths, settings: Settings, overrides: dict | None = None, store
 
 def _ingest_one(path: Path, store: UnitStore, overrides: dict, progress: bool,
                 stored_symbols: dict[str, Path], accept_numbering_warnings: bool,
-                parse_budget: float | None) -> IngestReport:
+                parse_budget: float | None, before_write=None) -> IngestReport:
     started = time.perf_counter()
     prepared = prepare_file(path, overrides, accept_numbering_warnings, parse_budget)
     document, parsed = prepared.document, prepared.parsed
     if document.symbol in stored_symbols:
         raise UserError(f"same symbol {document.symbol} as {stored_symbols[document.symbol].name} "
                         "in this batch; give each file its own --symbol")
+    if before_write is not None:
+        before_write(document)
     previous = store.document_unit_counts().get(document.symbol, 0)
     # Official versions win (vectorstore/renderings.py): the other-language version of a stored
     # document is aligned by unit id as its official rendering, not stored as a second document.
