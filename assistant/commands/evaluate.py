@@ -41,6 +41,9 @@ def add_arguments(parser) -> None:
                         help="run BM25-only, dense-only and hybrid retrieval side by side")
     parser.add_argument("--answers", action="store_true",
                         help="also evaluate answers with the configured --backend (slow with llamacpp)")
+    parser.add_argument("--sample", type=int, metavar="N",
+                        help="with --answers: the generative evaluation (eval/answer_eval.py) over a "
+                             "stratified sample of N questions, with eval/answer_floors.json")
     parser.add_argument("--out", type=Path, help="output directory (default: DATA_DIR/eval)")
     parser.add_argument("--limit", type=int,
                         help="evaluate an evenly spread sample of N questions (quick checks)")
@@ -110,7 +113,18 @@ def _run(args, settings) -> int:
         "retrieval_failures": failures,
     }
 
-    if args.answers:
+    if args.answers and args.sample:  # the generative evaluation: its own sample, report and floors
+        from assistant.chain import AnswerChain
+        from eval.answer_eval import run_answer_eval
+
+        _, answer_violations = run_answer_eval(
+            AnswerChain(settings, searcher), store, args.sample, None if args.split == "all" else args.split,
+            out=args.out or settings.data_dir / "eval")
+        for problem in answer_violations:
+            print(f"answer floor violated: {problem}", file=sys.stderr)
+        if args.check_floors and answer_violations:
+            return 1
+    elif args.answers:
         from assistant.chain import AnswerChain
 
         chain = AnswerChain(settings, searcher)
