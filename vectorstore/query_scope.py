@@ -11,6 +11,9 @@ Two kinds of evidence, treated differently:
   European meeting", "拉美"), a year ("2019") or a city (a document's `venue` or `congress_venue`)
   ranks the documents whose metadata matches higher. It never excludes a document that lacks
   that metadata: a resolution ingested without a congress number must still be found.
+- "The two meetings", "each meeting", "两次会议", "两份报告" speak of meeting reports: the
+  documents whose catalog entry says where and when a meeting was held (`venue` and `dates`)
+  rank higher (and a comparison alternates between them), as for any other metadata.
 
 The spans of these mentions are returned so that similarity search can leave out the words that
 name a document: they say nothing about what the question asks of it.
@@ -26,6 +29,13 @@ from dataclasses import dataclass, field
 from vectorstore.references import document_mentions
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+# meetings (or their reports) in the plural or one by one: general words, not document names
+_MEETINGS = re.compile(
+    r"\b(?:(?:the\s+)?(?:two|both|each|all)\s+(?:(?:regional\s+)?(?:preparatory\s+)?meetings?|reports?)"
+    r"|the\s+(?:regional\s+)?(?:preparatory\s+)?meetings)\b"
+    r"|(?:两|各|这两)(?:次|个|份)(?:区域)?(?:筹备)?(?:会议|报告)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,7 @@ class DocumentFacts:
     congress: int | None = None
     cities: tuple[str, ...] = ()
     years: tuple[str, ...] = ()
+    meeting: bool = False  # the catalog says where and when a meeting was held (a meeting report)
 
     @classmethod
     def of(cls, unit, info=None) -> DocumentFacts:
@@ -47,7 +58,8 @@ class DocumentFacts:
 
         cities = tuple(c for c in (pick("venue"), pick("congress_venue")) if c)
         years = tuple(sorted({d[:4] for d in pick("dates") or () if d}))
-        return cls(unit.symbol, pick("region") or "", pick("congress") or None, cities, years)
+        meeting = bool(pick("venue") and pick("dates"))
+        return cls(unit.symbol, pick("region") or "", pick("congress") or None, cities, years, meeting)
 
 
 @dataclass
@@ -112,12 +124,14 @@ def resolve_scope(text: str, documents: list[DocumentFacts], catalog: Mapping | 
         if not inside_a_name(m.start(), m.end()):
             years.add(m.group())
             scope.metadata_spans.append((m.start(), m.end()))
+    meetings = [(m.start(), m.end()) for m in _MEETINGS.finditer(text)]
+    scope.metadata_spans += meetings
     folded = _fold(text)
     for doc in documents:
         cities = [span for city in doc.cities for span in _find(city, folded) if not inside_a_name(*span)]
         scope.metadata_spans += cities
         if (doc.region in regions or (doc.congress and doc.congress in congresses)
-                or years & set(doc.years) or cities):
+                or years & set(doc.years) or cities or (meetings and doc.meeting)):
             scope.boosted.add(doc.symbol)
     return scope
 

@@ -4,10 +4,15 @@
    `Kyoto Declaration, para. 36`) are resolved from metadata, never by similarity; a missing
    paragraph or document gives a notice instead.
 2. Hybrid: dense search (Chroma) and BM25 each return their top `CANDIDATES`, fused with weighted
-   reciprocal rank fusion. BM25 only scores units in the question's script (see vectorstore.bm25);
-   so the question's terms are also looked up in the domain glossary (vectorstore.glossary) in
-   the other language: an English question's Chinese terms score Chinese units (and are appended
-   to the question dense search embeds), a Chinese question's English terms score English units.
+   reciprocal rank fusion. Dense search ranks each document language on its own (one ranking
+   per language in the fusion): the small multilingual embedder gives same-language pairs higher
+   cosines than any cross-language pair, so one cosine-sorted list buried the English paragraphs
+   under Chinese ones for a Chinese question, and the reverse (equal fused scores: the larger
+   cosine relative to its own language's candidates first). BM25 only scores units in the
+   question's script (see vectorstore.bm25); so the question's terms are also looked up in the
+   domain glossary (vectorstore.glossary) in the other language: an English question's Chinese
+   terms score Chinese units (and are appended to the text dense search embeds for Chinese
+   units), a Chinese question's English terms score English units.
 3. Which documents a question is about comes from the catalog (vectorstore.query_scope): a
    question naming documents (symbol, alias, title) searches only those; a congress, region,
    year or city ranks the documents with that metadata higher (`MENTION_BOOST`) and never
@@ -56,9 +61,10 @@ RENDERINGS_RECHECK_SECONDS = 60  # background translation adds renderings withou
 # lowest value of the dev plateau (1.5-3 score alike), so that a strongly matching paragraph of a
 # document without that metadata still outranks weakly matching boosted ones (eval/README.md)
 MENTION_BOOST = 1.5
-# BM25 rankings' weight relative to dense in the fusion, times the user's ASSISTANT_BM25_WEIGHT:
-# BM25 decides ties among dense candidates more than it overrules them (tuned on dev)
-KEYWORD_WEIGHT = 0.4
+# BM25 rankings' weight relative to each dense ranking in the fusion, times the user's
+# ASSISTANT_BM25_WEIGHT: BM25 decides ties among dense candidates more than it overrules them
+# (tuned on dev with dense ranked per document language, eval/README.md)
+KEYWORD_WEIGHT = 0.3
 
 
 @dataclass
@@ -81,9 +87,11 @@ class SearchResult:
     references: list[Reference] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     # cosine similarity of every unit dense search scored (unit id -> score), best first, and
-    # the text it embedded: the question without document names, plus glossary terms
+    # the text it embedded: the question without document names; for the documents in another
+    # language than the question, plus glossary terms (`dense_queries`: document language -> text)
     dense_scores: dict[str, float] = field(default_factory=dict)
     dense_query: str = ""
+    dense_queries: dict[str, str] = field(default_factory=dict)
 
 
 def clean_query(query) -> tuple[str, list[str]]:
@@ -141,6 +149,9 @@ class _Snapshot:
         self.documents: dict[str, Unit] = {}  # symbol -> first unit (carries document metadata)
         for u in units:
             self.documents.setdefault(u.symbol, u)
+        self.languages: dict[str, tuple[str, ...]] = {}  # document language -> symbols
+        for symbol, first in sorted(self.documents.items()):
+            self.languages[first.language] = (*self.languages.get(first.language, ()), symbol)
         # catalog metadata of each document (the store's DocumentInfo also has congress_venue)
         known = {i.symbol: i for i in infos or () if i.symbol in self.documents}
         self.facts = [DocumentFacts.of(first, known.get(s)) for s, first in self.documents.items()]
@@ -250,7 +261,7 @@ class HybridSearcher:
         "bm25": words and glossary terms) or all of them ("hybrid"), so the modes compare fairly.
         """
         n = max(CANDIDATES, k)
-        dense: list[tuple[Unit, float]] = []
+        dense_rankings: list[list[tuple[Unit, float]]] = []
         keyword: list[tuple[Unit, float]] = []
         translated: list[tuple[Unit, float]] = []
         # English words do not score Chinese units in BM25; their Chinese glossary terms do
@@ -263,13 +274,25 @@ class HybridSearcher:
         elif USE_GLOSSARY and question_language == "zh" and not snap.bm25.chinese.all():
             terms = " ".join(english_terms(text))
         if mode == "dense" or (mode == "hybrid" and self.settings.dense_weight > 0):
-            # the small embedder links an English question to Chinese text better with the terms
-            # added; English terms added to a Chinese question did not help on dev
-            dense_query = f"{text} {terms}" if terms and question_language == "en" else text
-            dense = self.store.dense_search(dense_query, n, filters)
+            queries: dict[str, str] = {}
+            for language, symbols in snap.languages.items():
+                scoped = filters
+                if len(snap.languages) > 1:
+                    scoped = _within(filters, symbols)
+                    if scoped is None:  # the filters leave no document in this language
+                        continue
+                # the small embedder links an English question to Chinese text better with the
+                # glossary's Chinese terms added; English terms added to a Chinese question did
+                # not help on dev, and terms in the other language only pull a question's
+                # embedding away from paragraphs in its own language
+                cross = terms and question_language == "en" and language == "zh"
+                queries[language] = f"{text} {terms}" if cross else text
+                dense_rankings.append(self.store.dense_search(queries[language], n, scoped))
             if result is not None:
-                result.dense_query = dense_query
-                result.dense_scores = {u.id: s for u, s in dense}
+                result.dense_queries = queries
+                result.dense_query = queries.get(question_language, text)
+                result.dense_scores = dict(sorted(((u.id, s) for found in dense_rankings for u, s in found),
+                                                  key=lambda pair: -pair[1]))
         rendered: list[tuple[Unit, float]] = []
         if mode == "bm25" or (mode == "hybrid" and self.settings.bm25_weight > 0):
             allowed = snap.mask(snap.bm25, filters)
@@ -288,17 +311,24 @@ class HybridSearcher:
             dense_weight = self.settings.dense_weight
             keyword_weight = self.settings.bm25_weight * KEYWORD_WEIGHT
         rankings = []
-        channels = ((dense, dense_weight), (keyword, keyword_weight), (translated, keyword_weight),
-                    (rendered, keyword_weight))
+        # every language's dense ranking weighs the same: on dev, weighting the question's own
+        # language down (0.5-0.85) or up (1.2) lost more on one slice than it won on another
+        channels = (*((found, dense_weight) for found in dense_rankings), (keyword, keyword_weight),
+                    (translated, keyword_weight), (rendered, keyword_weight))
         for ranking, weight in channels:
             units = [u for u, _ in ranking if u.id not in snap.lead_ins]
             if units:
                 rankings.append((units, weight))
         fused = reciprocal_rank_fusion(rankings)
+        if len(dense_rankings) > 1:
+            # units at the same rank of two languages' dense rankings tie: the one further above
+            # its own language's candidates (z-score of the cosine) first, not a fixed language
+            standing = _standing(dense_rankings)
+            fused.sort(key=lambda pair: (-pair[1], -standing.get(pair[0].id, 0.0)))
         if boosted:
             fused = sorted(((u, s * MENTION_BOOST if u.symbol in boosted else s) for u, s in fused),
                            key=lambda pair: -pair[1])
-        cosine = {u.id: s for u, s in dense}
+        cosine = {u.id: s for found in dense_rankings for u, s in found}
         return [Hit(u, s, mode, cosine.get(u.id)) for u, s in fused[:k]]
 
     def _renderings_index(self, snap: _Snapshot) -> BM25Index | None:
@@ -514,6 +544,24 @@ def _has_content_besides_references(text: str) -> bool:
     leftover = "".join(rest)
     filler = {"说", "内容", "全文", "原文", "show", "quote", "text", "full", "什么", "了", "看"}
     return len([t for t in tokenize(leftover) if t not in filler and not t.isdigit()]) >= 2
+
+
+def _standing(rankings: list[list[tuple[Unit, float]]]) -> dict[str, float]:
+    """unit id -> its cosine's z-score among the candidates of its own ranking."""
+    standing: dict[str, float] = {}
+    for found in rankings:
+        if found:
+            cosines = np.array([c for _, c in found])
+            spread = float(cosines.std()) or 1.0
+            standing.update((u.id, (c - float(cosines.mean())) / spread) for u, c in found)
+    return standing
+
+
+def _within(filters: Filters | None, symbols: tuple[str, ...]) -> Filters | None:
+    """`filters` narrowed to `symbols` (None when no symbol is left to search)."""
+    if filters is not None and filters.symbols:
+        symbols = tuple(s for s in symbols if s in filters.symbols)
+    return replace(filters or Filters(), symbols=symbols) if symbols else None
 
 
 def _document_passes(first_unit: Unit, filters: Filters) -> bool:
