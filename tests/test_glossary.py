@@ -145,7 +145,11 @@ def _paragraphs(result, k: int = 5) -> list[str]:
 
 @pytest.mark.parametrize("topic, question, paragraph", CROSS_LINGUAL, ids=[c[0] for c in CROSS_LINGUAL])
 def test_english_question_finds_the_chinese_paragraph_in_the_top_5(searcher, topic, question, paragraph):
-    result = searcher.search(question, k=5)
+    # among the Chinese reports: the built-in store also holds the English Kyoto Declaration, whose
+    # own paragraphs on these topics are fair answers for an English question
+    from vectorstore.filters import Filters
+
+    result = searcher.search(question, k=5, filters=Filters(symbols=(LAC, EUROPE)))
     assert paragraph in _paragraphs(result), (topic, _paragraphs(result))
 
 
