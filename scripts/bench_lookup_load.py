@@ -64,7 +64,8 @@ def main() -> int:
                                   stdout=out, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT, env=env)
     try:
         _wait_for(url, server, deadline)
-        client = Client(url, verbose=False)
+        # A browser does not download an answer's .md/.docx exports unless asked; neither does this.
+        client = Client(url, verbose=False, download_files=False)
         for reference in REFERENCES:  # warm-up: first use of each path
             _lookup_chat(client, reference)
         alone = _time_lookups(client, args.lookups, deadline)
