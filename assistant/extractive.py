@@ -151,15 +151,16 @@ def _intro(units: list[Unit], language: str, zh_text: str, en_text: str,
             notes.append("部分引文取自正式中文本")
         if untranslated:
             notes.append("部分来源的译文尚在生成，引用原文")
-        return zh_text.rstrip("：") + (f"（{'；'.join(notes)}）" if notes else "") + "："
+        return zh_text.rstrip("：") + (f"（{'，'.join(notes)}）" if notes else "") + "："
     if "machine" in sources:
-        notes.append("Chinese sources are quoted in an unofficial machine translation; "
-                     "the originals are in the sources")
+        notes.append("Chinese sources are quoted in an unofficial machine translation, "
+                     "with the originals in the sources")
     if "official" in sources:
         notes.append("some quotes are from the official English version")
     if untranslated:
-        notes.append("some sources are in Chinese and quoted verbatim: their translations are pending")
-    return en_text + (f" ({'; '.join(notes)})" if notes else "") + ":"
+        notes.append("some sources are quoted in Chinese as their translations are pending")
+    # one clause ending with a colon: verification treats it as framing (a ';' would split it)
+    return en_text + (f" ({', '.join(notes)})" if notes else "") + ":"
 
 
 def ask_answer(question: str, units: list[Unit], language: str, max_sentences: int = 4,

@@ -60,8 +60,8 @@ def test_english_reader_sees_original_and_labelled_machine_translation(page):
     firearms = next(c for c in shown if c["id"] == "A/CONF.241/RPM.2/2#37(n)")
     assert "firearms" in firearms["rendering"]
     answer = page.locator("#chatbot").inner_text()
-    body = answer[answer.index("firearms trafficking?") + len("firearms trafficking?"):]
-    assert cjk_share(body) < 0.10, body
+    assert "To strengthen the capacity" in answer  # 37 (n) quoted from its rendering, in English
+    assert "(no supporting paragraph found)" not in answer
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "sources-renderings-en.png"), full_page=True)
 
