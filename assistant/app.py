@@ -28,7 +28,6 @@ import gradio as gr
 from assistant import ui_labels as L
 from assistant.backends import make_backend
 from assistant.chain import Answer, AnswerChain
-from assistant.config import Settings
 from assistant.export import answer_to_docx, answer_to_markdown
 from assistant.mcp_tools import TOOL_NAMES, register_mcp_tools
 from assistant.ui_sources import SOURCES_CSS, answer_html, escape, sources_html
@@ -36,6 +35,7 @@ from assistant.ui_upload import build_upload_tab, document_choices, document_row
 from vectorstore.errors import UserError
 from vectorstore.filters import Filters
 from vectorstore.retrieval import HybridSearcher
+from vectorstore.settings import Settings
 from vectorstore.store import UnitStore
 
 APP_CSS = SOURCES_CSS + """

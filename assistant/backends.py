@@ -26,10 +26,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
-from assistant.config import Settings
 from assistant.model_artifacts import MODELS, resolve_model_path
 from assistant.statements import OutputSpec
 from vectorstore.errors import UserError
+from vectorstore.settings import Settings
 
 N_CTX = 8192  # room for ~10 retrieved paragraphs, the history and a 512-token answer
 CONNECT_TIMEOUT = 3.0  # seconds: a server that is down must fail fast

@@ -27,7 +27,6 @@ from dataclasses import dataclass, field, replace
 
 from assistant import prompts
 from assistant.citations import marker, render
-from assistant.config import Settings
 from assistant.extractive import document_name
 from assistant.language import detect_language
 from assistant.modes import MAX_SOURCES, Context, Mode, Retrieval, get_mode, mode_names
@@ -45,6 +44,7 @@ from vectorstore.errors import UserError
 from vectorstore.filters import Filters
 from vectorstore.references import document_mentions, parse_references
 from vectorstore.retrieval import Hit, HybridSearcher
+from vectorstore.settings import Settings
 from vectorstore.units import Unit
 
 MODES = mode_names()

@@ -7,9 +7,9 @@ import sys
 from contextlib import nullcontext
 
 from assistant.commands import ask, evaluate, ingest, matrix, search, serve, trace, translate
-from assistant.config import Settings, env_table
 from assistant.terminal import safe_stdout, terminal_safe
 from vectorstore.errors import UserError
+from vectorstore.settings import Settings, env_table
 
 SUBCOMMANDS = {
     "ingest": ingest,

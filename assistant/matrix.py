@@ -41,9 +41,9 @@ from pathlib import Path
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.config import Settings
 from vectorstore.errors import UnknownDocumentError, UserError
 from vectorstore.filters import Filters
+from vectorstore.settings import Settings
 from vectorstore.units import DocumentInfo, Unit
 
 THEMES_PATH = Path(__file__).resolve().parent / "data" / "themes.json"

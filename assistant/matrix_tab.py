@@ -14,10 +14,10 @@ from pathlib import Path
 
 import gradio as gr
 
-from assistant.config import Settings
 from assistant.matrix import Matrix, congress_label, matrix_from_store, region_label
 from assistant.matrix_export import cell_entries, summary_lines, write
 from vectorstore.errors import UserError
+from vectorstore.settings import Settings
 
 TAB_MATRIX = "矩阵 / Matrix"
 FILTER_DOCUMENTS = "文件 / Documents"

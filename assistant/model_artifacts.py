@@ -24,8 +24,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from assistant.config import Settings
 from vectorstore.errors import UserError
+from vectorstore.settings import Settings
 
 _CHUNK = 4 * 1024 * 1024
 

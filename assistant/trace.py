@@ -615,7 +615,7 @@ def agreed_language(text: str, k: int = 3, settings=None, store=None,
     if not text:
         raise UserError("Give the text of a draft point to look for agreed language.")
     if store is None:
-        from assistant.config import Settings
+        from vectorstore.settings import Settings
         from vectorstore.store import UnitStore
 
         store = UnitStore(settings or Settings.from_env())

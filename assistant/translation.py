@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from datetime import date as _date
 from pathlib import Path
 
-from assistant.config import Settings
 from vectorstore.renderings import (
     CJK,
     Rendering,
@@ -40,6 +39,7 @@ from vectorstore.renderings import (
     target_language,
     text_hash,
 )
+from vectorstore.settings import Settings
 from vectorstore.terms import TermTable, load_terms
 from vectorstore.units import Unit
 

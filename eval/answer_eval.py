@@ -283,9 +283,9 @@ def main() -> int:
     parser.add_argument("--support", action="store_true", help="score the support checker on the hand labels")
     args = parser.parse_args()
     from assistant.chain import AnswerChain
-    from assistant.config import Settings
     from vectorstore.ingest import open_store
     from vectorstore.retrieval import HybridSearcher
+    from vectorstore.settings import Settings
 
     settings = Settings.from_env().with_overrides(
         **{k: v for k, v in (("backend", args.backend), ("model", args.model)) if v})

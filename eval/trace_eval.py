@@ -227,8 +227,8 @@ def spot_check(data: Scores, calibration: TraceCalibration) -> dict:
 
 
 def open_eval_store(data_dir: str | None):
-    from assistant.config import Settings
     from vectorstore.ingest import open_store
+    from vectorstore.settings import Settings
 
     directory = data_dir or tempfile.mkdtemp(prefix="trace-eval-")
     return open_store(Settings.from_env({**_env(), "ASSISTANT_DATA_DIR": directory}))

@@ -31,7 +31,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from assistant.config import Settings  # noqa: E402
+from vectorstore.settings import Settings  # noqa: E402
 
 QUESTIONS = [
     "拉美和加勒比区域筹备会议对网络犯罪提出了哪些建议？",

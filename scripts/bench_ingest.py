@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.config import BUILTIN_CORPUS_DIR, Settings  # noqa: E402
 from vectorstore.ingest import builtin_catalog, ensure_builtin_corpus, ingest_files  # noqa: E402
+from vectorstore.settings import BUILTIN_CORPUS_DIR, Settings  # noqa: E402
 from vectorstore.store import UnitStore  # noqa: E402
 
 UNITS_PER_DOCUMENT = 1000  # 700 paragraphs + 100 of them with 3 sub-items

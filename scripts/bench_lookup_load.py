@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.config import PROJECT_ROOT  # noqa: E402
+from vectorstore.settings import PROJECT_ROOT  # noqa: E402
 
 REFERENCES = ["A/CONF.241/RPM.2/2 para. 24 (d)", "拉美报告第37(o)段", "para. 10",
               "A/CONF.241/RPM.2/2 para. 30", "欧洲报告第20段", "para. 37 (n)"]

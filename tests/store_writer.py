@@ -24,12 +24,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.config import BUILTIN_CORPUS_DIR, Settings  # noqa: E402
 from vectorstore import store as store_module  # noqa: E402
 from vectorstore.ingest import builtin_catalog, ingest_files  # noqa: E402
 from vectorstore.loaders import read_document_text  # noqa: E402
 from vectorstore.locking import writer_lock  # noqa: E402
 from vectorstore.parsing import parse_report  # noqa: E402
+from vectorstore.settings import BUILTIN_CORPUS_DIR, Settings  # noqa: E402
 from vectorstore.units import Unit  # noqa: E402
 
 REVISION_MARK = "（修订）"

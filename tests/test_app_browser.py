@@ -15,8 +15,8 @@ from server_process import free_port
 from test_app_client import copy_store, running_app
 
 from assistant import ui_labels as L
-from assistant.config import PROJECT_ROOT
 from assistant.ui_sources import anchor_id
+from vectorstore.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -27,9 +27,9 @@ from server_process import free_port, server_process
 
 from assistant import ui_labels as L
 from assistant.app import ModelGate, ServerBusy, chat_messages, draft_html
-from assistant.config import PROJECT_ROOT
 from assistant.mcp_tools import TOOL_NAMES
 from assistant.ui_sources import anchor_id, answer_html, sources_html
+from vectorstore.settings import PROJECT_ROOT
 
 PASSWORD = "kyoto-2021"
 LATAM_37O = "A/CONF.241/RPM.2/2#37(o)"

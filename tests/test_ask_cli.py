@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from assistant.config import PROJECT_ROOT
+from vectorstore.settings import PROJECT_ROOT
 
 LAC = "A/CONF.241/RPM.2/2"
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from assistant.config import BUILTIN_CORPUS_DIR
 from vectorstore.catalog import document_info_for, load_catalog
 from vectorstore.errors import DocumentParseError
+from vectorstore.settings import BUILTIN_CORPUS_DIR
 
 TEXT = "United Nations A/CONF.888/RPM.1/1\n1. The Meeting opened.\n"
 

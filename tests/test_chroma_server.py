@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from server_process import free_port, server_process
 
-from assistant.config import PROJECT_ROOT
 from vectorstore.errors import UserError
 from vectorstore.ingest import ingest_files
+from vectorstore.settings import PROJECT_ROOT
 from vectorstore.store import UnitStore
 
 CHROMA = PROJECT_ROOT / ".venv" / "bin" / "chroma"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import SUBCOMMANDS, build_parser
-from assistant.config import Settings
+from vectorstore.settings import Settings
 
 
 def test_environment_variables_set_every_setting(tmp_path):

@@ -6,7 +6,6 @@ from collections import Counter
 
 import pytest
 
-from assistant.config import BUILTIN_CORPUS_DIR
 from assistant.language import detect_language
 from eval.harness import (
     QUESTIONS_PATH,
@@ -23,6 +22,7 @@ from vectorstore.catalog import CATALOG_NAME, load_catalog
 from vectorstore.errors import UserError
 from vectorstore.loaders import read_document_text
 from vectorstore.parsing import parse_report
+from vectorstore.settings import BUILTIN_CORPUS_DIR
 
 
 @pytest.fixture(scope="module")

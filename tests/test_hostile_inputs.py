@@ -22,8 +22,8 @@ import docx
 import pytest
 from hostile_inputs import CASES, build_hostile_folder
 
-from assistant.config import PROJECT_ROOT
 from vectorstore.ingest import IngestError, ingest_files
+from vectorstore.settings import PROJECT_ROOT
 from vectorstore.store import UnitStore
 from vectorstore.text_cleaning import invisible_characters
 

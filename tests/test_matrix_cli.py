@@ -10,7 +10,7 @@ import sys
 import pytest
 from docx import Document
 
-from assistant.config import PROJECT_ROOT
+from vectorstore.settings import PROJECT_ROOT
 
 LAC = "A/CONF.241/RPM.2/2"
 EUR = "A/CONF.234/RPM.5/1"

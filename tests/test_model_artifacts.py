@@ -149,7 +149,7 @@ def test_interruption_after_first_part_keeps_nothing(tail_spec, make_settings, t
 
 _KILLABLE = """
 import dataclasses, json, sys
-from assistant.config import Settings
+from vectorstore.settings import Settings
 from assistant import model_artifacts as ma
 spec = ma.ModelSpec(**json.loads(sys.argv[1]))
 ma.ensure_model(spec, Settings.from_env(), progress=False)

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import BUILTIN_CORPUS_DIR
 from vectorstore.errors import DocumentParseError
 from vectorstore.parse_worker import prepare_file
 from vectorstore.parsing import parse_document
+from vectorstore.settings import BUILTIN_CORPUS_DIR
 from vectorstore.units import DocumentInfo
 
 DOC = DocumentInfo("A/CONF.999/RPM.9/1", "en")

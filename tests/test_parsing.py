@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import BUILTIN_CORPUS_DIR
 from vectorstore.catalog import load_catalog
 from vectorstore.errors import DocumentParseError
 from vectorstore.loaders import read_document_text
 from vectorstore.parsing import join_lines, parse_report
+from vectorstore.settings import BUILTIN_CORPUS_DIR
 from vectorstore.units import DocumentInfo, split_unit_id
 
 DATA = Path(__file__).parent / "data"

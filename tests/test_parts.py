@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from assistant.config import BUILTIN_CORPUS_DIR
 from vectorstore.catalog import load_catalog
 from vectorstore.loaders import read_document_text
 from vectorstore.parsing import parse_document
+from vectorstore.settings import BUILTIN_CORPUS_DIR
 from vectorstore.units import DocumentInfo
 
 KYOTO_FILE = "A-RES-76-181.en.txt"

@@ -13,7 +13,7 @@ from conftest import SHARED_CACHE_DIR
 from llama_server import MODEL_ALIAS, running_llama_server
 from test_app_client import copy_store
 
-from assistant.config import PROJECT_ROOT
+from vectorstore.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 

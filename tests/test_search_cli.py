@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from assistant.cli import main
-from assistant.config import PROJECT_ROOT
+from vectorstore.settings import PROJECT_ROOT
 
 LAC = "A/CONF.241/RPM.2/2"
 EU = "A/CONF.234/RPM.5/1"

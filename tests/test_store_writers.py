@@ -136,7 +136,7 @@ def test_a_store_open_here_sees_another_process_writes_and_does_not_overwrite_th
     assert sorted(u.id for u, _ in hits) == sorted(uid for uid, _ in expected(files[there], there))
 
     ingest_files([files[here]], settings, store=store, progress=False)  # a write from this process
-    checker = start(tmp_path / "data", "-c", "from assistant.config import Settings; "
+    checker = start(tmp_path / "data", "-c", "from vectorstore.settings import Settings; "
                     "from vectorstore.store import UnitStore; "
                     "print(len(UnitStore(Settings.from_env()).dense_search('cybercrime', k=50)))")
     assert finish(checker).split()[0] == "14"  # a fresh process finds both documents' vectors

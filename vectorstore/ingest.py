@@ -15,12 +15,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from assistant.config import BUILTIN_CORPUS_DIR, Settings
 from vectorstore.catalog import CATALOG_NAME, load_catalog
 from vectorstore.errors import UserError
 from vectorstore.parse_worker import prepare_file
 from vectorstore.parsing import ParsedDocument
 from vectorstore.renderings import store_official_version
+from vectorstore.settings import BUILTIN_CORPUS_DIR, Settings
 from vectorstore.store import UnitStore
 from vectorstore.units import DocumentInfo
 

@@ -18,9 +18,9 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from assistant.config import Settings
 from vectorstore.filters import Filters
 from vectorstore.retrieval import Hit, HybridSearcher
+from vectorstore.settings import Settings
 
 
 def hit_to_document(hit: Hit, notices: list[str] = ()) -> Document:

@@ -31,8 +31,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from assistant.config import Settings
 from vectorstore.errors import UserError
+from vectorstore.settings import Settings
 
 DEFAULT_TIMEOUT = 600.0  # seconds a second writer waits (an ingest of a large report takes minutes)
 _POLL_SECONDS = 0.1

@@ -32,8 +32,8 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from assistant.config import BUILTIN_CORPUS_DIR, Settings
 from vectorstore.errors import UserError
+from vectorstore.settings import BUILTIN_CORPUS_DIR, Settings
 from vectorstore.units import Unit
 
 SHIPPED_PATH = BUILTIN_CORPUS_DIR / "renderings.jsonl"

@@ -35,7 +35,6 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from assistant.config import Settings
 from vectorstore.bm25 import BM25Index, index_path, load_or_build, tokenize
 from vectorstore.errors import UserError
 from vectorstore.filters import Filters
@@ -43,6 +42,7 @@ from vectorstore.glossary import english_terms, translate_query
 from vectorstore.language import detect_language
 from vectorstore.query_scope import DocumentFacts, resolve_scope, strip_spans
 from vectorstore.references import Reference, parse_references, reference_spans
+from vectorstore.settings import Settings
 from vectorstore.units import Unit
 
 MODES = ("hybrid", "dense", "bm25")

@@ -39,13 +39,13 @@ from chromadb.errors import InvalidArgumentError, NotFoundError
 from langchain_core.embeddings import Embeddings
 from tqdm import tqdm
 
-from assistant.config import Settings
 from vectorstore import chroma_client
 from vectorstore.chroma_client import open_client
 from vectorstore.embeddings import BATCH_SIZE, make_embeddings
 from vectorstore.errors import EmbedderMismatchError, UnknownDocumentError, UserError
 from vectorstore.filters import Filters
 from vectorstore.locking import DEFAULT_TIMEOUT, try_writer_lock, writer_lock
+from vectorstore.settings import Settings
 from vectorstore.units import DocumentInfo, Unit
 
 _REBUILD_HINT = (
