@@ -52,7 +52,8 @@ _QUOTE_PAIRS = {('"', '"'), ("“", "”"), ("'", "'"), ("「", "」"), ("『", 
 _EMPTY = "The translation was empty."
 _NO_CJK = "Write English only: no Chinese characters at all."
 _IN_CHINESE = "Write the translation in Chinese."
-_UNUSABLE = (_EMPTY, _NO_CJK, _IN_CHINESE)
+_CUT_SHORT = "Translate the whole text, not the lead-in given as context."
+_UNUSABLE = (_EMPTY, _NO_CJK, _IN_CHINESE, _CUT_SHORT)
 _CJK_RUN = re.compile(rf"(?:{CJK.pattern})+(?:[\s\d]*(?:{CJK.pattern})+)*")
 
 
@@ -95,17 +96,26 @@ class UnitTranslator:
         self.stats = TranslationStats()
 
     # -------------------------------------------------------------- one unit
+    def _from_cache(self, unit: Unit) -> tuple[str, str] | None:
+        """(text, date) of a usable cached rendering (cleaned by today's rules), else None."""
+        cached = self.cache.get(unit.language, unit.text)
+        if not cached:
+            return None
+        text = drop_lead_in(clean_output(cached[0]), unit.text)  # cached before a cleaning rule existed
+        if any(p in _UNUSABLE for p in self.problems(unit.text, unit.language, text)):
+            return None
+        return text, cached[1]
+
     def cached(self, unit: Unit) -> bool:
-        """Whether this model has rendered the unit's text on this machine before."""
-        return self.cache.get(unit.language, unit.text) is not None
+        """Whether this model has rendered the unit's text usably on this machine before."""
+        return self._from_cache(unit) is not None
 
     def translate(self, unit: Unit) -> Rendering:
         """The machine rendering of `unit` (from the cache when this model has rendered the text)."""
-        cached = self.cache.get(unit.language, unit.text)
+        cached = self._from_cache(unit)
         if cached:
             self.stats.cached += 1
             text, when = cached
-            text = drop_lead_in(clean_output(text), unit.text)  # cached before a cleaning rule existed
         else:
             started = time.monotonic()
             text = self.render_text(unit.text, unit.language, _context_heading(unit), unit.chapeau)
@@ -149,6 +159,8 @@ class UnitTranslator:
             found.append(_NO_CJK)
         if target == "zh" and cjk_share(rendering) < 0.5:
             found.append(_IN_CHINESE)
+        if rendering.rstrip().endswith((":", "：")) and not source.rstrip().endswith((":", "：")):
+            found.append(_CUT_SHORT)  # it rendered the chapeau given as context, not the text
         missing = dict.fromkeys(m.term for m in self.terms.missing(source, source_language, rendering))
         for term in missing:
             found.append(f"Use the official term “{term.official(target)}” for "
@@ -230,12 +242,11 @@ def drop_lead_in(rendering: str, source: str) -> str:
 
     Given a sub-item's chapeau as context, the model tends to translate it too ("The Meeting
     identified the following recommendations:"), or to announce its answer ("Here is the
-    translation:"); the source's own first line never ends so when such a line is added.
+    translation:"); such a line is dropped when the source has no colon of its own.
     """
     lines = rendering.strip().split("\n")
-    source_lines = source.strip().splitlines() or [""]
-    if len(lines) > 1 and lines[0].rstrip().endswith((":", "：")) and \
-            not source_lines[0].rstrip().endswith((":", "：")):
+    # a source with a colon of its own ("例如需要：㈠…") may rightly be rendered with a lead-in line
+    if len(lines) > 1 and lines[0].rstrip().endswith((":", "：")) and not re.search("[:：]", source):
         return "\n".join(lines[1:]).strip()
     return rendering.strip()
 
