@@ -87,7 +87,8 @@ class Rendering:
 
     def renders(self, unit: Unit) -> bool:
         """Whether this rendering is of the unit's current text (not stale)."""
-        return self.unit_id == unit.id and (not self.source_sha256 or self.source_sha256 == text_hash(unit.text))
+        current = not self.source_sha256 or self.source_sha256 == text_hash(unit.text)
+        return self.unit_id == unit.id and current
 
     def as_json(self) -> dict:
         """The `"translation"` object of `assistant search --json`."""
@@ -209,8 +210,9 @@ class RenderingStore:
         if not rows:
             return 0
         columns = ", ".join(Rendering.__dataclass_fields__)
+        insert = f"INSERT OR REPLACE INTO renderings ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?)"
         with writer_lock(self.settings), self._lock, self._connect() as db:
-            db.executemany(f"INSERT OR REPLACE INTO renderings ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            db.executemany(insert, rows)
         return len(rows)
 
     def remove(self, symbol: str, source: str | None = None) -> int:
