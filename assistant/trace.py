@@ -591,8 +591,10 @@ class AgreedLanguage:
         unit = close[0].unit
         name = self.declaration.declaration or unit.symbol
         if lang == "zh":
-            zh_name = next((a for a in unit.aliases if isinstance(a, str) and detect_language(a) == "zh"
-                            and "宣言" in a), name)
+            # the Chinese name of the part quoted ("京都宣言" names the annex of A/RES/76/181)
+            names = [a["name"] if isinstance(a, dict) else a for a in unit.aliases
+                     if not isinstance(a, dict) or a.get("part", "") == unit.part]
+            zh_name = next((a for a in names if detect_language(a) == "zh"), name)
             return f"商定措辞：《{zh_name.strip('《》')}》第{unit.paragraph}段" if not unit.preamble else \
                 f"商定措辞：{unit.citation('zh')}"
         if unit.preamble:
