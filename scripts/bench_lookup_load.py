@@ -128,7 +128,11 @@ class AnswerLoad:
                     if len(job.outputs()) > 1:
                         self.generating.set()
                     time.sleep(0.2)
-                job.result()
+                try:
+                    job.result()
+                except Exception:
+                    if not self._stop.is_set():  # answers still running when the app stops end in errors
+                        raise
             finally:
                 with self._lock:
                     self.in_flight -= 1
