@@ -17,6 +17,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from assistant.citations import render_citations
+from vectorstore.errors import UserError
 from vectorstore.renderings import Rendering, renderings_for
 from vectorstore.units import Unit
 
@@ -139,3 +140,19 @@ def _use_chinese_capable_font(doc) -> None:
         fonts = rpr.makeelement(qn("w:rFonts"), {})
         rpr.append(fonts)
     fonts.set(qn("w:eastAsia"), "SimSun")
+
+
+def save_docx_with_tables(document, tables, path: str | Path) -> Path:
+    """Set the tables' text to 9 pt (wide tables stay readable) and save, or say why it cannot be written."""
+    for table in tables:
+        for row in table.rows:
+            for cell in row.cells:
+                for paragraph in cell.paragraphs:
+                    for run in paragraph.runs:
+                        run.font.size = Pt(9)
+    path = Path(path)
+    try:
+        document.save(str(path))
+    except OSError as exc:
+        raise UserError(f"Cannot write {path}: {exc.strerror or exc}") from exc
+    return path

@@ -113,7 +113,8 @@ def to_csv(matrix: Matrix) -> str:
 def to_docx(matrix: Matrix, path: Path | str) -> Path:
     from docx import Document
     from docx.enum.section import WD_ORIENT
-    from docx.shared import Pt
+
+    from assistant.export import save_docx_with_tables
 
     lang, t = matrix.lang, texts(matrix)
     document = Document()
@@ -141,17 +142,7 @@ def to_docx(matrix: Matrix, path: Path | str) -> Path:
                 paragraph = cell.paragraphs[0] if i == 0 else cell.add_paragraph()
                 paragraph.add_run(ref + " ").bold = True
                 paragraph.add_run(gist)
-    for row in table.rows:
-        for cell in row.cells:
-            for paragraph in cell.paragraphs:
-                for run in paragraph.runs:
-                    run.font.size = Pt(9)
-    path = Path(path)
-    try:
-        document.save(str(path))
-    except OSError as exc:
-        raise UserError(f"Cannot write {path}: {exc.strerror or exc}") from exc
-    return path
+    return save_docx_with_tables(document, [table], path)
 
 
 # ---- files --------------------------------------------------------------------------------------

@@ -177,7 +177,8 @@ def to_csv(report: TraceReport, lang: str = "en", novel: bool = False) -> str:
 
 def to_docx(report: TraceReport, path: Path | str, lang: str = "en", novel: bool = False) -> Path:
     from docx import Document
-    from docx.shared import Pt
+
+    from assistant.export import save_docx_with_tables
 
     t = _t(lang)
     labels = {tid: report.theme_label(tid, lang) for tid in report.theme_labels}
@@ -229,18 +230,7 @@ def to_docx(report: TraceReport, path: Path | str, lang: str = "en", novel: bool
         tables = [table, back]
     else:
         tables = [table]
-    for tbl in tables:
-        for tr in tbl.rows:
-            for cell in tr.cells:
-                for paragraph in cell.paragraphs:
-                    for run in paragraph.runs:
-                        run.font.size = Pt(9)
-    path = Path(path)
-    try:
-        document.save(str(path))
-    except OSError as exc:
-        raise UserError(f"Cannot write {path}: {exc.strerror or exc}") from exc
-    return path
+    return save_docx_with_tables(document, tables, path)
 
 
 def to_json(report: TraceReport, lang: str = "en", novel: bool = False) -> dict:
