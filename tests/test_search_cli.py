@@ -61,7 +61,7 @@ def test_json_hits_are_best_first_and_respect_k(run_search):
 
 def test_readable_output_uses_the_question_convention(run_search):
     _, zh, _ = run_search("拉美报告第24(d)段", "-k", "1")
-    assert f"{LAC} 第24(d)段" in zh and "lookup" in zh and "更多利用资产没收" in zh
+    assert f"{LAC}, 第24(d)段" in zh and "lookup" in zh and "更多利用资产没收" in zh
     _, en, _ = run_search("the European report, para. 43 (e)", "-k", "1")
     assert f"{EU}, para. 43 (e)" in en
 

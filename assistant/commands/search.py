@@ -76,7 +76,7 @@ def format_result(result) -> str:
         lines.append("没有找到相关段落。" if language == "zh" else "No matching paragraphs.")
     for rank, hit in enumerate(result.hits, start=1):
         u = hit.unit
-        citation = render_citation(u, language)
+        citation = u.citation(language)
         section = " › ".join(u.section[-2:]) if u.section else ""
         lines.append(f"{rank:>2}. {citation}  [{u.kind}, {hit.via} {hit.score:.4f}]  id={u.id}")
         if section:
@@ -85,13 +85,6 @@ def format_result(result) -> str:
             lines.append(f"    ({_preview(u.chapeau, 80)})")
         lines.append(f"    {_preview(u.text, PREVIEW_CHARS)}")
     return "\n".join(lines)
-
-
-def render_citation(unit, language: str) -> str:
-    """`A/CONF.241/RPM.2/2 第24(d)段` (zh) or `A/CONF.241/RPM.2/2, para. 24 (d)` (en)."""
-    if language == "zh":
-        return f"{unit.symbol} 第{unit.ref}段"
-    return f"{unit.symbol}, para. {unit.paragraph}" + (f" ({unit.item})" if unit.item else "")
 
 
 def _preview(text: str, limit: int) -> str:
