@@ -11,6 +11,7 @@ from assistant.citations import find_markers
 from assistant.language import is_in_language
 from assistant.modes import get_mode
 from assistant.statements import has_cjk
+from vectorstore.renderings import renderings_for
 from vectorstore.retrieval import HybridSearcher
 
 LAC = "A/CONF.241/RPM.2/2"
@@ -44,7 +45,8 @@ def test_chinese_question_gets_a_chinese_cited_answer(extractive_chain, builtin_
 def test_english_question_over_chinese_reports_gets_an_english_answer(extractive_chain, builtin_store):
     answer = extractive_chain.invoke("What did the Latin American meeting recommend on firearms trafficking?")
     assert answer.language == "en" and is_in_language(answer.rendered, "en")
-    assert "sources are in Chinese" in answer.text and "para. " in answer.rendered
+    # the Chinese sources are quoted in their labelled machine rendering (the originals are in the sources)
+    assert "unofficial machine translation" in answer.text and "para. " in answer.rendered
     assert any(u.id in (f"{LAC}#24(e)", f"{LAC}#37(n)", f"{LAC}#34") for u in answer.citations)
     check_citations(answer, builtin_store)
 
@@ -82,11 +84,16 @@ def test_previous_sources_stay_available_to_a_follow_up(extractive_chain):
     assert f"{EU}#56(e)" in {h.unit.id for h in answer.retrieved}
 
 
-def test_lookup_quotes_the_paragraph_verbatim_with_metadata(extractive_chain, builtin_store):
+def test_lookup_quotes_the_paragraph_verbatim_with_metadata(extractive_chain, builtin_store,
+                                                            builtin_settings):
     answer = extractive_chain.invoke("para. 37 (o) of the Latin American report", mode="lookup")
     (unit,) = builtin_store.get([f"{LAC}#37(o)"])
     assert [u.id for u in answer.citations] == [unit.id]
-    assert f"“{unit.text.strip()}”" in answer.text
+    # an English reader gets the labelled rendering when there is one, else the original verbatim
+    rendering = renderings_for([unit], builtin_settings).get(unit.id)
+    quoted = rendering.text.strip() if rendering else unit.text.strip()
+    assert quoted in answer.text
+    assert rendering is None or "unofficial machine translation" in answer.text
     assert "para. 37 (o)" in answer.rendered and "kind: recommendation" in answer.rendered
 
 
@@ -264,7 +271,8 @@ def test_invented_paragraph_numbers_and_other_language_statements_are_dropped(bu
 
 def test_english_statements_with_chinese_characters_are_dropped(builtin_store, builtin_settings):
     # what a server that ignored the schema may send: no grammar kept the CJK out
-    backend = ScriptedBackend(lambda src, spec: statements_json((1, f"The report recommends: {src[0][:30]}")))
+    mixed = "The report recommends 加强打击枪支贩运的行动."
+    backend = ScriptedBackend(lambda src, spec: statements_json((1, mixed)))
     answer = scripted_chain(builtin_store, builtin_settings, backend).invoke(
         "What did the Latin American meeting recommend on firearms trafficking?")
     assert answer.dropped and "Chinese characters" in answer.dropped[0].support
