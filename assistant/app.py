@@ -26,7 +26,7 @@ from pathlib import Path
 import gradio as gr
 
 from assistant import ui_labels as L
-from assistant.backends import make_backend
+from assistant.backends import backend_spec, make_backend
 from assistant.chain import Answer, AnswerChain
 from assistant.export import answer_to_docx, answer_to_markdown
 from assistant.mcp_tools import TOOL_NAMES, register_mcp_tools
@@ -45,10 +45,7 @@ APP_CSS = SOURCES_CSS + """
 ASK_WORKERS = 16  # /ask handlers at once: fast paths run beside the (serialised) model answers
 MODEL_WAITERS = 4  # model answers that may wait for the model; more are told to try again
 MCP_PATH = "/gradio_api/mcp"
-EXTRACTIVE_DESCRIPTION = (
-    "摘录：直接引用检索到的段落原文，不使用模型 / "
-    "Extractive: verbatim sentences from the retrieved paragraphs, no model"
-)
+EXTRACTIVE_DESCRIPTION = backend_spec("extractive").description
 
 
 class AppServices:

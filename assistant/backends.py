@@ -1,8 +1,13 @@
-"""Chat backends that stream an answer from messages: a local GGUF model or an OpenAI-compatible server.
+"""Answer backends, registered by name: a local GGUF model, an OpenAI-compatible server, or none.
 
-Both take messages as [{"role": "system" | "user" | "assistant", "content": str}], decode
-greedily (temperature 0, so answers are reproducible, with a mild repeat penalty against loops)
-and yield text chunks. Anything that stops them from answering (model missing, server down,
+The registry (`register_backend(BackendSpec(...))`, `backend_names()`, `backend_spec(name)`) is
+the one list of backends: `make_backend`, the CLI's --backend choices and the UI's backend
+dropdown (assistant.ui_labels.BACKENDS) all come from it. Adding a backend is one class (a
+ChatBackend) and one `register_backend` call at the bottom of this module.
+
+The model backends take messages as [{"role": "system" | "user" | "assistant", "content": str}],
+decode greedily (temperature 0, so answers are reproducible, with a mild repeat penalty against
+loops) and yield text chunks. Anything that stops them from answering (model missing, server down,
 HTTP error) raises BackendUnavailable, which the answer chain turns into a fallback to the
 extractive backend.
 
@@ -22,7 +27,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -58,15 +64,44 @@ class ChatBackend(Protocol):
                spec: OutputSpec | None = None) -> Iterator[str]: ...
 
 
+@dataclass(frozen=True)
+class BackendSpec:
+    """One answer backend in the registry."""
+
+    name: str  # settings.backend, the --backend choice and the dropdown value
+    make: Callable[[Settings], ChatBackend | None]  # None: answered without a model (extractive)
+    labels: dict[str, str]  # {"zh": ..., "en": ...}, joined into the UI's bilingual label
+    needs_model: bool = True
+    # Shown in the UI for a backend without a model; a model backend describes the model it loads
+    # (ChatBackend.description).
+    description: str = ""
+
+
+_REGISTRY: dict[str, BackendSpec] = {}
+
+
+def register_backend(spec: BackendSpec) -> BackendSpec:
+    _REGISTRY[spec.name] = spec
+    return spec
+
+
+def backend_names() -> tuple[str, ...]:
+    """Registered backend names, in registration order."""
+    return tuple(_REGISTRY)
+
+
+def backend_spec(name: str) -> BackendSpec:
+    """The registered backend `name`; a UserError listing the registered ones otherwise."""
+    if name not in _REGISTRY:
+        *others, last = backend_names()
+        choices = f"{', '.join(others)} or {last}" if others else last
+        raise UserError(f"Unknown backend {name!r}: use {choices}.")
+    return _REGISTRY[name]
+
+
 def make_backend(settings: Settings) -> ChatBackend | None:
-    """The backend configured by settings.backend; None for "extractive" (no model)."""
-    if settings.backend == "llamacpp":
-        return LlamaCppBackend(settings)
-    if settings.backend == "openai":
-        return OpenAICompatibleBackend(settings)
-    if settings.backend == "extractive":
-        return None
-    raise UserError(f"Unknown backend {settings.backend!r}: use llamacpp, openai or extractive.")
+    """The backend configured by settings.backend; None for a backend without a model (extractive)."""
+    return backend_spec(settings.backend).make(settings)
 
 
 class _LoadedModel:
@@ -242,3 +277,20 @@ def _cause(error: BaseException) -> str:
 def _short(text: str, limit: int = 300) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+# -- the backends (the UI lists them in this order) -----------------------------------------------
+
+register_backend(BackendSpec(
+    name="llamacpp", make=LlamaCppBackend, labels={"zh": "本地模型", "en": "Local model (llama.cpp)"},
+))
+register_backend(BackendSpec(
+    name="openai", make=OpenAICompatibleBackend,
+    labels={"zh": "OpenAI 兼容接口", "en": "OpenAI-compatible endpoint"},
+))
+register_backend(BackendSpec(
+    name="extractive", make=lambda settings: None,
+    labels={"zh": "摘录（无模型）", "en": "Extractive (no model)"}, needs_model=False,
+    description="摘录：直接引用检索到的段落原文，不使用模型 / "
+                "Extractive: verbatim sentences from the retrieved paragraphs, no model",
+))

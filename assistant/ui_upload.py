@@ -16,8 +16,9 @@ import gradio as gr
 from assistant import ui_labels as L
 from vectorstore.errors import UserError
 from vectorstore.ingest import builtin_catalog, ingest_files
+from vectorstore.loaders import supported_suffixes
 
-ACCEPTED_TYPES = [".txt", ".md", ".pdf", ".docx"]
+ACCEPTED_TYPES = list(supported_suffixes())  # the registered document readers
 TABLE_HEADERS = ["文号 / Symbol", "语言 / Language", "大会 / Congress", "区域 / Region", "标题 / Title"]
 
 

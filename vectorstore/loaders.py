@@ -9,18 +9,23 @@ The loader is the door for untrusted files (uploads, `assistant ingest`):
   refused;
 - limits keep one file from exhausting the machine: file size, PDF pages, uncompressed size and
   compression ratio of a .docx, length of a line, length of the whole text.
+
+File types are readers registered by suffix (`register_reader(Reader(...))`); the supported
+suffixes (`supported_suffixes()`, SUPPORTED_SUFFIXES) and the upload tab's accepted types and
+label come from them. Adding a file type is one `read(path) -> str` function and one
+`register_reader` call at the bottom of this module; the checks above apply to its text too.
 """
 
 from __future__ import annotations
 
 import codecs
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from vectorstore.errors import DocumentParseError
 from vectorstore.text_cleaning import clean_text, not_text_reason
-
-SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx")
 
 # Limits (module constants so tests and callers can see them; the longest built-in report is
 # 0.2 MB of text, its longest paragraph under 2,000 characters).
@@ -41,28 +46,55 @@ _REASON_CHARS = 160
 _UTF16_NUL_SHARE = 0.75
 
 
+@dataclass(frozen=True)
+class Reader:
+    """How to read one kind of file into raw text (checked and cleaned by read_document_text)."""
+
+    suffixes: tuple[str, ...]  # lower case, with the dot: (".txt", ".md")
+    # Raw text; a DocumentParseError for what it refuses. Anything else it raises is reported as
+    # "not a readable {kind}", an OSError as "cannot read the file".
+    read: Callable[[Path], str]
+    kind: str  # what the file is, in messages: "text file", "PDF"
+    # Said when the text read is not text at all (binary data, unmapped PDF fonts).
+    not_text_hint: str = "is it a binary file under a text name?"
+
+
+_READERS: dict[str, Reader] = {}
+
+
+def register_reader(reader: Reader) -> Reader:
+    for suffix in reader.suffixes:
+        _READERS[suffix.lower()] = reader
+    return reader
+
+
+def supported_suffixes() -> tuple[str, ...]:
+    """Suffixes with a registered reader, in registration order."""
+    return tuple(_READERS)
+
+
 def read_document_text(path: Path) -> str:
     """The clean text of `path`, lines separated by "\\n"; DocumentParseError naming the file."""
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
+    reader = _READERS.get(suffix)
+    if reader is None:
         raise DocumentParseError(
             f"{path.name}: unsupported file type {suffix or '(none)'}; "
-            f"use one of {', '.join(SUPPORTED_SUFFIXES)}"
+            f"use one of {', '.join(supported_suffixes())}"
         )
     if not path.is_file():
         raise DocumentParseError(f"{path}: file not found")
     _check_file_size(path)
-    reader, what = _READERS[suffix]
     try:
-        raw = reader(path)
+        raw = reader.read(path)
     except DocumentParseError:
         raise
     except OSError as exc:
         raise DocumentParseError(f"{path.name}: cannot read the file ({exc.strerror or exc})") from exc
     except Exception as exc:  # noqa: BLE001 - the boundary: pypdf, python-docx, lxml, zlib raise anything
-        raise DocumentParseError(f"{path.name}: not a readable {what} ({_reason(exc)})") from exc
-    return _checked_text(path, raw, what)
+        raise DocumentParseError(f"{path.name}: not a readable {reader.kind} ({_reason(exc)})") from exc
+    return _checked_text(path, raw, reader)
 
 
 def _check_file_size(path: Path) -> None:
@@ -74,12 +106,10 @@ def _check_file_size(path: Path) -> None:
         )
 
 
-def _checked_text(path: Path, raw: str, what: str) -> str:
+def _checked_text(path: Path, raw: str, reader: Reader) -> str:
     problem = not_text_reason(raw)
     if problem:
-        hint = ("the PDF's text layer is unreadable (fonts without Unicode mapping?); use the text "
-                "version of the report" if what == "PDF" else "is it a binary file under a text name?")
-        raise DocumentParseError(f"{path.name}: this is not text: {problem}; {hint}")
+        raise DocumentParseError(f"{path.name}: this is not text: {problem}; {reader.not_text_hint}")
     text = clean_text(raw)
     if not text.strip():
         raise DocumentParseError(f"{path.name}: the file contains no text")
@@ -255,5 +285,13 @@ def _check_docx_container(path: Path) -> None:
                                  f"is {_size(MAX_DOCX_UNCOMPRESSED_BYTES)}")
 
 
-_READERS = {".txt": (_read_plain_text, "text file"), ".md": (_read_plain_text, "text file"),
-            ".pdf": (_read_pdf, "PDF"), ".docx": (_read_docx, ".docx file")}
+
+# --- the readers (listed to users in this order) ------------------------------------------
+
+register_reader(Reader((".txt", ".md"), _read_plain_text, "text file"))
+register_reader(Reader((".pdf",), _read_pdf, "PDF",
+                       not_text_hint="the PDF's text layer is unreadable (fonts without Unicode mapping?); "
+                                     "use the text version of the report"))
+register_reader(Reader((".docx",), _read_docx, ".docx file"))
+
+SUPPORTED_SUFFIXES = supported_suffixes()  # (".txt", ".md", ".pdf", ".docx"): all registered above

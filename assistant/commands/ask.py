@@ -21,14 +21,15 @@ from pathlib import Path
 from assistant.chain import MAX_QUESTION_CHARS, MODES, Answer, AnswerChain
 from assistant.citations import render, render_citations
 from assistant.commands.filter_options import add_filter_arguments, check_filters, filters_from_args
+from assistant.modes import get_mode
 from vectorstore.errors import UserError
+
+DEFAULT_MODE = "ask"
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("question", help="the question (Chinese or English)")
-    parser.add_argument("--mode", choices=MODES, default="ask",
-                        help="ask (default), lookup (quote a paragraph), compare (by document), "
-                             "draft (declaration bullet points)")
+    parser.add_argument("--mode", choices=MODES, default=DEFAULT_MODE, help=mode_help())
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     add_filter_arguments(parser)
     parser.add_argument("--history", type=Path,
@@ -64,6 +65,15 @@ def run(args, settings) -> int:
     print()
     print_details(answer, render("".join(streamed), answer.language))
     return 0
+
+
+def mode_help() -> str:
+    """'ask (default), lookup (quote a paragraph), ...': every registered mode with its summary."""
+    parts = []
+    for name in MODES:
+        notes = [note for note in ("default" if name == DEFAULT_MODE else "", get_mode(name).summary) if note]
+        parts.append(f"{name} ({'; '.join(notes)})" if notes else name)
+    return ", ".join(parts)
 
 
 def answer_json(answer: Answer) -> dict:
