@@ -46,6 +46,7 @@ from vectorstore.references import document_mentions, parse_references
 from vectorstore.retrieval import Hit, HybridSearcher
 from vectorstore.settings import Settings
 from vectorstore.units import Unit
+from vectorstore.wording import say
 
 MODES = mode_names()
 MAX_QUESTION_CHARS = 2000
@@ -150,8 +151,8 @@ class AnswerChain:
             generated = yield from self._generate(turn, backend)
         if generated is not None and generated.declined and all(generated.declined) and not generated.dropped:
             # The model says the sources do not answer: the plain "not in the documents" answer.
-            turn.notices.append(_say(turn.language, "模型认为检索到的段落不能回答这个问题。",
-                                     "The model found no answer to this question in the retrieved "
+            turn.notices.append(say(turn.language, zh="模型认为检索到的段落不能回答这个问题。",
+                                     en="The model found no answer to this question in the retrieved "
                                      "paragraphs."))
             turn.context.relevant = False
             text = self._without_model(turn)
@@ -165,9 +166,9 @@ class AnswerChain:
                                generated)
             return
         if generated is not None:  # the model answered, but nothing it said survived the checks
-            turn.notices.append(_say(turn.language,
-                                     "模型的陈述都未能得到其引用来源的支持；下面改为列出相关段落。",
-                                     "None of the model's statements was supported by the source it "
+            turn.notices.append(say(turn.language,
+                                     zh="模型的陈述都未能得到其引用来源的支持；下面改为列出相关段落。",
+                                     en="None of the model's statements was supported by the source it "
                                      "cited; the relevant passages are shown instead."))
         text = turn.mode.extractive(turn.standalone, turn.context, turn.language)
         verified = self._verify(turn, text)
@@ -193,11 +194,11 @@ class AnswerChain:
                     generated.parts.append(piece)
                     yield render(piece, turn.language)
                 if heading and len(generated.kept) == before:  # say so rather than leave a bare heading
-                    piece = (_say(turn.language, "- （检索到的段落没有谈到这个主题。）\n",
-                                  "- (the retrieved paragraphs do not address this theme)\n")
+                    piece = (say(turn.language, zh="- （检索到的段落没有谈到这个主题。）\n",
+                                  en="- (the retrieved paragraphs do not address this theme)\n")
                              if generated.declined[-1] else
-                             _say(turn.language, "- （模型对这份文件的陈述都未能由其来源核实。）\n",
-                                  "- (none of the model's statements on this document was supported "
+                             say(turn.language, zh="- （模型对这份文件的陈述都未能由其来源核实。）\n",
+                                  en="- (none of the model's statements on this document was supported "
                                   "by its source)\n"))
                     generated.parts.append(piece)
                     yield piece
@@ -208,9 +209,10 @@ class AnswerChain:
             if not generated.kept:
                 return None
         if generated.degenerate:
-            turn.notices.append(_say(turn.language, "模型输出出现重复，已停止生成；只保留了此前核实的陈述。",
-                                     "The model's output became repetitive and was stopped; only the "
-                                     "statements verified before that are kept."))
+            turn.notices.append(say(
+                turn.language, zh="模型输出出现重复，已停止生成；只保留了此前核实的陈述。",
+                en="The model's output became repetitive and was stopped; only the statements verified "
+                   "before that are kept."))
         return generated
 
     def _generation_groups(self, turn: Turn) -> list[tuple[str, list[Unit]]]:
@@ -222,10 +224,10 @@ class AnswerChain:
         for symbol, units in context.groups:
             if units:
                 name = document_name(units[0], turn.language)
-                groups.append((f"\n{name}：\n" if turn.language == "zh" else f"\n{name}:\n", units))
+                groups.append((say(turn.language, zh=f"\n{name}：\n", en=f"\n{name}:\n"), units))
             else:
-                groups.append((_say(turn.language, f"\n{symbol}：未检索到与该主题相关的段落。\n",
-                                    f"\n{symbol}: no paragraph on this theme was retrieved.\n"), []))
+                groups.append((say(turn.language, zh=f"\n{symbol}：未检索到与该主题相关的段落。\n",
+                                    en=f"\n{symbol}: no paragraph on this theme was retrieved.\n"), []))
         return groups
 
     def _generate_group(self, turn: Turn, backend, units: list[Unit], generated: _Generated) -> Iterator[str]:
@@ -261,8 +263,8 @@ class AnswerChain:
             framing = tuple(p for p in (turn.mode.framing.get(turn.language),) if p)
             verdict = self._support.check(statement, [h.unit for h in turn.context.hits] or units, framing)
             statement.support = verdict.reason
-            reason = None if verdict.supported else _say(turn.language, f"来源不支持（{verdict.reason}）",
-                                                         f"not supported by its source ({verdict.reason})")
+            reason = None if verdict.supported else say(turn.language, zh=f"来源不支持（{verdict.reason}）",
+                                                         en=f"not supported by its source ({verdict.reason})")
         statement.supported = reason is None
         if reason is None:
             generated.kept.append(statement)
@@ -366,8 +368,8 @@ class AnswerChain:
             context.relevant = not named_missing and self.retrieval.relevant(question, filters, context.hits,
                                                                              context.units)
         if not context.relevant:
-            context.notices.append(_say(language, "文件中没有找到这个问题的答案；下面列出最接近的段落。",
-                                        "The documents do not contain the answer; the closest "
+            context.notices.append(say(language, zh="文件中没有找到这个问题的答案；下面列出最接近的段落。",
+                                        en="The documents do not contain the answer; the closest "
                                         "paragraphs are listed below."))
         return context
 
@@ -392,8 +394,9 @@ class AnswerChain:
                 filters = replace(filters, congresses=congresses)
                 if not any(d.congress in congresses for d in documents):
                     names = "、".join(str(c) for c in congresses)
-                    return filters, [_say(language, f"库中没有第{names}届大会的文件。",
-                                          f"No document of Congress {names} is in the store.")], True, kinds
+                    missing = say(language, zh=f"库中没有第{names}届大会的文件。",
+                                  en=f"No document of Congress {names} is in the store.")
+                    return filters, [missing], True, kinds
         if filters.symbols or filters.regions:
             return filters, [], False, kinds
         named = [(m.start, m.end, m.value) for m in mentions if m.kind in ("region", "symbol")]
@@ -404,8 +407,8 @@ class AnswerChain:
             matching = [d.symbol for d in documents if value in (d.symbol, d.region)]
             if not matching:
                 stored = "; ".join(f"{d.symbol} ({d.region})" for d in documents)
-                notice = _say(language, f"库中没有“{value}”的报告（库中文件：{stored}）。",
-                              f"No report for “{value}” is in the store (stored: {stored}).")
+                notice = say(language, zh=f"库中没有“{value}”的报告（库中文件：{stored}）。",
+                              en=f"No report for “{value}” is in the store (stored: {stored}).")
                 return filters, [notice], True, kinds
             symbols += [s for s in matching if s not in symbols]
         return replace(filters, symbols=tuple(symbols)), [], False, kinds + ("region", "symbol")
@@ -451,19 +454,19 @@ class AnswerChain:
         if turn.mode.name == "lookup" and context.units:
             return turn.mode.extractive(turn.standalone, context, language)
         if turn.mode.name == "lookup":
-            head = _say(language, "没有找到所指的段落。", "The referenced paragraph was not found.")
+            head = say(language, zh="没有找到所指的段落。", en="The referenced paragraph was not found.")
             if not context.notices:
-                head += _say(language, "请写明段落编号，例如“拉美报告第24(d)段”。",
-                             " Give a paragraph number, e.g. “para. 37 (o) of the Latin American report”.")
+                head += say(language, zh="请写明段落编号，例如“拉美报告第24(d)段”。",
+                             en=" Give a paragraph number, e.g. “para. 37 (o) of the Latin American report”.")
             return "\n".join([head] + context.notices)
-        lines = [_say(language, "文件中没有这个问题的答案。最接近的段落如下（仅供参考，并不回答该问题）：",
-                      "The documents do not contain the answer to this question. The closest "
+        lines = [say(language, zh="文件中没有这个问题的答案。最接近的段落如下（仅供参考，并不回答该问题）：",
+                      en="The documents do not contain the answer to this question. The closest "
                       "paragraphs are (for reference only; they do not answer it):")]
         for unit in context.units[:3]:
             snippet = " ".join(unit.text.split())[:80]
             label = unit.citation(language)
             # Quoted as the verbatim excerpt it is (the sources may be in the other language).
-            lines.append(f"- {label}：“{snippet}…”" if language == "zh" else f"- {label}: “{snippet}…”")
+            lines.append(say(language, zh=f"- {label}：“{snippet}…”", en=f"- {label}: “{snippet}…”"))
         return "\n".join(lines)
 
     def _verify(self, turn: Turn, text: str):
@@ -490,7 +493,7 @@ def _statement_text(statement: Statement, mode: Mode, language: str) -> str:
         return f"- {body}\n"
     if statement.lead:
         return body + "\n"
-    return body + ("" if language == "zh" else " ")
+    return body + (say(language, zh="", en=" "))
 
 
 def _with_marker(text: str, mark: str, language: str) -> str:
@@ -498,8 +501,8 @@ def _with_marker(text: str, mark: str, language: str) -> str:
     m = re.search(r"[。！？!?；;.]?[”’」』\"')）]*\s*$", text)
     cut = m.start() if m else len(text)
     head, tail = text[:cut].rstrip(), text[cut:].strip()
-    space = "" if language == "zh" else " "
-    return f"{head}{space}{mark}{tail or ('。' if language == 'zh' else '.')}"
+    space = say(language, zh="", en=" ")
+    return f"{head}{space}{mark}{tail or (say(language, zh='。', en='.'))}"
 
 
 def _drop_notes(dropped: list[Statement], language: str) -> list[str]:
@@ -588,14 +591,10 @@ def _without_document_mentions(question: str, kinds: tuple[str, ...]) -> str:
 
 
 def _fallback_notice(language: str, backend: str, error) -> str:
-    return _say(language,
-                f"模型后端 {backend} 不可用（{error}），本回答改用摘录方式（直接引用段落原文）生成。",
-                f"The model backend {backend} is unavailable ({error}); this answer was built "
+    return say(language,
+                zh=f"模型后端 {backend} 不可用（{error}），本回答改用摘录方式（直接引用段落原文）生成。",
+                en=f"The model backend {backend} is unavailable ({error}); this answer was built "
                 "extractively (quoting the paragraphs) instead.")
-
-
-def _say(language: str, zh: str, en: str) -> str:
-    return zh if language == "zh" else en
 
 
 def _unique(items: list[str]) -> list[str]:

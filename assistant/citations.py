@@ -32,6 +32,7 @@ from vectorstore.references import (
     reference_label,
 )
 from vectorstore.units import Unit, split_unit_id
+from vectorstore.wording import say
 
 __all__ = ["SYMBOL_PATTERN", "Citation", "Marker", "Mention", "find_markers", "find_mentions", "marker",
            "render", "render_citations", "replace_markers", "strip_markers"]
@@ -77,7 +78,7 @@ class Citation(UnitAddress):
         if self.part or self.preamble:
             return reference_label(self.key, language)
         symbol = f"{self.symbol} " if self.symbol else ""
-        return f"{symbol}第{self.ref}段" if language == "zh" else f"{symbol}¶{self.ref}"
+        return say(language, zh=f"{symbol}第{self.ref}段", en=f"{symbol}¶{self.ref}")
 
 
 @dataclass

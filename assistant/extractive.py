@@ -19,21 +19,8 @@ from assistant.citations import marker
 from assistant.verification import lexical_tokens
 from vectorstore.renderings import Rendering, renderings_for
 from vectorstore.units import Unit
+from vectorstore.wording import congress_name, reader_language, region_adjective, region_name, say
 
-REGION_ZH = {
-    "Europe": "欧洲",
-    "Latin America and the Caribbean": "拉丁美洲和加勒比",
-    "Asia and the Pacific": "亚洲及太平洋",
-    "Western Asia": "西亚",
-    "Africa": "非洲",
-}
-REGION_EN = {
-    "Europe": "European",
-    "Latin America and the Caribbean": "Latin American and Caribbean",
-    "Asia and the Pacific": "Asia-Pacific",
-    "Western Asia": "Western Asian",
-    "Africa": "African",
-}
 KIND_LABEL = {
     "zh": {"recommendation": "建议", "summary": "审议情况概要", "other": "其他"},
     "en": {"recommendation": "recommendation", "summary": "summary of deliberations", "other": "other"},
@@ -76,7 +63,7 @@ def readings(units: list[Unit], language: str,
 
 def split_unit_sentences(text: str, language: str) -> list[str]:
     """Sentences of a unit's text (Chinese on 。；, English on . ;), trimmed of list dashes."""
-    pattern = _SENTENCE_END["zh" if language == "zh" else "en"]
+    pattern = _SENTENCE_END[reader_language(language)]
     parts = [p.strip().lstrip("-–•· ").strip() for p in re.split(pattern, text)]
     return [p for p in parts if len(p.strip(_TRAILING)) >= 4]
 
@@ -114,9 +101,9 @@ def select_sentences(question: str, units: list[Unit], max_sentences: int = 4,
 def document_name(unit: Unit, language: str) -> str:
     """"拉丁美洲和加勒比区域筹备会议报告（SYM）" / "The Latin American and Caribbean report (SYM)"."""
     if language == "zh":
-        region = REGION_ZH.get(unit.region, unit.region)
+        region = region_name(unit.region, "zh")
         return f"{region}区域筹备会议报告（{unit.symbol}）" if region else f"报告 {unit.symbol}"
-    region = REGION_EN.get(unit.region, unit.region)
+    region = region_adjective(unit.region)
     return f"The {region} report ({unit.symbol})" if region else f"Report {unit.symbol}"
 
 
@@ -125,7 +112,7 @@ def quote_line(unit: Unit, sentence: str, language: str, framed: bool = True) ->
     quote = sentence.strip().rstrip(_TRAILING)
     cite = marker([unit])
     if not framed:
-        return f"- “{quote}”{cite}" if language == "zh" else f"- “{quote}” {cite}"
+        return say(language, zh=f"- “{quote}”{cite}", en=f"- “{quote}” {cite}")
     verb = _VERB[language][unit.kind if unit.kind in _VERB[language] else "other"]
     if language == "zh":
         return f"- {document_name(unit, 'zh')}{verb}：“{quote}”{cite}"
@@ -227,18 +214,13 @@ def metadata_line(unit: Unit, language: str) -> str:
     # headings are printed in the document's language: shown in the sources, not to another reader
     section = " > ".join(unit.section) if unit.language == language else ""
     if language == "zh":
-        parts = [f"{unit.symbol}，第{unit.ref}段", REGION_ZH.get(unit.region, unit.region) + "区域筹备会议"
-                 if unit.region else "", f"第{unit.congress}届预防犯罪大会" if unit.congress else "",
+        parts = [f"{unit.symbol}，第{unit.ref}段", region_name(unit.region, "zh") + "区域筹备会议"
+                 if unit.region else "", congress_name(unit.congress, "zh") if unit.congress else "",
                  f"类别：{kind}", f"章节：{section}" if section else ""]
         return "；".join(p for p in parts if p) + "："
     item = f" ({unit.item})" if unit.item else ""
     parts = [f"{unit.symbol}, para. {unit.paragraph}{item}",
              f"{unit.region} regional preparatory meeting" if unit.region else "",
-             f"{_ordinal(unit.congress)} Congress" if unit.congress else "",
+             congress_name(unit.congress, "en") if unit.congress else "",
              f"kind: {kind}", f"section: {section}" if section else ""]
     return "; ".join(p for p in parts if p) + ":"
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"

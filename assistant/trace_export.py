@@ -15,6 +15,7 @@ from pathlib import Path
 
 from assistant.trace import NEW_LABEL, TraceMatch, TraceReport, reader_text, row_json, verdict_label
 from vectorstore.errors import UserError
+from vectorstore.wording import reader_language
 
 FORMATS = ("md", "csv", "docx")
 
@@ -62,7 +63,7 @@ CSV_COLUMNS = ["direction", "source_id", "source_citation", "source_verdict", "n
 
 
 def _t(lang: str) -> dict:
-    return TEXTS["zh" if lang == "zh" else "en"]
+    return TEXTS[reader_language(lang)]
 
 
 def declaration_name(report: TraceReport, lang: str) -> str:
@@ -95,7 +96,7 @@ def _verdict(row_or_verdict, lang: str) -> str:
     verdict = row_or_verdict if isinstance(row_or_verdict, str) else row_or_verdict.verdict
     label = verdict_label(verdict, lang)
     if not isinstance(row_or_verdict, str) and row_or_verdict.is_new:
-        label += f" ({NEW_LABEL['zh' if lang == 'zh' else 'en']})"
+        label += f" ({NEW_LABEL[reader_language(lang)]})"
     return label
 
 

@@ -32,9 +32,11 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from vectorstore import wording
 from vectorstore.errors import UserError
 from vectorstore.settings import BUILTIN_CORPUS_DIR, Settings
 from vectorstore.units import Unit
+from vectorstore.wording import other_language, say
 
 SHIPPED_PATH = BUILTIN_CORPUS_DIR / "renderings.jsonl"
 SOURCES = ("machine", "official")
@@ -51,12 +53,12 @@ _LANGUAGE_NAMES = {"en": {"en": "English", "zh": "Chinese"}, "zh": {"en": "英�
 
 def pending_label(reader_language: str) -> str:
     """Shown where a unit's rendering is still being produced."""
-    return "译文尚在生成中" if reader_language == "zh" else "translation pending"
+    return say(reader_language, zh="译文尚在生成中", en="translation pending")
 
 
 def target_language(unit_language: str) -> str:
     """The language a unit is rendered into: the other one."""
-    return "en" if unit_language == "zh" else "zh"
+    return other_language(unit_language)
 
 
 def text_hash(text: str) -> str:
@@ -81,7 +83,7 @@ class Rendering:
 
     def label(self, reader_language: str) -> str:
         """'unofficial machine translation' / '非官方机器翻译' / 'official English version' / '正式英文本'."""
-        reader = "zh" if reader_language == "zh" else "en"
+        reader = wording.reader_language(reader_language)
         template = _LABELS[(self.source, reader)]
         return template.format(language=_LANGUAGE_NAMES[reader][self.language])
 

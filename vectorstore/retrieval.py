@@ -44,6 +44,7 @@ from vectorstore.query_scope import DocumentFacts, resolve_scope, strip_spans
 from vectorstore.references import Reference, parse_references, reference_spans
 from vectorstore.settings import Settings
 from vectorstore.units import Unit
+from vectorstore.wording import congress_name, describe_document, region_name, say
 
 MODES = ("hybrid", "dense", "bm25")
 MAX_QUERY_CHARS = 2000  # longer questions are cut (with a notice): embedders see ~512 tokens anyway
@@ -114,17 +115,13 @@ def clean_query(query) -> tuple[str, list[str]]:
         boundary = max(cut.rfind(c) for c in " 。；;，,.!?！？")
         if boundary > MAX_QUERY_CHARS * 0.8:
             cut = cut[: boundary + 1]
-        notices.append(_say(
+        notices.append(say(
             detect_language(cut),
-            f"The question is {len(text):,} characters long; only its first {len(cut):,} were searched.",
-            f"问题长度为 {len(text):,} 个字符，仅检索了前 {len(cut):,} 个字符。",
+            en=f"The question is {len(text):,} characters long; only its first {len(cut):,} were searched.",
+            zh=f"问题长度为 {len(text):,} 个字符，仅检索了前 {len(cut):,} 个字符。",
         ))
         text = cut.strip()
     return text, notices
-
-
-def _say(language: str, en: str, zh: str) -> str:
-    return zh if language == "zh" else en
 
 
 # A paragraph is found by (symbol, part, preamble, number); the body's part is "".
@@ -220,8 +217,8 @@ class HybridSearcher:
         language = detect_language(text)
         snap = self.snapshot()
         if not snap.units:
-            notices.append(_say(language, "The store is empty: add reports with `assistant ingest`.",
-                                "库中没有文件：请用 `assistant ingest` 添加报告。"))
+            notices.append(say(language, en="The store is empty: add reports with `assistant ingest`.",
+                                zh="库中没有文件：请用 `assistant ingest` 添加报告。"))
             return SearchResult(text, [], [], notices)
 
         references = parse_references(text, documents=snap.infos)
@@ -377,24 +374,24 @@ class HybridSearcher:
                     seen.add(u.id)
                     hits.append(Hit(u, 1.0, "lookup"))
             if not found_in and len(symbols) > 1:
-                notices.append(_say(
+                notices.append(say(
                     language,
-                    f"No report in the store has paragraph {_en_ref(ref)} "
+                    en=f"No report in the store has paragraph {_en_ref(ref)} "
                     f"(searched: {', '.join(symbols)}).",
-                    f"库中没有任何报告有第{ref.ref}段（已查：{'、'.join(symbols)}）。",
+                    zh=f"库中没有任何报告有第{ref.ref}段（已查：{'、'.join(symbols)}）。",
                 ))
             elif len(found_in) == 1 and len(symbols) > 1:
-                notices.append(_say(
+                notices.append(say(
                     language,
-                    f"Paragraph {_en_ref(ref)} exists only in {_describe(snap, found_in[0], 'en')}.",
-                    f"只有{_describe(snap, found_in[0], 'zh')}有第{ref.ref}段。",
+                    en=f"Paragraph {_en_ref(ref)} exists only in {_describe(snap, found_in[0], 'en')}.",
+                    zh=f"只有{_describe(snap, found_in[0], 'zh')}有第{ref.ref}段。",
                 ))
             elif len(found_in) > 1 and not ref.names_document:
-                notices.append(_say(
+                notices.append(say(
                     language,
-                    f"Paragraph {_en_ref(ref)} exists in {len(found_in)} reports; all are shown: "
+                    en=f"Paragraph {_en_ref(ref)} exists in {len(found_in)} reports; all are shown: "
                     f"{'; '.join(_describe(snap, s, 'en') for s in found_in)}.",
-                    f"第{ref.ref}段见于 {len(found_in)} 份报告，均已列出："
+                    zh=f"第{ref.ref}段见于 {len(found_in)} 份报告，均已列出："
                     f"{'；'.join(_describe(snap, s, 'zh') for s in found_in)}。",
                 ))
         return hits, notices
@@ -405,11 +402,11 @@ class HybridSearcher:
         stored = sorted(snap.documents)
         if ref.symbol:
             if ref.symbol not in snap.documents:
-                return [], _say(
+                return [], say(
                     language,
-                    f"{ref.symbol} is not in the store, so its paragraph {_en_ref(ref)} cannot be "
+                    en=f"{ref.symbol} is not in the store, so its paragraph {_en_ref(ref)} cannot be "
                     f"quoted (stored: {', '.join(stored)}).",
-                    f"{ref.symbol} 不在库中，无法引用其第{ref.ref}段（库中文件：{'、'.join(stored)}）。",
+                    zh=f"{ref.symbol} 不在库中，无法引用其第{ref.ref}段（库中文件：{'、'.join(stored)}）。",
                 )
             symbols = [ref.symbol]
         else:
@@ -417,20 +414,20 @@ class HybridSearcher:
                        if (not ref.region or snap.documents[s].region == ref.region)
                        and (not ref.congress or snap.documents[s].congress == ref.congress)]
             if not symbols:
-                return [], _say(
+                return [], say(
                     language,
-                    f"No report in the store is from {_en_document(ref)} (stored: "
+                    en=f"No report in the store is from {_en_document(ref)} (stored: "
                     f"{'; '.join(_describe(snap, s, 'en') for s in stored)}).",
-                    f"库中没有{_zh_document(ref)}的报告（库中文件："
+                    zh=f"库中没有{_zh_document(ref)}的报告（库中文件："
                     f"{'；'.join(_describe(snap, s, 'zh') for s in stored)}）。",
                 )
         if filters is not None and not filters.empty:
             kept = [s for s in symbols if _document_passes(snap.documents[s], filters)]
             if not kept:
-                return [], _say(
+                return [], say(
                     language,
-                    f"Paragraph {_en_ref(ref)} of {', '.join(symbols)} is excluded by the filters.",
-                    f"{'、'.join(symbols)} 第{ref.ref}段被筛选条件排除。",
+                    en=f"Paragraph {_en_ref(ref)} of {', '.join(symbols)} is excluded by the filters.",
+                    zh=f"{'、'.join(symbols)} 第{ref.ref}段被筛选条件排除。",
                 )
             symbols = kept
         return symbols, ""
@@ -448,11 +445,11 @@ class HybridSearcher:
         if filters is not None and filters.kinds:
             kept = [u for u in units if u.kind in filters.kinds]
             if not kept:
-                return [], _say(
+                return [], say(
                     language,
-                    f"{symbol} para. {_en_ref(ref)} is excluded by the kind filter "
+                    en=f"{symbol} para. {_en_ref(ref)} is excluded by the kind filter "
                     f"({', '.join(filters.kinds)}).",
-                    f"{symbol} 第{ref.ref}段被类别筛选（{'、'.join(filters.kinds)}）排除。",
+                    zh=f"{symbol} 第{ref.ref}段被类别筛选（{'、'.join(filters.kinds)}）排除。",
                 )
             units = kept
         return units, ""
@@ -469,16 +466,16 @@ class HybridSearcher:
                 have_zh = f"该段分项为 ({items[0]})–({items[-1]})"
             else:
                 have_en, have_zh = "it has no sub-items", "该段没有分项"
-            return _say(language,
-                        f"{symbol} has no paragraph {_en_ref(ref)}: {have_en}.",
-                        f"{symbol} 没有第{ref.ref}段：{have_zh}。")
+            return say(language,
+                        en=f"{symbol} has no paragraph {_en_ref(ref)}: {have_en}.",
+                        zh=f"{symbol} 没有第{ref.ref}段：{have_zh}。")
         if not first:  # no such part (an annex) or no preamble in this document
             where = f"{part} " if part else ""
-            return _say(language, f"{symbol} has no {where}paragraph {_en_ref(ref)}.",
-                        f"{symbol} 没有{where}第{ref.paragraph}段。")
-        return _say(language,
-                    f"{symbol} has no paragraph {ref.paragraph} (paragraphs {first}–{last}).",
-                    f"{symbol} 没有第{ref.paragraph}段（段落编号为 {first}–{last}）。")
+            return say(language, en=f"{symbol} has no {where}paragraph {_en_ref(ref)}.",
+                        zh=f"{symbol} 没有{where}第{ref.paragraph}段。")
+        return say(language,
+                    en=f"{symbol} has no paragraph {ref.paragraph} (paragraphs {first}–{last}).",
+                    zh=f"{symbol} 没有第{ref.paragraph}段（段落编号为 {first}–{last}）。")
 
 
 def reciprocal_rank_fusion(rankings: list[tuple[list[Unit], float]],
@@ -580,32 +577,15 @@ def _en_ref(ref: Reference) -> str:
 
 
 def _en_document(ref: Reference) -> str:
-    parts = [ref.region or "", f"the {_ordinal(ref.congress)} Congress" if ref.congress else ""]
+    parts = [ref.region or "", f"the {congress_name(ref.congress, 'en')}" if ref.congress else ""]
     return " / ".join(p for p in parts if p)
 
 
 def _zh_document(ref: Reference) -> str:
-    parts = [_ZH_REGIONS.get(ref.region or "", ref.region or ""),
-             f"第{ref.congress}届预防犯罪大会" if ref.congress else ""]
+    parts = [region_name(ref.region or "", "zh"), congress_name(ref.congress, "zh") if ref.congress else ""]
     return "、".join(p for p in parts if p)
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-_ZH_REGIONS = {
-    "Europe": "欧洲", "Latin America and the Caribbean": "拉丁美洲和加勒比",
-    "Asia and the Pacific": "亚洲及太平洋", "Western Asia": "西亚", "Africa": "非洲",
-}
 
 
 def _describe(snap: _Snapshot, symbol: str, language: str) -> str:
     u = snap.documents[symbol]
-    if language == "zh":
-        details = [_ZH_REGIONS.get(u.region, u.region), f"第{u.congress}届" if u.congress else ""]
-        details = [d for d in details if d]
-        return f"{symbol}（{'，'.join(details)}）" if details else symbol
-    details = [d for d in (u.region, f"{_ordinal(u.congress)} Congress" if u.congress else "") if d]
-    return f"{symbol} ({', '.join(details)})" if details else symbol
+    return describe_document(symbol, u.region, u.congress, language)

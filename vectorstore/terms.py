@@ -25,8 +25,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from vectorstore.wording import other_language
+
 TERMS_PATH = Path(__file__).resolve().parent / "data" / "official_terms.tsv"
-KINDS = ("state", "body", "instrument", "place", "term")
+KINDS = ("state", "body", "instrument", "place", "region", "term")
 LANGUAGES = ("zh", "en")
 
 _MIDDLE_DOTS = "·∙•・‧"
@@ -58,10 +60,6 @@ class TermMatch:
     text: str   # the form as printed in the searched text
     start: int
     end: int
-
-
-def other_language(language: str) -> str:
-    return "en" if language == "zh" else "zh"
 
 
 def _fold(word: str) -> str:

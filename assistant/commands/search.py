@@ -17,6 +17,7 @@ import json
 from assistant.commands.filter_options import add_filter_arguments, check_filters, filters_from_args
 from assistant.language import detect_language
 from vectorstore.errors import UserError
+from vectorstore.wording import say
 
 PREVIEW_CHARS = 200
 
@@ -73,7 +74,7 @@ def format_result(result) -> str:
     language = detect_language(result.query)
     lines = [f"! {n}" for n in result.notices]
     if not result.hits:
-        lines.append("没有找到相关段落。" if language == "zh" else "No matching paragraphs.")
+        lines.append(say(language, zh="没有找到相关段落。", en="No matching paragraphs."))
     for rank, hit in enumerate(result.hits, start=1):
         u = hit.unit
         citation = u.citation(language)

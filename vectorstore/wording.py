@@ -1,0 +1,82 @@
+"""Bilingual wording shared by every layer: one sentence in the reader's language, region names,
+ordinals and the short description of a document.
+
+`say(language, zh=..., en=...)` takes keyword-only texts, so the two languages can never be swapped
+by argument order. Region names are official names and therefore data: they come from the
+`region` rows of the one terms table (`vectorstore/data/official_terms.tsv`); only the English
+adjectives used in running text ("the European meeting") live here.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+# Running-text adjectives of the regions' English names ("the Latin American and Caribbean meeting").
+_REGION_ADJECTIVES = {
+    "Europe": "European",
+    "Latin America and the Caribbean": "Latin American and Caribbean",
+    "Asia and the Pacific": "Asia-Pacific",
+    "Western Asia": "Western Asian",
+    "Africa": "African",
+}
+
+
+def say(language: str, *, zh: str, en: str) -> str:
+    """`zh` for a Chinese reader, `en` for everyone else."""
+    return zh if language == "zh" else en
+
+
+def reader_language(language: str) -> str:
+    """"zh" for a Chinese reader, "en" for everyone else (the two languages the wording is written in)."""
+    return "zh" if language == "zh" else "en"
+
+
+def other_language(language: str) -> str:
+    """The language a text is rendered into: English for Chinese, Chinese for everything else."""
+    return "en" if language == "zh" else "zh"
+
+
+@lru_cache(maxsize=1)
+def _regions() -> dict[str, str]:
+    """English region name -> Chinese region name, from the terms table."""
+    from vectorstore.terms import load_terms  # the table's module imports other_language from here
+
+    return {term.official("en"): term.official("zh") for term in load_terms().terms if term.kind == "region"}
+
+
+def region_names() -> dict[str, str]:
+    """Every known region: English name -> Chinese name."""
+    return dict(_regions())
+
+
+def region_name(region: str, language: str) -> str:
+    """The region's name in `language` (an unknown region keeps the name it was given)."""
+    return _regions().get(region, region) if language == "zh" else region
+
+
+def region_adjective(region: str) -> str:
+    """English adjective for running text; an unknown region keeps its name."""
+    return _REGION_ADJECTIVES.get(region, region)
+
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 14th, 21st ..."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def congress_name(congress: int, language: str, *, short: bool = False) -> str:
+    """"第14届预防犯罪大会" / "14th Congress" (short Chinese form: "第14届")."""
+    if language == "zh":
+        return f"第{congress}届" if short else f"第{congress}届预防犯罪大会"
+    return f"{ordinal(congress)} Congress"
+
+
+def describe_document(symbol: str, region: str, congress: int | None, language: str) -> str:
+    """"SYMBOL（拉丁美洲和加勒比，第14届）" / "SYMBOL (Latin America and the Caribbean, 14th Congress)"."""
+    details = [region_name(region, language) if region else "",
+               congress_name(congress, language, short=True) if congress else ""]
+    details = [d for d in details if d]
+    if not details:
+        return symbol
+    return say(language, zh=f"{symbol}（{'，'.join(details)}）", en=f"{symbol} ({', '.join(details)})")
