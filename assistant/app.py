@@ -30,6 +30,7 @@ from assistant.backends import backend_spec, make_backend
 from assistant.chain import Answer, AnswerChain
 from assistant.export import answer_to_docx, answer_to_markdown
 from assistant.mcp_tools import TOOL_NAMES, register_mcp_tools
+from assistant.modes import get_mode
 from assistant.ui_sources import SOURCES_CSS, answer_html, escape, sources_html
 from assistant.ui_upload import build_upload_tab, document_choices, document_rows
 from vectorstore.errors import UserError
@@ -73,9 +74,10 @@ class AppServices:
         """Hold the local model for one answer; lookups and extractive answers pass straight through.
 
         An OpenAI-compatible server schedules its own requests (that is how it scales out), so only
-        the in-process llama.cpp model is serialised. Raises ServerBusy when too many are waiting.
+        a backend that generates in this process (BackendSpec.in_process) is serialised. Raises
+        ServerBusy when too many are waiting.
         """
-        if backend != "llamacpp" or mode == "lookup":
+        if not backend_spec(backend).in_process or not get_mode(mode).needs_model:
             yield
             return
         key = f"{backend}:{self.settings.model}"
@@ -86,8 +88,8 @@ class AppServices:
 
     def describe_backend(self, backend: str) -> str:
         """The model in use for `backend` (without loading the model)."""
-        if backend == "extractive":
-            return EXTRACTIVE_DESCRIPTION
+        if not backend_spec(backend).needs_model:
+            return backend_spec(backend).description
         if backend not in self._descriptions:
             try:
                 made = make_backend(self.settings.with_overrides(backend=backend))

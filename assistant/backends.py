@@ -35,6 +35,7 @@ from typing import Protocol
 from assistant.model_artifacts import MODELS, resolve_model_path
 from assistant.statements import OutputSpec
 from vectorstore.errors import UserError
+from vectorstore.registry import Registry
 from vectorstore.settings import Settings
 
 N_CTX = 8192  # room for ~10 retrieved paragraphs, the history and a 512-token answer
@@ -72,31 +73,29 @@ class BackendSpec:
     make: Callable[[Settings], ChatBackend | None]  # None: answered without a model (extractive)
     labels: dict[str, str]  # {"zh": ..., "en": ...}, joined into the UI's bilingual label
     needs_model: bool = True
+    # Generation runs in this process on the shared CPU: the app lets one answer at a time use it
+    # (a server schedules its own requests, which is how it scales out).
+    in_process: bool = False
     # Shown in the UI for a backend without a model; a model backend describes the model it loads
     # (ChatBackend.description).
     description: str = ""
 
 
-_REGISTRY: dict[str, BackendSpec] = {}
+BACKENDS: Registry[BackendSpec] = Registry("backend")
 
 
 def register_backend(spec: BackendSpec) -> BackendSpec:
-    _REGISTRY[spec.name] = spec
-    return spec
+    return BACKENDS.register(spec.name, spec)
 
 
 def backend_names() -> tuple[str, ...]:
     """Registered backend names, in registration order."""
-    return tuple(_REGISTRY)
+    return BACKENDS.names()
 
 
 def backend_spec(name: str) -> BackendSpec:
     """The registered backend `name`; a UserError listing the registered ones otherwise."""
-    if name not in _REGISTRY:
-        *others, last = backend_names()
-        choices = f"{', '.join(others)} or {last}" if others else last
-        raise UserError(f"Unknown backend {name!r}: use {choices}.")
-    return _REGISTRY[name]
+    return BACKENDS.get(name)
 
 
 def make_backend(settings: Settings) -> ChatBackend | None:
@@ -283,6 +282,7 @@ def _short(text: str, limit: int = 300) -> str:
 
 register_backend(BackendSpec(
     name="llamacpp", make=LlamaCppBackend, labels={"zh": "本地模型", "en": "Local model (llama.cpp)"},
+    in_process=True,
 ))
 register_backend(BackendSpec(
     name="openai", make=OpenAICompatibleBackend,

@@ -49,7 +49,7 @@ from vectorstore.filters import Filters
 from vectorstore.references import chinese_numeral
 from vectorstore.settings import Settings
 from vectorstore.units import DocumentInfo, Unit
-from vectorstore.wording import congress_name, region_name, region_names
+from vectorstore.wording import congress_name, region_name, region_names, say
 
 THEMES_PATH = Path(__file__).resolve().parent / "data" / "themes.json"
 LANGUAGES = ("zh", "en")
@@ -370,7 +370,7 @@ def region_label(region: str, lang: str) -> str:
 
 def congress_label(congress: int | None, lang: str) -> str:
     if not congress:
-        return "大会届次不详" if lang == "zh" else "Congress unknown"
+        return say(lang, zh="大会届次不详", en="Congress unknown")
     if lang == "zh":
         return f"第{chinese_numeral(congress)}届大会"
     return congress_name(congress, "en")
@@ -414,7 +414,7 @@ class Matrix:
         assignment = self.assignments[unit_id]
         if theme_id == OTHER_ID:
             best = assignment.scores[0]
-            return ("未达到任何主题的阈值；" if self.lang == "zh" else "no theme reached its threshold; ") + \
+            return say(self.lang, zh="未达到任何主题的阈值；", en="no theme reached its threshold; ") + \
                 best.reason(self.lang) + f" [{best.theme_id}]"
         score = assignment.score(theme_id)
         rule = _RULE_NAMES_ZH.get(score.rule, score.rule) if self.lang == "zh" else f"{score.rule} rule"
@@ -431,7 +431,7 @@ def explain_assignment(assignment: UnitAssignment, taxonomy: Taxonomy, rules: As
                        lang: str = "en") -> str:
     unit = assignment.unit
     labels = [taxonomy.theme(t).label(lang) for t in assignment.theme_ids]
-    head = "归入" if lang == "zh" else "Assigned to"
+    head = say(lang, zh="归入", en="Assigned to")
     lines = [
         f"{unit.id}  ({region_label(unit.region, lang)}, {congress_label(unit.congress, lang)})",
         unit.text,
@@ -491,7 +491,7 @@ def keyword_gist(assignment: UnitAssignment, taxonomy: Taxonomy, lang: str) -> s
         return clause
     terms = key_terms(assignment, taxonomy, lang) or \
         [taxonomy.theme(assignment.theme_ids[0]).label(lang)]
-    separator = "；" if lang == "zh" else "; "
+    separator = say(lang, zh="；", en="; ")
     return f"{separator.join(terms)} [{unit_lang}: {clause}]"
 
 
@@ -528,8 +528,8 @@ def llm_gists(assignments: list[UnitAssignment], settings: Settings, lang: str) 
         return {}, f"LLM gists unavailable ({exc}); key-term gists used."
     if backend is None:
         return {}, "No chat backend configured (extractive); key-term gists used."
-    target = "Chinese" if lang == "zh" else "English"
-    marker = "（机器翻译）" if lang == "zh" else " (machine translation)"
+    target = say(lang, zh="Chinese", en="English")
+    marker = say(lang, zh="（机器翻译）", en=" (machine translation)")
     gists, failures = {}, 0
     for a in assignments:
         if _lang(a.unit) == lang:

@@ -8,14 +8,12 @@ assistant/app.py calls). Everything taken from documents is html-escaped.
 
 from __future__ import annotations
 
-import html
-import tempfile
-from pathlib import Path
-
 import gradio as gr
 
+from assistant import ui_html
 from assistant.matrix import Matrix, congress_label, matrix_from_store, region_label
 from assistant.matrix_export import cell_entries, summary_lines, write
+from assistant.ui_html import click_script, document_choice, download_buttons, escape, filter_row
 from vectorstore.errors import UserError
 from vectorstore.settings import Settings
 from vectorstore.wording import say
@@ -31,9 +29,6 @@ PLACEHOLDER = ("选择筛选条件后点击“生成矩阵”。点击表中的�
                "Choose filters and press “Build matrix”. Click a paragraph reference to see its text.")
 PANEL_EMPTY = ("点击表中的段落编号，这里显示原文和归类理由。 / "
                "Click a reference to see the verbatim text and why it is there.")
-DOWNLOAD_MD = "下载 Markdown / Download Markdown"
-DOWNLOAD_CSV = "下载 CSV / Download CSV"
-DOWNLOAD_DOCX = "下载 Word / Download .docx"
 
 MATRIX_CSS = """
 .mx-table { border-collapse: collapse; font-size: 0.9em; width: 100%; }
@@ -48,19 +43,10 @@ MATRIX_CSS = """
 .mx-reason { font-size: 0.9em; }
 """
 
-# Event delegation on the component root survives re-renders of the table.
-CLICK_JS = """
-element.addEventListener('click', (event) => {
-  const link = event.target.closest('a.mx-ref');
-  if (!link) return;
-  event.preventDefault();
-  trigger('click', {unit_id: link.dataset.unit});
-});
-"""
+CLICK_JS = click_script("mx-ref")
 
 
-def _e(text) -> str:
-    return html.escape(str(text or ""), quote=True)
+_e = escape
 
 
 def matrix_html(matrix: Matrix) -> str:
@@ -113,14 +99,12 @@ def unit_panel_html(matrix: Matrix | None, unit_id: str | None) -> str:
 
 def export_files(matrix: Matrix) -> tuple[str, str, str]:
     """The matrix written as .md, .csv and .docx in a fresh temporary folder."""
-    folder = Path(tempfile.mkdtemp(prefix="matrix-"))
-    name = f"matrix-{matrix.lang}"
-    return tuple(str(write(matrix, fmt, folder / f"{name}.{fmt}")) for fmt in ("md", "csv", "docx"))
+    return ui_html.export_files(f"matrix-{matrix.lang}", lambda fmt, path: write(matrix, fmt, path))
 
 
 def _choices(store):
     documents = store.documents()
-    docs = [(f"{d.symbol} — {region_label(d.region, 'zh')} / {d.region}", d.symbol) for d in documents]
+    docs = [document_choice(d) for d in documents]
     congresses = sorted({d.congress for d in documents if d.congress})
     regions = sorted({d.region for d in documents if d.region})
     return (docs, [(f"第{c}届 / Congress {c}", str(c)) for c in congresses],
@@ -143,8 +127,7 @@ def make_handlers(settings: Settings, store):
         return matrix_html(matrix), matrix, unit_panel_html(None, None), md, csv_path, docx
 
     def show_unit(matrix, evt: gr.EventData):
-        unit_id = getattr(evt, "unit_id", None) if evt is not None else None
-        return unit_panel_html(matrix, unit_id)
+        return unit_panel_html(matrix, ui_html.clicked_unit(evt))
 
     return build, show_unit
 
@@ -156,11 +139,9 @@ def build_matrix_tab(settings: Settings, store=None) -> dict:
 
         store = UnitStore(settings)
     docs, congresses, regions = _choices(store)
-    with gr.Row():
-        doc_filter = gr.Dropdown(docs, multiselect=True, label=FILTER_DOCUMENTS, scale=3)
-        congress_filter = gr.Dropdown(congresses, multiselect=True, label=FILTER_CONGRESS, scale=1)
-        region_filter = gr.Dropdown(regions, multiselect=True, label=FILTER_REGION, scale=2)
-        lang = gr.Radio(LANGUAGES, value="zh", label=LANGUAGE, scale=1)
+    (doc_filter, congress_filter, region_filter), lang = filter_row(
+        [(docs, FILTER_DOCUMENTS, 3), (congresses, FILTER_CONGRESS, 1), (regions, FILTER_REGION, 2)],
+        LANGUAGES, LANGUAGE, "zh")
     build_button = gr.Button(BUILD, variant="primary", elem_id="matrix-build")
     matrix_state = gr.State(None)
     with gr.Row(equal_height=False):
@@ -169,10 +150,7 @@ def build_matrix_tab(settings: Settings, store=None) -> dict:
                             js_on_load=CLICK_JS, max_height=760)
         with gr.Column(scale=2):
             panel = gr.HTML(unit_panel_html(None, None), elem_id="matrix-source", max_height=900)
-    with gr.Row():
-        download_md = gr.DownloadButton(DOWNLOAD_MD, size="sm", elem_id="matrix-md")
-        download_csv = gr.DownloadButton(DOWNLOAD_CSV, size="sm", elem_id="matrix-csv")
-        download_docx = gr.DownloadButton(DOWNLOAD_DOCX, size="sm", elem_id="matrix-docx")
+    download_md, download_csv, download_docx = download_buttons("matrix")
 
     build, show_unit = make_handlers(settings, store)
     build_button.click(build, [doc_filter, congress_filter, region_filter, lang],

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field, replace
 
 from assistant import extractive
 from assistant.relevance import is_relevant
-from vectorstore.errors import UserError
 from vectorstore.filters import Filters
+from vectorstore.registry import Registry
 from vectorstore.retrieval import Hit, HybridSearcher
 from vectorstore.units import Unit
 
@@ -72,22 +72,19 @@ class Mode:
         return self.labels[language]
 
 
-REGISTRY: dict[str, Mode] = {}
+MODES: Registry[Mode] = Registry("mode")
 
 
 def register(mode: Mode) -> Mode:
-    REGISTRY[mode.name] = mode
-    return mode
+    return MODES.register(mode.name, mode)
 
 
 def get_mode(name: str) -> Mode:
-    if name not in REGISTRY:
-        raise UserError(f"unknown mode {name!r}: use one of {', '.join(REGISTRY)}")
-    return REGISTRY[name]
+    return MODES.get(name)
 
 
 def mode_names() -> tuple[str, ...]:
-    return tuple(REGISTRY)
+    return MODES.names()
 
 
 # -- retrieval strategies -------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from vectorstore.glossary import GLOSSARY_PATH, matched_terms
 from vectorstore.language import detect_language
 from vectorstore.terms import load_terms
 from vectorstore.units import DocumentInfo, Unit
+from vectorstore.wording import other_language, reader_language, say
 
 CALIBRATION_PATH = Path(__file__).resolve().parent / "data" / "trace_calibration.json"
 TAKEN_UP, PARTLY, NOT_FOUND = "taken up", "partly", "not found"
@@ -51,7 +52,7 @@ MAX_REASON_TERMS = 4
 
 
 def verdict_label(verdict: str, lang: str) -> str:
-    return VERDICT_LABELS["zh" if lang == "zh" else "en"][verdict]
+    return VERDICT_LABELS[reader_language(lang)][verdict]
 
 
 # ---- calibration --------------------------------------------------------------------------------
@@ -170,7 +171,7 @@ def distinct_forms(concepts, language: str) -> list[str]:
 
 def gloss(concepts: dict[str, Concept], language: str) -> str:
     """The terms of a text listed in `language`: a bridge when there is no rendering."""
-    return ("、" if language == "zh" else ", ").join(distinct_forms(concepts.values(), language))
+    return say(language, zh="、", en=", ").join(distinct_forms(concepts.values(), language))
 
 
 # ---- embedding ----------------------------------------------------------------------------------
@@ -213,7 +214,7 @@ class Side:
 
 def make_side(text: str, language: str, unit: Unit | None = None, rendering=None) -> Side:
     concepts = concepts_in(text, language)
-    other = "en" if language == "zh" else "zh"
+    other = other_language(language)
     if rendering is not None and rendering.language == other and rendering.text.strip():
         return Side(text, language, rendering.text, rendering.source, concepts, unit, rendering)
     return Side(text, language, gloss(concepts, other), "terms", concepts, unit, None)
@@ -388,7 +389,7 @@ class TraceReport:
         return {v: counts.get(v, 0) for v in VERDICTS}
 
     def theme_label(self, theme_id: str, lang: str) -> str:
-        return self.theme_labels.get(theme_id, {}).get("zh" if lang == "zh" else "en", theme_id)
+        return self.theme_labels.get(theme_id, {}).get(reader_language(lang), theme_id)
 
     def with_theme(self, theme_ids) -> TraceReport:
         """The same report restricted to recommendations under any of `theme_ids` (matrix taxonomy)."""
@@ -428,7 +429,7 @@ KEY_TERMS_LABEL = {"en": "key terms (not a translation)", "zh": "关键术语（
 def reader_text(side: Side, lang: str) -> tuple[str, str]:
     """(text for a reader of `lang`, what it is): "original", a rendering's label (machine
     translations say so), or the key-terms label when no rendering exists yet."""
-    lang = "zh" if lang == "zh" else "en"
+    lang = reader_language(lang)
     if side.language == lang:
         return side.text, "original"
     if side.rendering is not None:
@@ -437,7 +438,7 @@ def reader_text(side: Side, lang: str) -> tuple[str, str]:
 
 
 def _reader_json(side: Side | None, lang: str) -> dict | None:
-    if side is None or side.language == ("zh" if lang == "zh" else "en"):
+    if side is None or side.language == reader_language(lang):
         return None
     text, kind = reader_text(side, lang)
     return {"text": text, "kind": kind, "machine": side.rendering is not None

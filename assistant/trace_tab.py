@@ -9,12 +9,9 @@ assistant/app.py calls (like the matrix tab). Everything taken from documents is
 
 from __future__ import annotations
 
-import html
-import tempfile
-from pathlib import Path
-
 import gradio as gr
 
+from assistant import ui_html
 from assistant.matrix import Taxonomy, region_label
 from assistant.trace import (
     NEW_LABEL,
@@ -27,6 +24,7 @@ from assistant.trace import (
     verdict_label,
 )
 from assistant.trace_export import summary_lines, title, write
+from assistant.ui_html import click_script, document_choice, download_buttons, escape, filter_row
 from vectorstore.errors import UserError
 
 TAB_TRACE = "追溯 / Traceability"
@@ -43,9 +41,6 @@ AGREED = "查找商定措辞 / Find agreed language"
 PLACEHOLDER = ("点击“追溯”查看每条建议在宣言中的对应段落。 / "
                "Press “Trace” to see where each recommendation went in the declaration.")
 PANEL_EMPTY = "点击段落编号查看原文。 / Click a reference to see its text."
-DOWNLOAD_MD = "下载 Markdown / Download Markdown"
-DOWNLOAD_CSV = "下载 CSV / Download CSV"
-DOWNLOAD_DOCX = "下载 Word / Download .docx"
 
 TRACE_CSS = """
 .tr-table { border-collapse: collapse; font-size: 0.9em; width: 100%; }
@@ -61,19 +56,10 @@ TRACE_CSS = """
 .tr-sides { display: grid; grid-template-columns: 1fr 1fr; gap: 0.6em; }
 """
 
-# Event delegation on the component root survives re-renders of the tables.
-CLICK_JS = """
-element.addEventListener('click', (event) => {
-  const link = event.target.closest('a.tr-ref');
-  if (!link) return;
-  event.preventDefault();
-  trigger('click', {unit_id: link.dataset.unit});
-});
-"""
+CLICK_JS = click_script("tr-ref")
 
 
-def _e(text) -> str:
-    return html.escape(str(text or ""), quote=True)
+_e = escape
 
 
 def _ref(unit, lang: str) -> str:
@@ -175,14 +161,12 @@ def agreed_html(found: AgreedLanguage, lang: str) -> str:
 
 
 def export_files(report: TraceReport, lang: str) -> tuple[str, str, str]:
-    folder = Path(tempfile.mkdtemp(prefix="trace-"))
-    return tuple(str(write(report, fmt, folder / f"trace-{lang}.{fmt}", lang))
-                 for fmt in ("md", "csv", "docx"))
+    return ui_html.export_files(f"trace-{lang}", lambda fmt, path: write(report, fmt, path, lang))
 
 
 def _choices(store):
     documents = [d for d in store.documents() if d.region]
-    docs = [(f"{d.symbol} — {region_label(d.region, 'zh')} / {d.region}", d.symbol) for d in documents]
+    docs = [document_choice(d) for d in documents]
     themes = [(f"{t.label_zh} / {t.label_en}", t.id) for t in Taxonomy.load().themes]
     return docs, themes
 
@@ -213,8 +197,7 @@ def make_handlers(settings, store):
         return agreed_html(found, lang), {**(state or {}), "agreed": found, "lang": lang}
 
     def show_unit(state, evt: gr.EventData):
-        unit_id = getattr(evt, "unit_id", None) if evt is not None else None
-        return unit_panel_html(state, unit_id, (state or {}).get("lang", "en"))
+        return unit_panel_html(state, ui_html.clicked_unit(evt), (state or {}).get("lang", "en"))
 
     return trace, agreed, show_unit
 
@@ -222,10 +205,8 @@ def make_handlers(settings, store):
 def build_trace_tab(settings, store) -> dict:
     """Create the Traceability components in the current Blocks context; returns them by name."""
     docs, themes = _choices(store)
-    with gr.Row():
-        doc_filter = gr.Dropdown(docs, multiselect=True, label=FILTER_DOCUMENTS, scale=3)
-        theme_filter = gr.Dropdown(themes, multiselect=True, label=FILTER_THEMES, scale=3)
-        lang = gr.Radio(LANGUAGES, value="en", label=LANGUAGE, scale=1)
+    (doc_filter, theme_filter), lang = filter_row(
+        [(docs, FILTER_DOCUMENTS, 3), (themes, FILTER_THEMES, 3)], LANGUAGES, LANGUAGE, "en")
     build_button = gr.Button(BUILD, variant="primary", elem_id="trace-build")
     state = gr.State(None)
     with gr.Row(equal_height=False):
@@ -246,10 +227,7 @@ def build_trace_tab(settings, store) -> dict:
                                  js_on_load=CLICK_JS)
         with gr.Column(scale=2):
             panel = gr.HTML(unit_panel_html(None, None), elem_id="trace-source", max_height=900)
-    with gr.Row():
-        download_md = gr.DownloadButton(DOWNLOAD_MD, size="sm", elem_id="trace-md")
-        download_csv = gr.DownloadButton(DOWNLOAD_CSV, size="sm", elem_id="trace-csv")
-        download_docx = gr.DownloadButton(DOWNLOAD_DOCX, size="sm", elem_id="trace-docx")
+    download_md, download_csv, download_docx = download_buttons("trace")
 
     trace, agreed, show_unit = make_handlers(settings, store)
     build_button.click(trace, [doc_filter, theme_filter, lang],

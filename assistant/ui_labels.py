@@ -4,7 +4,7 @@ Delegates work in both languages, so the interface never switches language; the 
 the language of the question.
 
 The choices that name registered things are derived from their registries, so adding one needs
-no edit here: MODES from assistant.modes.REGISTRY, BACKENDS from the answer-backend registry
+no edit here: MODES from assistant.modes.MODES, BACKENDS from the answer-backend registry
 (assistant.backends), the file types in UPLOAD_FILE from the document readers
 (vectorstore.loaders). Each joins its {"zh", "en"} labels with `bilingual`.
 """
@@ -12,7 +12,7 @@ no edit here: MODES from assistant.modes.REGISTRY, BACKENDS from the answer-back
 from __future__ import annotations
 
 from assistant.backends import backend_names, backend_spec
-from assistant.modes import REGISTRY as MODE_REGISTRY
+from assistant.modes import MODES as MODE_REGISTRY
 from vectorstore.loaders import supported_suffixes
 
 
@@ -42,7 +42,7 @@ CLEAR = "清空对话 / Clear"
 EXAMPLES = "示例问题 / Example questions"
 
 MODE = "模式 / Mode"
-MODES = [(bilingual(mode.labels["zh"], mode.labels["en"]), mode.name) for mode in MODE_REGISTRY.values()]
+MODES = [(bilingual(mode.labels["zh"], mode.labels["en"]), mode.name) for mode in MODE_REGISTRY.entries()]
 
 FILTERS = "筛选 / Filters"
 FILTER_DOCUMENTS = "文件 / Documents"
@@ -96,6 +96,10 @@ UPLOAD_NO_FILE = "请选择文件 / Please choose a file."
 BUILTIN_PROTECTED = (
     "{symbol} 是内置报告，不能通过上传替换。 / {symbol} is a built-in report and cannot be replaced "
     "by an upload (the server was not started with --allow-builtin-upload)."
+)
+RENDERINGS_STARTED = (
+    "（{symbols} 的另一语言译文正在后台生成，期间回答显示原文。 / Renderings of {symbols} in the other "
+    "language are being produced in the background; answers show the originals meanwhile.）"
 )
 STORE_UNCHANGED = "（库未改动 / The store is unchanged.）"
 UPLOAD_HELP = (

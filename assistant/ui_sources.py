@@ -10,11 +10,10 @@ distinct units.
 
 from __future__ import annotations
 
-import html
-
 from assistant import ui_labels as L
 from assistant.citations import Citation, find_markers, render_citations
 from assistant.export import rendering_caption, source_details, source_reference
+from assistant.ui_html import escape
 from vectorstore.renderings import Rendering, pending_label, renderings_for
 from vectorstore.units import Unit
 
@@ -41,8 +40,6 @@ def anchor_id(uid: str) -> str:
     return "src-" + "".join(c if c.isascii() and c.isalnum() else f"_{ord(c):x}_" for c in uid)
 
 
-def escape(text: str) -> str:
-    return html.escape(text or "", quote=True)
 
 
 def source_card(unit: Unit, number: int, cited: bool, language: str,

@@ -14,17 +14,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from server_process import free_port, server_process  # noqa: E402  (the tests' real-server runner)
 
 from vectorstore.settings import PROJECT_ROOT  # noqa: E402
 
@@ -49,7 +49,7 @@ def main() -> int:
     from gradio_client import Client
 
     deadline = time.monotonic() + args.timeout
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/"
     env = {**os.environ, "ASSISTANT_BACKEND": "extractive", "ASSISTANT_MODEL": args.model,
            "ASSISTANT_HOST": "127.0.0.1", "GRADIO_ANALYTICS_ENABLED": "False"}
@@ -59,11 +59,8 @@ def main() -> int:
         env["ASSISTANT_DATA_DIR"] = args.data_dir
     log = Path(tempfile.mkdtemp(prefix="bench-lookup-")) / "app.log"
     print(f"app log: {log}", flush=True)
-    with open(log, "w") as out:
-        server = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)],
-                                  stdout=out, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT, env=env)
-    try:
-        _wait_for(url, server, deadline)
+    command = [sys.executable, "-m", "assistant", "serve", "--port", str(port)]
+    with server_process(command, url, log, timeout=args.timeout, cwd=PROJECT_ROOT, env=env):
         # A browser does not download an answer's .md/.docx exports unless asked; neither does this.
         client = Client(url, verbose=False, download_files=False)
         for reference in REFERENCES:  # warm-up: first use of each path
@@ -76,12 +73,6 @@ def main() -> int:
             loaded = _time_lookups(client, args.lookups, deadline, load)
         finally:
             load.stop()
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
     print(f"\nlookup latency, {args.lookups} lookups per phase, model {args.model}, "
           f"{os.cpu_count()} CPU cores")
@@ -181,24 +172,6 @@ def _pct(values: list[float], q: int) -> float:
     if len(values) < 2:
         return values[0] if values else float("nan")
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for(url: str, server: subprocess.Popen, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"the app exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=5):
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit("the app did not start before the timeout")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,20 @@ pytestmark = pytest.mark.slow
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+
+
+def screenshot(page, name: str) -> None:
+    """The whole page as test-artifacts/NAME (kept for a human to look at)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+def download(page, selector: str, saved: Path) -> Path:
+    """Click the download button `selector` and save what the browser receives as `saved`."""
+    with page.expect_download() as started:
+        page.locator(selector).click()
+    started.value.save_as(saved)
+    return saved
 HOSTILE_SYMBOL = "A/CONF.999/RPM.7/1"
 HOSTILE_TEXT = "<script>alert(1)</script><b>x</b>"
 
@@ -109,13 +123,9 @@ def test_question_shows_cited_paragraphs_and_links_jump_to_them(page, builtin_st
     targeted = page.evaluate("() => { const t = document.querySelector(':target');"
                              " return t && t.dataset.unitId; }")
     assert targeted and anchor_id(targeted) == href[1:]
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "app-chat-zh.png"), full_page=True)
+    screenshot(page, "app-chat-zh.png")
 
-    with page.expect_download() as download:
-        page.locator("#export-docx").click()
-    saved = ARTIFACTS / "answer-export.docx"
-    download.value.save_as(saved)
+    saved = download(page, "#export-docx", ARTIFACTS / "answer-export.docx")
     quotes = [p.text for p in docx.Document(str(saved)).paragraphs if p.style.name == "Quote"]
     originals = [store_units[card["id"]].text for card in cards]
     # every cited paragraph verbatim, in order (a labelled rendering may follow each original)
@@ -129,8 +139,7 @@ def test_english_lookup_shows_exact_paragraph(page, builtin_store):
     assert cards[0]["text"] == builtin_store.get(["A/CONF.241/RPM.2/2#37(o)"])[0].text
     answer = page.locator("#chatbot .message").last.inner_text()
     assert "para. 37 (o)" in answer
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "app-lookup-en.png"), full_page=True)
+    screenshot(page, "app-lookup-en.png")
 
 
 def test_uploaded_document_with_markup_is_shown_as_text(page, tmp_path):
@@ -153,8 +162,7 @@ def test_uploaded_document_with_markup_is_shown_as_text(page, tmp_path):
         arg=[L.UPLOAD_OK, L.UPLOAD_FAILED], timeout=180_000)
     status = page.locator("#upload-status").inner_text()
     assert L.UPLOAD_OK in status and L.UPLOAD_FAILED not in status, status
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "app-upload.png"), full_page=True)
+    screenshot(page, "app-upload.png")
 
     page.get_by_role("tab", name=re.compile("对话")).click()
     ask_in_browser(page, f"{HOSTILE_SYMBOL} para. 1 and para. 2", mode_label="查段落 / Look up paragraph")
@@ -172,4 +180,4 @@ def test_uploaded_document_with_markup_is_shown_as_text(page, tmp_path):
     page.wait_for_timeout(500)
     trap_port = urlparse(trap).port
     assert not [url for url in page.requests if urlparse(url).port == trap_port], page.requests
-    page.screenshot(path=str(ARTIFACTS / "app-escaping.png"), full_page=True)
+    screenshot(page, "app-escaping.png")

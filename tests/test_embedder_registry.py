@@ -39,7 +39,7 @@ OFF_DOMAIN = "How do I bake a chocolate cake?"
 @pytest.fixture
 def minilm(monkeypatch):
     """'minilm' registered (uncalibrated) into a copy of the registry, restored after the test."""
-    monkeypatch.setattr(registry, "_EMBEDDERS", dict(registry._EMBEDDERS))
+    monkeypatch.setattr(registry, "EMBEDDERS", registry.EMBEDDERS.copy())
     return register_embedder(EmbedderSpec(
         name="minilm", make=lambda settings: SentenceTransformerEmbeddings(ST_MODEL, settings.n_threads),
         calibration=None, description="all-MiniLM-L6-v2 (English only)",

@@ -60,13 +60,18 @@ def _models_dir_listing(settings) -> list[str]:
     return sorted(p.name for p in settings.models_dir.iterdir() if not p.name.endswith(".lock"))
 
 
-def test_pinned_model_is_complete_and_stamped(small_model):
-    assert small_model.stat().st_size == SMALL.size
+def _file_sha256(path) -> str:
+    """Computed here, independently of the module under test."""
     digest = hashlib.sha256()
-    with open(small_model, "rb") as f:
+    with open(path, "rb") as f:
         while chunk := f.read(1 << 22):
             digest.update(chunk)
-    assert digest.hexdigest() == SMALL.sha256
+    return digest.hexdigest()
+
+
+def test_pinned_model_is_complete_and_stamped(small_model):
+    assert small_model.stat().st_size == SMALL.size
+    assert _file_sha256(small_model) == SMALL.sha256
     stamp = json.loads(small_model.with_name(small_model.name + ".sha256").read_text())
     assert stamp["sha256"] == SMALL.sha256
     assert stamp["mtime_ns"] == small_model.stat().st_mtime_ns
@@ -77,11 +82,7 @@ def test_default_model_is_pinned_and_complete(make_settings, tmp_path):
     spec = MODELS["qwen2.5-coder-1.5b"]
     path = ensure_model(spec.name, make_settings(tmp_path), progress=False)
     assert path.stat().st_size == spec.size
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 22):
-            digest.update(chunk)
-    assert digest.hexdigest() == spec.sha256
+    assert _file_sha256(path) == spec.sha256
 
 
 def test_verified_model_is_not_rehashed(small_model, make_settings, tmp_path):

@@ -39,7 +39,7 @@ class EchoBackend:
 @pytest.fixture
 def backend_registry(monkeypatch):
     """Registrations in the test go to a copy of the registry."""
-    monkeypatch.setattr(backends, "_REGISTRY", dict(backends._REGISTRY))
+    monkeypatch.setattr(backends, "BACKENDS", backends.BACKENDS.copy())
 
 
 @pytest.fixture
@@ -158,3 +158,15 @@ def test_a_new_reader_is_one_registration(reader_registry, tmp_path):
         read_document_text(broken)
     with pytest.raises(DocumentParseError, match="use one of .txt, .md, .pdf, .docx, .rst$"):
         read_document_text(tmp_path / "report.odt")
+
+
+def test_an_unknown_mode_lists_the_registered_ones():
+    with pytest.raises(UserError) as error:
+        modes.get_mode("summarise")
+    assert str(error.value) == "Unknown mode 'summarise': use ask, lookup, compare or draft."
+
+
+def test_only_an_in_process_model_takes_turns_in_the_app():
+    # The app serialises generation on the local CPU only; a server schedules its own requests.
+    assert [name for name in backend_names() if backend_spec(name).in_process] == ["llamacpp"]
+    assert [name for name in backend_names() if not backend_spec(name).needs_model] == ["extractive"]

@@ -8,7 +8,7 @@ question over the same reports shows no rendering (the reader reads the original
 from __future__ import annotations
 
 import pytest
-from test_app_browser import ARTIFACTS, ask_in_browser, browser  # noqa: F401 - browser is a fixture
+from test_app_browser import ask_in_browser, browser, screenshot  # noqa: F401 - browser is a fixture
 from test_app_client import copy_store, running_app
 
 from vectorstore.renderings import CJK, cjk_share
@@ -62,8 +62,7 @@ def test_english_reader_sees_original_and_labelled_machine_translation(page):
     answer = page.locator("#chatbot").inner_text()
     assert "To strengthen the capacity" in answer  # 37 (n) quoted from its rendering, in English
     assert "(no supporting paragraph found)" not in answer
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "sources-renderings-en.png"), full_page=True)
+    screenshot(page, "sources-renderings-en.png")
 
 
 def test_chinese_reader_of_chinese_sources_sees_no_rendering(page):

@@ -12,11 +12,11 @@ import pytest
 import test_app_browser
 
 from assistant.trace_tab import AGREED, BUILD, TAB_TRACE
-from vectorstore.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+screenshot = test_app_browser.screenshot
+download = test_app_browser.download
 # The shared fixtures: headless Chromium, and the app launched on a private copy of the built-in store.
 browser = test_app_browser.browser
 app_url = test_app_browser.app_url
@@ -57,13 +57,9 @@ def test_trace_tab_both_directions_links_and_export(page, builtin_store, tmp_pat
     # The Chinese recommendation is shown to the English reader with a labelled bridge.
     assert page.locator("#trace-source .tr-meta i").count() >= 1
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "trace-tab.png"), full_page=True)
+    screenshot(page, "trace-tab.png")
 
-    with page.expect_download() as download:
-        page.locator("#trace-docx").click()
-    saved = tmp_path / "trace.docx"
-    download.value.save_as(saved)
+    saved = download(page, "#trace-docx", tmp_path / "trace.docx")
     document = docx.Document(str(saved))
     assert any("56 (d)" in cell.text for r in document.tables[0].rows for cell in r.cells)
 

@@ -28,6 +28,7 @@ from langchain_core.embeddings import Embeddings
 from vectorstore.calibration import Calibration, MatrixThresholds, RelevanceThresholds
 from vectorstore.embedding_cache import CachedEmbeddings
 from vectorstore.errors import UserError
+from vectorstore.registry import Registry
 from vectorstore.settings import Settings
 
 BATCH_SIZE = 32
@@ -167,32 +168,27 @@ class EmbedderSpec:
     description: str = ""
 
 
-_EMBEDDERS: dict[str, EmbedderSpec] = {}
+EMBEDDERS: Registry[EmbedderSpec] = Registry("embeddings backend", quote_choices=True)
 
 
 def register_embedder(spec: EmbedderSpec) -> EmbedderSpec:
-    _EMBEDDERS[spec.name] = spec
-    return spec
+    return EMBEDDERS.register(spec.name, spec)
 
 
 def embedder_names() -> tuple[str, ...]:
-    return tuple(_EMBEDDERS)
+    return EMBEDDERS.names()
 
 
 def embedder_spec(name: str) -> EmbedderSpec:
     """The registered embedder called `name` (UserError naming the choices otherwise)."""
-    if name not in _EMBEDDERS:
-        *others, last = [repr(n) for n in _EMBEDDERS]
-        choices = f"{', '.join(others)} or {last}" if others else last
-        raise UserError(f"Unknown embeddings backend {name!r}: use {choices}.")
-    return _EMBEDDERS[name]
+    return EMBEDDERS.get(name)
 
 
 def calibration_for(store_or_embeddings) -> Calibration | None:
     """The calibration measured with the embedder in use (a store's or an embedder's fingerprint),
     or None when no registered calibration was measured with that model."""
     fingerprint = getattr(store_or_embeddings, "fingerprint", None)
-    for spec in _EMBEDDERS.values():
+    for spec in EMBEDDERS.entries():
         if spec.calibration is not None and spec.calibration.fingerprint == fingerprint:
             return spec.calibration
     return None
