@@ -39,6 +39,7 @@ from assistant.statements import (
     repeated_statement,
 )
 from assistant.support import SupportChecker
+from assistant.translation import pending_notice
 from assistant.verification import SupportScorer, verify_answer
 from vectorstore.errors import UserError
 from vectorstore.filters import Filters
@@ -367,6 +368,9 @@ class AnswerChain:
             # Another region's paragraphs do not answer a question about a report we lack.
             context.relevant = not named_missing and self.retrieval.relevant(question, filters, context.hits,
                                                                              context.units)
+        pending = pending_notice(context.units, language)
+        if pending:
+            context.notices.append(pending)
         if not context.relevant:
             context.notices.append(say(language, zh="文件中没有找到这个问题的答案；下面列出最接近的段落。",
                                         en="The documents do not contain the answer; the closest "

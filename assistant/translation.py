@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date as _date
 from pathlib import Path
 
+from vectorstore.filters import Filters
 from vectorstore.renderings import (
     CJK,
     Rendering,
@@ -42,6 +43,7 @@ from vectorstore.renderings import (
 from vectorstore.settings import Settings
 from vectorstore.terms import TermTable, load_terms
 from vectorstore.units import Unit
+from vectorstore.wording import say
 
 PROMPT_VERSION = "2"  # part of the cache fingerprint: a new prompt renders anew
 _LANGUAGE = {"zh": "Chinese", "en": "English"}
@@ -292,6 +294,30 @@ def pending_symbols() -> set[str]:
     """Documents whose renderings a background thread of this process is still producing."""
     with _PENDING_LOCK:
         return set(_PENDING)
+
+
+def render_after_ingest(settings: Settings, store, reports) -> list[str]:
+    """Start rendering the documents just ingested (background thread); the symbols started.
+
+    A document stored as the official version of another one has nothing to render.
+    """
+    units = [u for report in reports if not report.official
+             for u in store.units(Filters(symbols=(report.symbol,)))]
+    thread = translate_in_background(settings, units) if units else None
+    return sorted({u.symbol for u in units}) if thread is not None else []
+
+
+def pending_notice(units: Iterable[Unit], language: str) -> str | None:
+    """"Renderings of SYM are still being produced" when a unit shown to a reader of `language`
+    is in another language and its document is being rendered; None otherwise."""
+    pending = pending_symbols()
+    symbols = sorted({u.symbol for u in units if u.symbol in pending and u.language != language})
+    if not symbols:
+        return None
+    names = ", ".join(symbols)
+    return say(language, zh=f"{names} 的译文尚在后台生成中；暂时显示原文。",
+               en=f"Renderings of {names} are still being produced in the background; the originals "
+                  "are shown meanwhile.")
 
 
 def translate_in_background(settings: Settings, units: list[Unit],

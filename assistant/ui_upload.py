@@ -14,6 +14,7 @@ from pathlib import Path
 import gradio as gr
 
 from assistant import ui_labels as L
+from assistant.translation import render_after_ingest
 from vectorstore.errors import UserError
 from vectorstore.ingest import builtin_catalog, ingest_files
 from vectorstore.loaders import supported_suffixes
@@ -89,6 +90,10 @@ def make_upload_handler(services):
             gr.Warning(str(exc))
             return f"**{L.UPLOAD_FAILED}:** {exc}\n\n{L.STORE_UNCHANGED}", document_rows(services.store)
         done = "; ".join(r.describe() for r in reports)
+        if services.settings.translate_uploads:
+            started = render_after_ingest(services.settings, services.store, reports)
+            if started:
+                done += " " + L.RENDERINGS_STARTED.format(symbols=", ".join(started))
         gr.Info(f"{L.UPLOAD_OK}: {done}")
         return f"**{L.UPLOAD_OK}:** {done}", document_rows(services.store)
 

