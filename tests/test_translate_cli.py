@@ -105,6 +105,17 @@ def test_an_english_rendering_never_keeps_chinese_characters(settings):
     ]
 
 
+def test_english_words_left_in_a_chinese_rendering_are_repaired(settings):
+    translator = UnitTranslator(settings)
+    mixed = "需要使刑事司法系统更加有效、 accountable、透明、包容和 responsive，并向 offenders 提供职业培训。"
+    repaired = translator._repair(mixed, "zh")
+    assert not re.search(r"\b(accountable|responsive|offenders)\b", repaired), repaired
+    assert "刑事司法系统" in repaired and "职业培训" in repaired and cjk_share(repaired) > 0.9
+    # Acronyms, symbols and names stay; only the spaces between Chinese characters go.
+    kept = "在 COVID-19 疫情期间，见 A/CONF.241/RPM.2/CRP.2，联合国 毒品和犯罪问题办公室"
+    assert translator._repair(kept, "zh") == kept.replace("联合国 毒品", "联合国毒品")
+
+
 def test_background_translation_marks_the_document_pending_until_done(settings):
     import time
     from dataclasses import replace

@@ -40,7 +40,11 @@ class CachedEmbeddings(Embeddings):
         return self._embed(list(texts), "passage", self.inner.embed_documents)
 
     def embed_query(self, text: str) -> list[float]:
-        return self._embed([text], "query", lambda batch: [self.inner.embed_query(batch[0])])[0]
+        return self.embed_queries([text])[0]
+
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """Query-mode vectors of many texts, looked up in one pass."""
+        return self._embed(list(texts), "query", lambda batch: [self.inner.embed_query(t) for t in batch])
 
     def _embed(self, texts: list[str], mode: str, compute) -> list[list[float]]:
         keys = [_key(mode, text) for text in texts]

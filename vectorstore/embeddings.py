@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from vectorstore.calibration import Calibration, MatrixThresholds, RelevanceThresholds
@@ -243,3 +244,23 @@ register_embedder(EmbedderSpec(
     name="sentence-transformers", make=_make_sentence_transformer, calibration=None,
     description="a local sentence-transformers model folder (ASSISTANT_ST_MODEL); not calibrated",
 ))
+
+
+def unit_vectors(embeddings: Embeddings, texts: list[str], mode: str = "query") -> np.ndarray:
+    """Unit-length vectors of `texts` ("query" or "passage" mode), one row each.
+
+    The per-machine embedding cache (CachedEmbeddings) makes repeated calls cheap; an empty text is
+    embedded as one space.
+    """
+    if not texts:
+        return np.zeros((0, 1), dtype=np.float32)
+    texts = [t or " " for t in texts]
+    if mode == "passage":
+        raw = embeddings.embed_documents(texts)
+    elif hasattr(embeddings, "embed_queries"):
+        raw = embeddings.embed_queries(texts)
+    else:
+        raw = [embeddings.embed_query(t) for t in texts]
+    vectors = np.asarray(raw, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1.0, norms)
