@@ -156,6 +156,18 @@ class UnitTranslator:
             if len(self.problems(text, source_language, retry)) < len(self.problems(text, source_language,
                                                                                     rendering)):
                 rendering = retry
+        for size in (120, 60):
+            if not any(p in _UNUSABLE for p in self.problems(text, source_language, rendering)):
+                break
+            # Still echoed or rendered the context: clause by clause, without the context, in
+            # smaller pieces the second time.
+            self.stats.retried += 1
+            pieces = [self._ask(self.terms.substitute(clause, source_language), source_language, "", "",
+                                self.terms.hints(clause, source_language)) for clause in _clauses(text, size)]
+            joined = ("" if target == "zh" else " ").join(p.strip() for p in pieces if p.strip())
+            if len(self.problems(text, source_language, joined)) < len(self.problems(text, source_language,
+                                                                                     rendering)):
+                rendering = joined
         return self._repair(rendering, target)
 
     def _repair(self, rendering: str, target: str) -> str:
@@ -217,6 +229,18 @@ class UnitTranslator:
             usable = cjk_share(alone) >= 0.5 and "\n" not in alone and len(alone) <= 4 * len(fragment)
             return alone if alone and usable else fragment
         return _LATIN_RUN.sub(replace, rendering).strip()
+
+
+def _clauses(text: str, size: int = 120) -> list[str]:
+    """`text` cut after punctuation into pieces of about `size` characters (whole clauses)."""
+    pieces, current = [], ""
+    for clause in re.split(r"(?<=[，,；;。.])\s*", text):
+        if current and len(current) + len(clause) > size:
+            pieces.append(current)
+            current = ""
+        joiner = " " if current and not CJK.search(clause[:1]) else ""
+        current += joiner + clause
+    return pieces + [current] if current else pieces
 
 
 def _context_heading(unit: Unit) -> str:
