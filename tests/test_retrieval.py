@@ -7,12 +7,8 @@ import pytest
 from vectorstore.errors import UserError
 from vectorstore.filters import Filters
 from vectorstore.langchain_retriever import UnitRetriever
-from vectorstore.retrieval import (
-    MAX_QUERY_CHARS,
-    HybridSearcher,
-    reciprocal_rank_fusion,
-    similarity_text,
-)
+from vectorstore.query_text import MAX_QUERY_CHARS, similarity_text
+from vectorstore.retrieval import HybridSearcher, reciprocal_rank_fusion
 from vectorstore.units import Unit
 
 EU = "A/CONF.234/RPM.5/1"

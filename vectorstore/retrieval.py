@@ -30,24 +30,23 @@ from __future__ import annotations
 import re
 import threading
 import time
-import unicodedata
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from vectorstore.bm25 import BM25Index, index_path, load_or_build, tokenize
+from vectorstore.bm25 import BM25Index, index_path, load_or_build
 from vectorstore.errors import UserError
 from vectorstore.filters import Filters
 from vectorstore.glossary import english_terms, translate_query
 from vectorstore.language import detect_language
-from vectorstore.query_scope import DocumentFacts, resolve_scope, strip_spans
-from vectorstore.references import Reference, parse_references, reference_spans
+from vectorstore.query_scope import DocumentFacts, resolve_scope
+from vectorstore.query_text import clean_query, has_content_besides_references, similarity_text
+from vectorstore.references import Reference, parse_references
 from vectorstore.settings import Settings
 from vectorstore.units import Unit
 from vectorstore.wording import congress_name, describe_document, region_name, say
 
 MODES = ("hybrid", "dense", "bm25")
-MAX_QUERY_CHARS = 2000  # longer questions are cut (with a notice): embedders see ~512 tokens anyway
 MAX_K = 200
 CANDIDATES = 50  # per ranker, before fusion
 RRF_K = 60
@@ -93,35 +92,6 @@ class SearchResult:
     dense_scores: dict[str, float] = field(default_factory=dict)
     dense_query: str = ""
     dense_queries: dict[str, str] = field(default_factory=dict)
-
-
-def clean_query(query) -> tuple[str, list[str]]:
-    """Control characters removed, whitespace collapsed, cut to MAX_QUERY_CHARS (with a notice)."""
-    if not isinstance(query, str):
-        raise UserError("empty question: the question must be text")
-    chars = []
-    for ch in query:
-        category = unicodedata.category(ch)
-        if category == "Cc" or category in ("Zl", "Zp"):
-            chars.append(" ")  # newlines, tabs, NUL, escape sequences...
-        elif category not in ("Cf", "Cs", "Co", "Cn"):  # zero-width, surrogates, private use
-            chars.append(ch)
-    text = re.sub(r"\s+", " ", "".join(chars)).strip()
-    if not text:
-        raise UserError("empty question: type a question or a paragraph reference (第24段 / para. 24)")
-    notices = []
-    if len(text) > MAX_QUERY_CHARS:
-        cut = text[:MAX_QUERY_CHARS]
-        boundary = max(cut.rfind(c) for c in " 。；;，,.!?！？")
-        if boundary > MAX_QUERY_CHARS * 0.8:
-            cut = cut[: boundary + 1]
-        notices.append(say(
-            detect_language(cut),
-            en=f"The question is {len(text):,} characters long; only its first {len(cut):,} were searched.",
-            zh=f"问题长度为 {len(text):,} 个字符，仅检索了前 {len(cut):,} 个字符。",
-        ))
-        text = cut.strip()
-    return text, notices
 
 
 # A paragraph is found by (symbol, part, preamble, number); the body's part is "".
@@ -228,7 +198,7 @@ class HybridSearcher:
         wanted = k - len(hits)
         if references:
             # "第24段" alone: similarity search on it would only add noise
-            wanted = max(wanted, k // 2) if _has_content_besides_references(text) else 0
+            wanted = max(wanted, k // 2) if has_content_besides_references(text) else 0
         if wanted > 0:
             seen = {h.unit.id for h in hits}
             scope = resolve_scope(text, snap.facts, snap.infos)
@@ -518,29 +488,6 @@ def _alternate_documents(hits: list[Hit], targets: set[str] = frozenset()) -> li
             if queue:
                 out.append(queue.pop(0))
     return out
-
-
-def similarity_text(text: str, spans: list[tuple[int, int]] | None = None) -> str:
-    """The question without the phrases naming documents (see vectorstore.query_scope).
-
-    `spans` are the mention spans `resolve_scope` found; without them, the grammar's document
-    mentions (symbols, regions, congresses) are left out. A question that is nothing but a
-    document name is searched as it is.
-    """
-    if spans is None:
-        spans = resolve_scope(text, []).spans
-    stripped = strip_spans(text, spans)
-    return stripped if tokenize(stripped) else text
-
-
-def _has_content_besides_references(text: str) -> bool:
-    """Does the question ask something beyond "show me paragraph 24 of report X"?"""
-    rest = list(text)
-    for start, end in reference_spans(text):
-        rest[start:end] = " " * (end - start)
-    leftover = "".join(rest)
-    filler = {"说", "内容", "全文", "原文", "show", "quote", "text", "full", "什么", "了", "看"}
-    return len([t for t in tokenize(leftover) if t not in filler and not t.isdigit()]) >= 2
 
 
 def _standing(rankings: list[list[tuple[Unit, float]]]) -> dict[str, float]:
