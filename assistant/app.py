@@ -87,12 +87,13 @@ class AppServices:
 
     def describe_backend(self, backend: str) -> str:
         """The model in use for `backend` (without loading the model)."""
-        if not backend_spec(backend).needs_model:
-            return backend_spec(backend).description
+        spec = backend_spec(backend)
+        if not spec.needs_model:
+            return spec.description
         if backend not in self._descriptions:
             try:
                 made = make_backend(self.settings.with_overrides(backend=backend))
-                self._descriptions[backend] = made.description if made else EXTRACTIVE_DESCRIPTION
+                self._descriptions[backend] = made.description
             except UserError as exc:
                 return f"不可用 / unavailable: {exc}"
         return self._descriptions[backend]
