@@ -10,10 +10,23 @@ recommendation): the closest declaration paragraphs, flagged *new* when nothing 
 The recommendations are Chinese, the declaration English, so each side is also given a *bridge*
 text in the other language: its rendering (vectorstore/renderings.py; official or machine) when
 one exists, else a gloss made of the official terms (vectorstore/terms.py) and the domain glossary
-terms (vectorstore/glossary.py) it contains. The score mixes cosines of the multilingual embedder
-(the store's, behind its cache) between originals and bridges with an IDF-weighted overlap of
-shared terms; weights and verdict thresholds are calibrated on labelled pairs by eval/trace_eval.py
-and stored in assistant/data/trace_calibration.json (never set by eye).
+terms (vectorstore/glossary.py) it contains. With a bridge on both sides, every comparison can be
+made within one language, in both directions. The score components (COMPONENTS; "_en" compares
+in the declaration's language, "_zh" in the other one, names from the English Kyoto Declaration):
+
+  cross         cosine, source in its own language vs paragraph original (across languages);
+  bridge_en/zh  cosine of the whole texts compared in one language; bridge_both: both bridges;
+  clauses_en/zh the best cosine between the source and any clause of the paragraph (or the whole
+                paragraph): a long paragraph that takes a recommendation up in one clause still
+                scores high;
+  words_en/zh   TF-IDF cosine of the search tokens (vectorstore/bm25.tokenize: English stems,
+                jieba words, stopwords out), IDF over the declaration's paragraphs;
+  terms         IDF-weighted overlap of shared official and glossary terms (across languages).
+
+The multilingual embedder is the store's, behind its cache. The score is a weighted sum of the
+components, each standardised (mean, standard deviation measured on the calibration half);
+weights, standardisation and verdict thresholds are calibrated on labelled pairs by
+eval/trace_eval.py and stored in assistant/data/trace_calibration.json (never set by eye).
 """
 
 from __future__ import annotations
@@ -30,6 +43,7 @@ from pathlib import Path
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from vectorstore.bm25 import tokenize
 from vectorstore.embeddings import unit_vectors
 from vectorstore.errors import UnknownDocumentError, UserError
 from vectorstore.filters import Filters
@@ -47,8 +61,10 @@ VERDICT_LABELS = {
     "zh": {TAKEN_UP: "已采纳", PARTLY: "部分采纳", NOT_FOUND: "未见对应"},
 }
 NEW_LABEL = {"en": "new", "zh": "新内容"}
-# Score components: cosines between a source side and a declaration side, and shared terms.
-COMPONENTS = ("cross", "bridge_en", "bridge_zh", "bridge_both", "terms")
+# Score components (see the module docstring): cosines between a source side and a declaration
+# side, best-clause cosines, token overlap and shared terms.
+COMPONENTS = ("cross", "bridge_en", "bridge_zh", "bridge_both", "clauses_en", "clauses_zh",
+              "words_en", "words_zh", "terms")
 MAX_REASON_TERMS = 4
 
 
@@ -61,29 +77,38 @@ def verdict_label(verdict: str, lang: str) -> str:
 
 @dataclass(frozen=True)
 class TraceCalibration:
-    """Weights of the score components and the two verdict thresholds (from eval/trace_eval.py)."""
+    """Weights of the score components, their standardisation and the two verdict thresholds
+    (from eval/trace_eval.py)."""
 
     weights: dict
     taken_up: float  # best score >= this: taken up
     partly: float  # best score >= this (and < taken_up): partly; below: not found
     about: str = ""
+    # component -> (mean, standard deviation) over calibration pairs; a component missing here is
+    # used as it is (mean 0, deviation 1)
+    normalization: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path | str = CALIBRATION_PATH) -> TraceCalibration:
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
+            normalization = {k: (float(v[0]), float(v[1])) for k, v in data.get("normalization", {}).items()
+                             if k in COMPONENTS}
             calibration = cls(weights={k: float(data["weights"].get(k, 0.0)) for k in COMPONENTS},
                               taken_up=float(data["taken_up"]), partly=float(data["partly"]),
-                              about=str(data.get("about", "")))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+                              about=str(data.get("about", "")), normalization=normalization)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
             raise UserError(f"Cannot read the traceability calibration {path}: {exc}") from exc
         if calibration.partly > calibration.taken_up:
             raise UserError(f"Invalid traceability calibration {path}: partly > taken_up.")
+        if any(std <= 0 for _, std in calibration.normalization.values()):
+            raise UserError(f"Invalid traceability calibration {path}: a standard deviation <= 0.")
         return calibration
 
     def save(self, path: Path | str = CALIBRATION_PATH, extra: dict | None = None) -> None:
-        data = {"about": self.about, "weights": self.weights, "taken_up": self.taken_up,
-                "partly": self.partly, **(extra or {})}
+        data = {"about": self.about, "weights": self.weights,
+                "normalization": {k: [round(m, 6), round(s, 6)] for k, (m, s) in self.normalization.items()},
+                "taken_up": self.taken_up, "partly": self.partly, **(extra or {})}
         Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
     def verdict(self, score: float | None) -> str:
@@ -91,12 +116,27 @@ class TraceCalibration:
             return NOT_FOUND
         return TAKEN_UP if score >= self.taken_up else PARTLY
 
+    def standardised(self, component: str, values: np.ndarray) -> np.ndarray:
+        mean, std = self.normalization.get(component, (0.0, 1.0))
+        return (values - mean) / std
+
     def combine(self, components: dict[str, np.ndarray]) -> np.ndarray:
-        """Weighted mean of the cosine components plus the weighted term overlap."""
-        cosines = [c for c in COMPONENTS if c != "terms" and self.weights.get(c, 0.0) > 0]
-        total = sum(self.weights[c] for c in cosines) or 1.0
-        score = sum(self.weights[c] * components[c] for c in cosines) / total
-        return score + self.weights.get("terms", 0.0) * components["terms"]
+        """Weighted sum of the standardised components (those with a weight)."""
+        used = [c for c in COMPONENTS if self.weights.get(c, 0.0)]
+        if not used:
+            raise UserError("The traceability calibration gives no component a weight.")
+        return sum(self.weights[c] * self.standardised(c, components[c]) for c in used)
+
+
+def normalization_of(components: dict[str, np.ndarray], rows) -> dict[str, tuple[float, float]]:
+    """(mean, standard deviation) of each component over the given source rows x all paragraphs."""
+    rows = list(rows)
+    out = {}
+    for name in COMPONENTS:
+        values = components[name][rows]
+        std = float(values.std())
+        out[name] = (float(values.mean()), std if std > 0 else 1.0)
+    return out
 
 
 # ---- terms and glosses --------------------------------------------------------------------------
@@ -180,6 +220,101 @@ def gloss(concepts: dict[str, Concept], language: str) -> str:
 def embed(embeddings: Embeddings, texts: list[str]) -> np.ndarray:
     """Unit-length query-mode vectors (symmetric comparison)."""
     return unit_vectors(embeddings, texts, "query")
+
+
+# ---- clauses and words --------------------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"(?<=[.;:。；：])\s*")
+_AFTER_COMMA = re.compile(r"(?<=[,，、])\s*")
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
+CLAUSE_LONGEST, CLAUSE_SHORTEST = 40, 12  # in words; 1.6 Chinese characters count as one word
+
+
+def _words(text: str) -> float:
+    return len(_CJK_CHAR.findall(text)) / 1.6 + len(_LATIN_WORD.findall(text))
+
+
+def _join(left: str, right: str) -> str:
+    return left + right if not left or _CJK_CHAR.search(right[:1] or " ") else f"{left} {right}"
+
+
+def clauses(text: str) -> list[str]:
+    """The clauses of a paragraph, in order: its sentences (split after . ; : and their Chinese
+    forms); a sentence longer than CLAUSE_LONGEST words split after its commas into runs of at
+    least CLAUSE_SHORTEST words (a short tail joins the run before it). Nothing is lost:
+    joined, the clauses give the text back (up to the spaces)."""
+    out: list[str] = []
+    for sentence in (s.strip() for s in _SENTENCE_END.split(text)):
+        if not sentence:
+            continue
+        pieces = [sentence] if _words(sentence) <= CLAUSE_LONGEST else \
+            [p.strip() for p in _AFTER_COMMA.split(sentence) if p.strip()]
+        run = ""
+        for piece in pieces:
+            run = _join(run, piece)
+            if _words(run) >= CLAUSE_SHORTEST:
+                out.append(run)
+                run = ""
+        if run:
+            if out:
+                out[-1] = _join(out[-1], run)
+            else:
+                out.append(run)
+    return out or [text]
+
+
+class WordVectors:
+    """TF-IDF vectors (sublinear term frequency, unit length) of search tokens; IDF from a
+    reference collection (the declaration's paragraphs in one language)."""
+
+    def __init__(self, collection: list[str]):
+        self.bags = [Counter(tokenize(t)) for t in collection]
+        document_frequency = Counter(w for bag in self.bags for w in bag)
+        n = len(self.bags)
+        self._idf = {w: math.log((n + 1) / (df + 0.5)) for w, df in document_frequency.items()}
+        self._unseen_idf = math.log((n + 1) / 0.5)
+        self.vocabulary = {w: i for i, w in enumerate(sorted(document_frequency))}
+        self.matrix = self.vectors_of_bags(self.bags)
+
+    def vectors_of_bags(self, bags: list[Counter]) -> np.ndarray:
+        """Rows over the collection's vocabulary; a source's words outside it still count in its
+        norm (unmatched content lowers the cosine)."""
+        out = np.zeros((len(bags), len(self.vocabulary)))
+        for i, bag in enumerate(bags):
+            weights = {w: (1 + math.log(f)) * self._idf.get(w, self._unseen_idf) for w, f in bag.items()}
+            norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
+            for w, v in weights.items():
+                if w in self.vocabulary:
+                    out[i, self.vocabulary[w]] = v / norm
+        return out
+
+    def cosines(self, texts: list[str]) -> np.ndarray:
+        """texts x collection."""
+        return self.vectors_of_bags([Counter(tokenize(t)) for t in texts]) @ self.matrix.T
+
+
+class ClauseVectors:
+    """Embedded clauses of each paragraph (with the whole paragraph when it has several)."""
+
+    def __init__(self, embeddings: Embeddings, texts: list[str]):
+        chunks, owners = [], []
+        for j, text in enumerate(texts):
+            parts = clauses(text)
+            for part in [*parts, text] if len(parts) > 1 else parts:
+                chunks.append(part)
+                owners.append(j)
+        self.vectors = embed(embeddings, chunks)
+        self.owners = np.asarray(owners)
+        self.count = len(texts)
+
+    def best(self, source_vectors: np.ndarray) -> np.ndarray:
+        """sources x paragraphs: the best cosine over each paragraph's clauses."""
+        sims = source_vectors @ self.vectors.T
+        out = np.full((len(source_vectors), self.count), -1.0)
+        for j in range(self.count):
+            out[:, j] = sims[:, self.owners == j].max(axis=1)
+        return out
 
 
 # ---- sides --------------------------------------------------------------------------------------
@@ -274,6 +409,10 @@ class Tracer:
             "original": embed(embeddings, [t.text for t in self.targets]),
             "bridge": embed(embeddings, [t.bridge for t in self.targets]),
         }
+        self._target_clauses = {"original": ClauseVectors(embeddings, [t.text for t in self.targets]),
+                                "bridge": ClauseVectors(embeddings, [t.bridge for t in self.targets])}
+        self._target_words = {"original": WordVectors([t.text for t in self.targets]),
+                               "bridge": WordVectors([t.bridge for t in self.targets])}
         document_frequency = Counter(k for t in self.targets for k in t.concepts)
         n = len(self.targets)
         self._idf = {k: math.log((n + 1) / (df + 0.5)) for k, df in document_frequency.items()}
@@ -289,14 +428,20 @@ class Tracer:
         target_language = self.targets[0].language
         other = "zh" if target_language == "en" else "en"
         # Each source seen in the declaration's language and in the other one (original or bridge).
-        in_target = embed(self.embeddings, [s.text_in(target_language) for s in sources])
-        in_other = embed(self.embeddings, [s.text_in(other) for s in sources])
+        text_in_target = [s.text_in(target_language) for s in sources]
+        text_in_other = [s.text_in(other) for s in sources]
+        in_target = embed(self.embeddings, text_in_target)
+        in_other = embed(self.embeddings, text_in_other)
         original, bridge = self._target_vectors["original"], self._target_vectors["bridge"]
         return {
             "cross": in_other @ original.T,  # e.g. Chinese recommendation vs English paragraph
             "bridge_en": in_target @ original.T,  # its English bridge vs the English paragraph
             "bridge_zh": in_other @ bridge.T,  # the recommendation vs the paragraph's Chinese bridge
             "bridge_both": in_target @ bridge.T,
+            "clauses_en": self._target_clauses["original"].best(in_target),
+            "clauses_zh": self._target_clauses["bridge"].best(in_other),
+            "words_en": self._target_words["original"].cosines(text_in_target),
+            "words_zh": self._target_words["bridge"].cosines(text_in_other),
             "terms": np.array([[self._overlap(s, t) for t in self.targets] for s in sources]),
         }
 

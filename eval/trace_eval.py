@@ -7,12 +7,14 @@ and a label, "taken up", "partly" or "not found", with a note.
 
 Split: the labelled recommendations are divided into a *calibration* half and a *report* half,
 stratified by their gold verdict (the best label among their pairs) and ordered within a stratum
-by a hash of the unit id (stable, independent of the matcher). Weights and thresholds are chosen
-on the calibration half only; figures are reported on the report half (and, as a check, with the
-halves swapped: two-fold cross-validation).
+by a hash of the unit id (stable, independent of the matcher). The components' standardisation,
+the weights (one per WEIGHT_GROUPS group) and the thresholds are chosen on the calibration half
+only; figures are reported on the report half (and, as a check, with the halves swapped: two-fold
+cross-validation, "swapped_report_on_calibration_half").
 
 Metrics (per recommendation with at least one positive pair, i.e. taken up or partly):
   precision@1   the best-scored paragraph is a labelled positive;
+  mrr           mean reciprocal rank of the best-ranked labelled positive;
   recall@3      a labelled positive is among the three best (hit rate); pair_recall@3 also given:
                 the share of positive pairs whose paragraph is among the three best;
   verdict accuracy  (all labelled recommendations) the verdict of the best match equals the gold
@@ -49,6 +51,7 @@ from assistant.trace import (
     TraceCalibration,
     Tracer,
     declaration_units,
+    normalization_of,
 )
 
 EVAL_DIR = Path(__file__).resolve().parent
@@ -56,8 +59,19 @@ PAIRS_PATH = EVAL_DIR / "trace_pairs.jsonl"
 FLOORS_PATH = EVAL_DIR / "trace_floors.json"
 HALVES = ("calibration", "report")
 RANK = {TAKEN_UP: 2, PARTLY: 1, NOT_FOUND: 0}
-WEIGHT_GRID = {"cross": [1.0], "bridge_en": [0.0, 0.25, 0.5, 1.0], "bridge_zh": [0.0, 0.25, 0.5],
-               "bridge_both": [0.0, 0.25, 0.5], "terms": [0.0, 0.05, 0.1, 0.15, 0.2, 0.3]}
+# Weights are chosen per group of components (members share the group's weight equally): the
+# same evidence seen two ways (whole paragraph and best clause; each language's words) counts as
+# one kind, which keeps the grid small for the few labelled recommendations. Components are
+# standardised first, so the weights are comparable. bridge_both (two machine translations
+# compared) is left out.
+WEIGHT_GROUPS = {
+    "cross": ("cross",),
+    "dense_declaration_language": ("bridge_en", "clauses_en"),
+    "dense_other_language": ("bridge_zh", "clauses_zh"),
+    "words": ("words_en", "words_zh"),
+    "terms": ("terms",),
+}
+GROUP_WEIGHTS = (0.0, 0.5, 1.0, 2.0)
 SPOT_CHECK = ("A/CONF.234/RPM.5/1#56(d)", "A/RES/76/181#annex:63", 3)
 
 
@@ -126,6 +140,7 @@ def metrics(scores: np.ndarray, rec_ids, target_ids, pairs, calibration: TraceCa
             positives.setdefault(p["recommendation"], set()).add(p["kyoto"])
     gold = gold_verdicts(pairs)
     p1 = r3 = pair_hits = pair_total = ranked = 0
+    reciprocal = 0.0
     confusion = Counter()
     for rec in sorted(recs):
         row = scores[index[rec]]
@@ -137,6 +152,8 @@ def metrics(scores: np.ndarray, rec_ids, target_ids, pairs, calibration: TraceCa
             ranked += 1
             p1 += top[0] in positives[rec]
             r3 += any(t in positives[rec] for t in top)
+            ranking = [target_ids[j] for j in order]
+            reciprocal += 1 / (1 + min(ranking.index(t) for t in positives[rec]))
             pair_hits += sum(t in top for t in positives[rec])
             pair_total += len(positives[rec])
     pair_correct = pair_count = 0
@@ -155,6 +172,7 @@ def metrics(scores: np.ndarray, rec_ids, target_ids, pairs, calibration: TraceCa
         "recommendations": total, "ranked": ranked,
         "precision@1": round(p1 / ranked, 3) if ranked else None,
         "recall@3": round(r3 / ranked, 3) if ranked else None,
+        "mrr": round(reciprocal / ranked, 3) if ranked else None,
         "pair_recall@3": round(pair_hits / pair_total, 3) if pair_total else None,
         "verdict_accuracy": round(sum(confusion[(v, v)] for v in VERDICTS) / total, 3) if total else None,
         "balanced_verdict_accuracy": _balanced(confusion),
@@ -175,25 +193,38 @@ def _balanced(confusion: Counter) -> float | None:
     return round(sum(recalls) / len(recalls), 3) if recalls else None
 
 
-def choose_weights(data: Scores, pairs, recs: set[str]) -> dict:
-    """The weight combination with the best precision@1 + recall@3 on `recs` (ties: first in grid order)."""
+def group_weights(values) -> dict:
+    """Component weights from one weight per group (WEIGHT_GROUPS order)."""
+    weights = dict.fromkeys(COMPONENTS, 0.0)
+    for (_, members), value in zip(WEIGHT_GROUPS.items(), values, strict=True):
+        for member in members:
+            weights[member] = value / len(members)
+    return weights
+
+
+def choose_weights(data: Scores, pairs, recs: set[str], normalization: dict) -> dict:
+    """The group weights with the best precision@1 + recall@3 + MRR on `recs` (MRR separates
+    combinations the two coarse counts tie on; remaining ties: first in grid order)."""
     best, best_value = None, -1.0
-    for values in itertools.product(*(WEIGHT_GRID[c] for c in COMPONENTS)):
-        weights = dict(zip(COMPONENTS, values, strict=True))
-        calibration = TraceCalibration(weights, taken_up=9.0, partly=9.0)
+    for values in itertools.product(GROUP_WEIGHTS, repeat=len(WEIGHT_GROUPS)):
+        if not any(values):
+            continue
+        weights = group_weights(values)
+        calibration = TraceCalibration(weights, taken_up=9.0, partly=9.0, normalization=normalization)
         m = metrics(data.combined(calibration), data.rec_ids, data.target_ids, pairs, calibration, recs)
-        value = (m["precision@1"] or 0) + (m["recall@3"] or 0)
+        value = (m["precision@1"] or 0) + (m["recall@3"] or 0) + (m["mrr"] or 0)
         if value > best_value + 1e-9:
             best, best_value = weights, value
     return best
 
 
-def choose_thresholds(data: Scores, weights: dict, pairs, recs: set[str]) -> tuple[float, float]:
+def choose_thresholds(data: Scores, weights: dict, pairs, recs: set[str],
+                      normalization: dict) -> tuple[float, float]:
     """(taken_up, partly) maximising the balanced verdict accuracy of the recommendations in `recs`
     (mean recall of the three verdicts: "not found" is rare but is what the novelty list needs),
     then pair verdict accuracy; candidate cuts lie midway between observed best and pair scores;
     of tied candidates the middle one."""
-    scores = data.combined(TraceCalibration(weights, 9.0, 9.0))
+    scores = data.combined(TraceCalibration(weights, 9.0, 9.0, normalization=normalization))
     index = {r: i for i, r in enumerate(data.rec_ids)}
     column = {t: j for j, t in enumerate(data.target_ids)}
     observed = sorted({round(float(scores[index[p["recommendation"]],
@@ -203,7 +234,7 @@ def choose_thresholds(data: Scores, weights: dict, pairs, recs: set[str]) -> tup
     cuts = [(a + b) / 2 for a, b in zip(observed, observed[1:], strict=False)]
     results = []
     for partly, taken_up in itertools.combinations_with_replacement(cuts, 2):
-        calibration = TraceCalibration(weights, taken_up=taken_up, partly=partly)
+        calibration = TraceCalibration(weights, taken_up=taken_up, partly=partly, normalization=normalization)
         m = metrics(scores, data.rec_ids, data.target_ids, pairs, calibration, recs)
         results.append((m["balanced_verdict_accuracy"], m["pair_verdict_accuracy"], taken_up, partly))
     top = max(r[:2] for r in results)
@@ -213,9 +244,11 @@ def choose_thresholds(data: Scores, weights: dict, pairs, recs: set[str]) -> tup
 
 
 def calibrate(data: Scores, pairs, recs: set[str]) -> TraceCalibration:
-    weights = choose_weights(data, pairs, recs)
-    taken_up, partly = choose_thresholds(data, weights, pairs, recs)
-    return TraceCalibration(weights, taken_up, partly)
+    """Standardisation, weights and thresholds, all measured on the recommendations `recs`."""
+    normalization = normalization_of(data.components, [i for i, r in enumerate(data.rec_ids) if r in recs])
+    weights = choose_weights(data, pairs, recs, normalization)
+    taken_up, partly = choose_thresholds(data, weights, pairs, recs, normalization)
+    return TraceCalibration(weights, taken_up, partly, normalization=normalization)
 
 
 def spot_check(data: Scores, calibration: TraceCalibration) -> dict:
@@ -253,6 +286,8 @@ def run(args) -> dict:
         swapped = calibrate(data, pairs, by_half["report"])
         out["calibration"] = {"weights": calibration.weights, "taken_up": calibration.taken_up,
                               "partly": calibration.partly}
+        out["swapped_calibration"] = {"weights": swapped.weights, "taken_up": swapped.taken_up,
+                                      "partly": swapped.partly}
         out["report_half"] = metrics(data.combined(calibration), data.rec_ids, data.target_ids, pairs,
                                      calibration, by_half["report"])
         out["calibration_half"] = metrics(data.combined(calibration), data.rec_ids, data.target_ids, pairs,
@@ -263,8 +298,11 @@ def run(args) -> dict:
             calibration = TraceCalibration(
                 calibration.weights, calibration.taken_up, calibration.partly,
                 about=("Chosen by eval/trace_eval.py --calibrate on the calibration half of "
-                       "eval/trace_pairs.jsonl (weights: best precision@1 + recall@3; thresholds: best "
-                       "verdict accuracy). Do not edit by hand."))
+                       "eval/trace_pairs.jsonl (normalization: mean and standard deviation of each "
+                       "component over its recommendations x all declaration paragraphs; weights: best "
+                       "precision@1 + recall@3 + MRR over a grid of group weights; thresholds: best "
+                       "balanced verdict accuracy). Do not edit by hand."),
+                normalization=calibration.normalization)
             calibration.save(CALIBRATION_PATH, extra={"renderings_used": data.renderings_used})
     else:
         calibration = TraceCalibration.load()

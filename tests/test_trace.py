@@ -9,17 +9,24 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from assistant.matrix import matrix_units
 from assistant.trace import (
+    COMPONENTS,
     NOT_FOUND,
     VERDICTS,
+    ClauseVectors,
     TraceCalibration,
     Tracer,
+    WordVectors,
     agreed_language,
+    clauses,
     declaration_units,
+    embed,
     make_side,
+    normalization_of,
     reader_text,
     trace_from_store,
 )
@@ -157,3 +164,87 @@ def test_report_half_stays_above_its_floors(builtin_store):
               "spot_check": trace_eval.spot_check(data, calibration)}
     floors = json.loads(trace_eval.FLOORS_PATH.read_text(encoding="utf-8"))
     assert trace_eval.check_floors(result, floors) == []
+
+
+def test_clauses_split_long_sentences_and_lose_nothing(builtin_store):
+    for unit in declaration_units(builtin_store.units(Filters(symbols=(KYOTO,)))):
+        parts = clauses(unit.text)
+        assert parts and all(p.strip() for p in parts)
+        assert "".join("".join(parts).split()) == "".join(unit.text.split())
+    long_sentence = ("Provide access to quality education and promote awareness-raising activities "
+                     "regarding law and policies, including public law-related education for all, to equip "
+                     "the public with the values, skills and knowledge necessary to foster among the general "
+                     "public a culture of lawfulness, cognizant of cultural diversity, based on respect for "
+                     "the rule of law;")
+    assert len(clauses(long_sentence)) > 1
+    assert clauses("Short sentence one. Short sentence two.") == ["Short sentence one. Short sentence two."]
+    clause = "加强区域和区域间执法和司法合作网络，以便交流信息和良好做法，并开展联合调查"
+    chinese = "；".join([clause] * 3) + "。"
+    assert len(clauses(chinese)) == 3
+
+
+def test_word_vectors_weigh_shared_search_tokens():
+    collection = ["Strengthen law enforcement cooperation networks.",
+                  "Protect victims of trafficking in persons.",
+                  "Promote a culture of lawfulness through education."]
+    words = WordVectors(collection)
+    cosines = words.cosines(["law enforcement cooperation networks", "bread and croissants", ""])
+    assert cosines.shape == (3, 3)
+    assert np.argmax(cosines[0]) == 0 and cosines[0, 0] > 0.5
+    assert not cosines[1].any() and not cosines[2].any()  # nothing shared, empty text: zero, no error
+    # words the collection never uses still count against the source
+    assert words.cosines(["law enforcement cooperation networks sourdough"])[0, 0] < cosines[0, 0]
+    chinese = WordVectors(["加强执法合作网络。", "保护人口贩运受害人。"]).cosines(["执法合作"])
+    assert np.argmax(chinese[0]) == 0 and chinese[0, 0] > 0
+
+
+def test_best_clause_is_at_least_the_whole_paragraph(builtin_store):
+    targets = declaration_units(builtin_store.units(Filters(symbols=(KYOTO,))))[:12]
+    texts = [t.text for t in targets]
+    source = embed(builtin_store.embeddings, ["regional law enforcement cooperation networks"])
+    best = ClauseVectors(builtin_store.embeddings, texts).best(source)
+    whole = source @ embed(builtin_store.embeddings, texts).T
+    assert best.shape == whole.shape and (best >= whole - 1e-6).all()
+
+
+def test_renderings_give_same_language_components_in_both_directions(builtin_store, builtin_settings):
+    from vectorstore.renderings import renderings_for
+
+    unit = builtin_store.get([f"{EUROPE}#56(d)"])[0]
+    targets = declaration_units(builtin_store.units(Filters(symbols=(KYOTO,))))
+    renderings = renderings_for([unit, *targets], builtin_settings)
+    assert unit.id in renderings and sum(t.id in renderings for t in targets) >= len(targets) - 1
+    tracer = Tracer(builtin_store.embeddings, targets, renderings=renderings)
+    components = tracer.components([tracer.side_for(unit)])
+    assert set(components) == set(COMPONENTS)
+    column = [t.id for t in targets].index(f"{KYOTO}#annex:63")
+    for name in ("bridge_en", "bridge_zh", "clauses_en", "clauses_zh", "words_en", "words_zh"):
+        ranks = np.argsort(-components[name][0], kind="stable")
+        assert column in ranks[:10], name  # each same-language view alone finds para. 63 near the top
+
+
+def test_calibration_standardises_components_and_round_trips(tmp_path):
+    components = {c: np.array([[0.2, 0.4], [0.6, 0.8]]) for c in COMPONENTS}
+    normalization = normalization_of(components, [0, 1])
+    assert normalization["terms"] == pytest.approx((0.5, np.std([0.2, 0.4, 0.6, 0.8])))
+    calibration = TraceCalibration({"terms": 1.0, "words_en": 1.0}, taken_up=1.0, partly=0.0,
+                                   normalization=normalization)
+    combined = calibration.combine(components)
+    assert combined.mean() == pytest.approx(0.0) and combined[1, 1] > combined[0, 0]
+    path = tmp_path / "calibration.json"
+    calibration.save(path)
+    loaded = TraceCalibration.load(path)
+    assert loaded.combine(components) == pytest.approx(combined, abs=1e-4)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["normalization"]["terms"] = [0.5, 0.0]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(UserError, match="standard deviation"):
+        TraceCalibration.load(path)
+    with pytest.raises(UserError, match="no component"):
+        TraceCalibration({}, 1.0, 0.0).combine(components)
+
+
+def test_shipped_calibration_standardises_every_weighted_component():
+    calibration = TraceCalibration.load()
+    weighted = [c for c in COMPONENTS if calibration.weights[c]]
+    assert weighted and all(c in calibration.normalization for c in weighted)
