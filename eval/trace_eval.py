@@ -2,15 +2,23 @@
 
 eval/trace_pairs.jsonl holds pairs labelled by reading both texts (European report
 A/CONF.234/RPM.5/1, Chinese; Kyoto Declaration, annex of A/RES/76/181, English): each line names a
-recommendation unit, a declaration paragraph (or null: nothing in the declaration takes it up)
-and a label, "taken up", "partly" or "not found", with a note.
+recommendation unit, a declaration paragraph (or null: nothing in the declaration takes it up),
+a label, "taken up", "partly" or "not found", a note, the half of its recommendation, and
+"pooled": true when the paragraph was judged because the matcher ranked it among the three best
+(pooling; judged by reading like the others, so that the top matches are labelled).
 
 Split: the labelled recommendations are divided into a *calibration* half and a *report* half,
-stratified by their gold verdict (the best label among their pairs) and ordered within a stratum
-by a hash of the unit id (stable, independent of the matcher). The components' standardisation,
+recorded on every line ("half"), so adding pairs or recommendations never moves one. New
+recommendations without a recorded half are split among themselves by the original rule:
+stratified by their gold verdict (the best label among their pairs), ordered within a stratum by
+a hash of the unit id (stable, independent of the matcher). The components' standardisation,
 the weights (one per WEIGHT_GROUPS group) and the thresholds are chosen on the calibration half
 only; figures are reported on the report half (and, as a check, with the halves swapped: two-fold
 cross-validation, "swapped_report_on_calibration_half").
+
+Thresholds: from the pair-level labels (each labelled pair's own score against its label; a null
+pair counts with the recommendation's best score): class-balanced logistic boundaries between
+"not found" and the other pairs (partly) and between "taken up" and "partly" pairs (taken_up).
 
 Metrics (per recommendation with at least one positive pair, i.e. taken up or partly):
   precision@1   the best-scored paragraph is a labelled positive;
@@ -93,11 +101,25 @@ def gold_verdicts(pairs: list[dict]) -> dict[str, str]:
 
 
 def split_halves(pairs: list[dict]) -> dict[str, str]:
-    """recommendation id -> "calibration" | "report": stratified by gold verdict, hash-ordered."""
+    """recommendation id -> "calibration" | "report".
+
+    A recommendation keeps the half recorded on its lines ("half"), so labelling more pairs or
+    more recommendations never moves one already split. Recommendations without a recorded half
+    are split among themselves by the original rule: stratified by gold verdict, ordered by a
+    hash of the unit id within a stratum, alternating halves (record the result on their lines)."""
+    recorded: dict[str, str] = {}
+    for p in pairs:
+        half = p.get("half")
+        if half is None:
+            continue
+        if half not in HALVES:
+            raise ValueError(f"unknown half {half!r} for {p['recommendation']} in the labelled pairs")
+        if recorded.setdefault(p["recommendation"], half) != half:
+            raise ValueError(f"{p['recommendation']} is recorded in both halves")
     gold = gold_verdicts(pairs)
-    halves = {}
+    halves = dict(recorded)
     for verdict in VERDICTS:
-        recs = sorted((r for r, v in gold.items() if v == verdict),
+        recs = sorted((r for r, v in gold.items() if v == verdict and r not in recorded),
                       key=lambda r: hashlib.sha256(r.encode()).hexdigest())
         for i, rec in enumerate(recs):
             halves[rec] = HALVES[i % 2]
@@ -212,41 +234,89 @@ def choose_weights(data: Scores, pairs, recs: set[str], normalization: dict) -> 
         weights = group_weights(values)
         calibration = TraceCalibration(weights, taken_up=9.0, partly=9.0, normalization=normalization)
         m = metrics(data.combined(calibration), data.rec_ids, data.target_ids, pairs, calibration, recs)
-        value = (m["precision@1"] or 0) + (m["recall@3"] or 0) + (m["mrr"] or 0)
+        value = ranking_value(m)
         if value > best_value + 1e-9:
             best, best_value = weights, value
     return best
 
 
-def choose_thresholds(data: Scores, weights: dict, pairs, recs: set[str],
-                      normalization: dict) -> tuple[float, float]:
-    """(taken_up, partly) maximising the balanced verdict accuracy of the recommendations in `recs`
-    (mean recall of the three verdicts: "not found" is rare but is what the novelty list needs),
-    then pair verdict accuracy; candidate cuts lie midway between observed best and pair scores;
-    of tied candidates the middle one."""
-    scores = data.combined(TraceCalibration(weights, 9.0, 9.0, normalization=normalization))
+def pair_points(scores: np.ndarray, data: Scores, pairs, recs: set[str]) -> list[tuple[float, str]]:
+    """(score, label) of every labelled pair of the recommendations in `recs`: the pair's own score;
+    a null pair (nothing takes the recommendation up) counts with the recommendation's best score."""
     index = {r: i for i, r in enumerate(data.rec_ids)}
     column = {t: j for j, t in enumerate(data.target_ids)}
-    observed = sorted({round(float(scores[index[p["recommendation"]],
-                                         column[p["kyoto"]]] if p["kyoto"] else
-                                  scores[index[p["recommendation"]]].max()), 4)
-                       for p in pairs if p["recommendation"] in recs})
-    cuts = [(a + b) / 2 for a, b in zip(observed, observed[1:], strict=False)]
-    results = []
-    for partly, taken_up in itertools.combinations_with_replacement(cuts, 2):
-        calibration = TraceCalibration(weights, taken_up=taken_up, partly=partly, normalization=normalization)
-        m = metrics(scores, data.rec_ids, data.target_ids, pairs, calibration, recs)
-        results.append((m["balanced_verdict_accuracy"], m["pair_verdict_accuracy"], taken_up, partly))
-    top = max(r[:2] for r in results)
-    tied = [r for r in results if r[:2] == top]
-    _, _, taken_up, partly = tied[len(tied) // 2]
-    return round(taken_up, 4), round(partly, 4)
+    points = []
+    for p in pairs:
+        if p["recommendation"] in recs:
+            row = scores[index[p["recommendation"]]]
+            points.append((float(row[column[p["kyoto"]]] if p["kyoto"] else row.max()), p["label"]))
+    return points
 
 
-def calibrate(data: Scores, pairs, recs: set[str]) -> TraceCalibration:
-    """Standardisation, weights and thresholds, all measured on the recommendations `recs`."""
+def balanced_logistic_boundary(x, y, ridge: float = 1e-3) -> float:
+    """The score where a class-balanced logistic regression of y (0/1) on x gives 1/2.
+
+    Each class weighs as much as the other in total, so the boundary does not lean towards the
+    more frequent label; every point counts (not only those near the cut), which keeps the
+    boundary steady when a few pairs are added or removed."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    positives = y.sum()
+    if not 0 < positives < len(y):
+        raise ValueError("both classes are needed to place a boundary")
+    weight = np.where(y == 1, len(y) / (2 * positives), len(y) / (2 * (len(y) - positives)))
+    mean, std = x.mean(), x.std() or 1.0
+    z = (x - mean) / std
+    design = np.column_stack([np.ones_like(z), z])
+    beta = np.zeros(2)
+    for _ in range(100):  # Newton's method; the small ridge keeps separable data finite
+        p = 1 / (1 + np.exp(-design @ beta))
+        gradient = design.T @ (weight * (p - y)) + ridge * np.array([0.0, beta[1]])
+        hessian = design.T @ (design * (weight * p * (1 - p))[:, None]) + ridge * np.diag([0.0, 1.0])
+        step = np.linalg.solve(hessian + 1e-12 * np.eye(2), gradient)
+        beta -= step
+        if np.abs(step).max() < 1e-10:
+            break
+    if beta[1] <= 0:
+        raise ValueError("the labels do not rise with the score")
+    return float(mean + std * (-beta[0] / beta[1]))
+
+
+def choose_thresholds(data: Scores, weights: dict, pairs, recs: set[str],
+                      normalization: dict) -> tuple[float, float]:
+    """(taken_up, partly) from the labelled pairs of the recommendations in `recs`, each pair's own
+    score against its label (many more points than one best label per recommendation):
+    partly = the class-balanced logistic boundary between "not found" pairs and the others;
+    taken_up = the boundary between "taken up" and "partly" pairs (at least partly)."""
+    scores = data.combined(TraceCalibration(weights, 9.0, 9.0, normalization=normalization))
+    points = pair_points(scores, data, pairs, recs)
+    x = [s for s, _ in points]
+    partly = balanced_logistic_boundary(x, [label != NOT_FOUND for _, label in points])
+    positive = [(s, label) for s, label in points if label != NOT_FOUND]
+    taken_up = balanced_logistic_boundary([s for s, _ in positive],
+                                          [label == TAKEN_UP for _, label in positive])
+    return round(max(taken_up, partly), 4), round(partly, 4)
+
+
+def ranking_value(m: dict) -> float:
+    return (m["precision@1"] or 0) + (m["recall@3"] or 0) + (m["mrr"] or 0)
+
+
+def calibrate(data: Scores, pairs, recs: set[str],
+              current: TraceCalibration | None = None) -> TraceCalibration:
+    """Standardisation, weights and thresholds, all measured on the recommendations `recs`.
+
+    With `current` (the shipped calibration), its weights are kept unless the grid's best is
+    clearly better on `recs`: at least one more recommendation right at precision@1 or recall@3
+    (the grid's best is otherwise just another optimum of a small, noisy sample)."""
     normalization = normalization_of(data.components, [i for i, r in enumerate(data.rec_ids) if r in recs])
     weights = choose_weights(data, pairs, recs, normalization)
+    if current is not None:
+        def counts(w):
+            calibration = TraceCalibration(w, 9.0, 9.0, normalization=normalization)
+            m = metrics(data.combined(calibration), data.rec_ids, data.target_ids, pairs, calibration, recs)
+            return ((m["precision@1"] or 0) + (m["recall@3"] or 0)) * m["ranked"]
+        if counts(weights) - counts(current.weights) < 1 - 1e-9:
+            weights = dict(current.weights)
     taken_up, partly = choose_thresholds(data, weights, pairs, recs, normalization)
     return TraceCalibration(weights, taken_up, partly, normalization=normalization)
 
@@ -282,8 +352,8 @@ def run(args) -> dict:
     out = {"pairs": len(pairs), "labels": dict(Counter(p["label"] for p in pairs)),
            "recommendations": len(halves), "renderings_used": data.renderings_used}
     if args.calibrate:
-        calibration = calibrate(data, pairs, by_half["calibration"])
-        swapped = calibrate(data, pairs, by_half["report"])
+        calibration = calibrate(data, pairs, by_half["calibration"], current=TraceCalibration.load())
+        swapped = calibrate(data, pairs, by_half["report"])  # a check: everything chosen on the report half
         out["calibration"] = {"weights": calibration.weights, "taken_up": calibration.taken_up,
                               "partly": calibration.partly}
         out["swapped_calibration"] = {"weights": swapped.weights, "taken_up": swapped.taken_up,
@@ -300,8 +370,10 @@ def run(args) -> dict:
                 about=("Chosen by eval/trace_eval.py --calibrate on the calibration half of "
                        "eval/trace_pairs.jsonl (normalization: mean and standard deviation of each "
                        "component over its recommendations x all declaration paragraphs; weights: best "
-                       "precision@1 + recall@3 + MRR over a grid of group weights; thresholds: best "
-                       "balanced verdict accuracy). Do not edit by hand."),
+                       "precision@1 + recall@3 + MRR over a grid of group weights, the previous weights kept "
+                       "unless the grid gets at least one more recommendation right; thresholds: "
+                       "class-balanced logistic boundaries over the labelled pairs' own scores, not found "
+                       "vs the others and taken up vs partly). Do not edit by hand."),
                 normalization=calibration.normalization)
             calibration.save(CALIBRATION_PATH, extra={"renderings_used": data.renderings_used})
     else:

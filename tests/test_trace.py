@@ -153,10 +153,56 @@ def test_labelled_pairs_are_read_labels_over_real_units(builtin_store):
     assert trace_eval.split_halves(list(reversed(pairs))) == halves  # stable
 
 
-def test_report_half_stays_above_its_floors(builtin_store):
+def test_every_european_recommendation_is_labelled_and_keeps_its_recorded_half(builtin_store):
     pairs = trace_eval.load_pairs()
+    recommendations = {u.id for u in matrix_units(builtin_store.units(Filters(symbols=(EUROPE,))))}
+    assert recommendations <= {p["recommendation"] for p in pairs}
+    assert all(p.get("half") in trace_eval.HALVES for p in pairs)
     halves = trace_eval.split_halves(pairs)
-    data = trace_eval.Scores(builtin_store, pairs)
+    assert all(halves[p["recommendation"]] == p["half"] for p in pairs)
+    # a recommendation whose labels change keeps its half; new ones are split among themselves
+    upgraded = [{**p, "label": "taken up"} if p["label"] == NOT_FOUND else p for p in pairs]
+    new = [{"recommendation": f"X#{i}", "kyoto": None, "label": label, "note": "synthetic"}
+           for i, label in enumerate(["taken up", "taken up", "partly", "partly", NOT_FOUND, NOT_FOUND])]
+    grown = trace_eval.split_halves(upgraded + new)
+    assert all(grown[r] == h for r, h in halves.items())
+    assert Counter(grown[p["recommendation"]] for p in new) == {"calibration": 3, "report": 3}
+    assert trace_eval.split_halves(new) == {r: grown[r] for r in (p["recommendation"] for p in new)}
+    with pytest.raises(ValueError, match="both halves"):
+        trace_eval.split_halves([{**pairs[0], "half": "calibration"}, {**pairs[0], "half": "report"}])
+
+
+def test_balanced_logistic_boundary_ignores_class_sizes():
+    low, high = [0.0, 1.0, 2.0], [4.0, 5.0, 6.0]
+    boundary = trace_eval.balanced_logistic_boundary(low + high, [0] * 3 + [1] * 3)
+    assert boundary == pytest.approx(3.0, abs=0.05)
+    # three times as many negatives: still midway, since each class weighs the same in total
+    boundary = trace_eval.balanced_logistic_boundary(low * 3 + high, [0] * 9 + [1] * 3)
+    assert boundary == pytest.approx(3.0, abs=0.05)
+    overlapping = trace_eval.balanced_logistic_boundary([0, 1, 2, 3, 2, 3, 4, 5], [0, 0, 0, 0, 1, 1, 1, 1])
+    assert 2.0 < overlapping < 3.0
+    with pytest.raises(ValueError):
+        trace_eval.balanced_logistic_boundary([1.0, 2.0], [1, 1])
+
+
+@pytest.fixture(scope="module")
+def labelled_scores(builtin_store):
+    pairs = trace_eval.load_pairs()
+    return pairs, trace_eval.split_halves(pairs), trace_eval.Scores(builtin_store, pairs)
+
+
+def test_shipped_thresholds_are_the_pair_level_boundaries_of_the_calibration_half(labelled_scores):
+    pairs, halves, data = labelled_scores
+    shipped = TraceCalibration.load()
+    calibration_half = {r for r, h in halves.items() if h == "calibration"}
+    chosen = trace_eval.calibrate(data, pairs, calibration_half, current=shipped)
+    assert chosen.weights == shipped.weights
+    assert (chosen.partly, chosen.taken_up) == pytest.approx((shipped.partly, shipped.taken_up), abs=1e-2)
+    assert chosen.partly < chosen.taken_up
+
+
+def test_report_half_stays_above_its_floors(labelled_scores):
+    pairs, halves, data = labelled_scores
     calibration = TraceCalibration.load()
     report_half = {r for r, h in halves.items() if h == "report"}
     result = {"report_half": trace_eval.metrics(data.combined(calibration), data.rec_ids, data.target_ids,
