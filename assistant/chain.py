@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from assistant import prompts
-from assistant.citations import marker, render
+from assistant.citations import find_markers, marker, render
 from assistant.extractive import document_name
 from assistant.language import detect_language
 from assistant.modes import MAX_SOURCES, Context, Mode, Retrieval, get_mode, mode_names
@@ -38,7 +38,7 @@ from assistant.statements import (
     low_diversity,
     repeated_statement,
 )
-from assistant.support import SupportChecker
+from assistant.support import SupportChecker, without_framing
 from assistant.translation import pending_notice
 from assistant.verification import SupportScorer, verify_answer
 from vectorstore.errors import UserError
@@ -60,6 +60,7 @@ _FOLLOW_UP_EN = re.compile(r"^(?:and what about|and how about|what about|how abo
                            re.IGNORECASE)
 _FOLLOW_UP_FILLER = re.compile(r"^(?:那么|那|还有|另外|同样|而)|呢|报告|吗|[？?！!。.,，\s]+$|^\s+"
                                r"|\b(?:the|report|reports|one|meeting)\b", re.IGNORECASE)
+_QUOTE = re.compile(r"“(.+)”")  # the verbatim quote of an extractive bullet
 _PRONOUN = re.compile(r"这|那|它|其|他们|为什么|\b(?:this|that|it|they|those|these|why)\b", re.IGNORECASE)
 
 
@@ -175,10 +176,11 @@ class AnswerChain:
                                      "cited; the relevant passages are shown instead."))
         text = turn.mode.extractive(turn.standalone, turn.context, turn.language)
         verified = self._verify(turn, text)
-        yield render(verified.text, turn.language)  # built in code: the preview is already final
+        text = self._quotes_with_agreed_language(turn, verified.text)
+        yield render(text, turn.language)  # built in code: the preview is already final
         dropped = _drop_notes(generated.dropped, turn.language) if generated else []
         corrections = verified.corrections + dropped
-        yield self._answer(turn, verified.text, "extractive", corrections, verified.cited, generated)
+        yield self._answer(turn, text, "extractive", corrections, verified.cited, generated)
 
     # -- generate ---------------------------------------------------------------------------
     def _generate(self, turn: Turn, backend):
@@ -245,7 +247,7 @@ class AnswerChain:
             for chunk in chunks:
                 for statement in parser.feed(chunk):
                     if self._keep(turn, statement, units, generated):
-                        yield _statement_text(statement, mode, language)
+                        yield _statement_text(statement, mode, language, self._agreed(turn, statement))
                 if guard.degenerate(parser.text):
                     generated.degenerate = True
                     break
@@ -255,7 +257,7 @@ class AnswerChain:
                 close()  # stops generation when the guard fired or the reader went away
         for statement in parser.finish():
             if self._keep(turn, statement, units, generated):
-                yield _statement_text(statement, mode, language)
+                yield _statement_text(statement, mode, language, self._agreed(turn, statement))
         generated.declined.append(parser.declined)
 
     def _keep(self, turn: Turn, statement: Statement, units: list[Unit], generated: _Generated) -> bool:
@@ -275,6 +277,44 @@ class AnswerChain:
             statement.support = reason
             generated.dropped.append(statement)
         return reason is None
+
+    def _agreed(self, turn: Turn, statement: Statement) -> str:
+        """'agreed language: Kyoto Declaration, para. 63' for a kept point of a mode that offers it."""
+        if not turn.mode.offers_agreed_language:
+            return ""
+        framing = tuple(p for p in (turn.mode.framing.get(turn.language),) if p)
+        return self._agreed_language(without_framing(statement.text, framing), turn.language,
+                                     {u.id for u in statement.units})
+
+    def _quotes_with_agreed_language(self, turn: Turn, text: str) -> str:
+        """An extractive answer's bullets ("- … “quote” [marker]"), each followed by its agreed
+        language, in a mode that offers it."""
+        if not turn.mode.offers_agreed_language:
+            return text
+        lines = []
+        for line in text.splitlines():
+            lines.append(line)
+            quote = _QUOTE.search(line) if line.startswith("- ") else None
+            if quote:
+                sources = {c.unit_id for m in find_markers(line) for c in m.citations}
+                agreed = self._agreed_language(quote[1], turn.language, sources)
+                if agreed:
+                    lines.append(_agreed_line(agreed, turn.language).rstrip("\n"))
+        return "\n".join(lines)
+
+    def _agreed_language(self, text: str, language: str, sources: set[str]) -> str:
+        """The closest adopted declaration paragraph for `text`, unless it is one of `sources`, or none
+        is close (or no declaration is stored)."""
+        from assistant.trace import agreed_language
+
+        try:
+            found = agreed_language(text, settings=self.settings, store=self.searcher.store)
+        except UserError:  # no adopted declaration in the store
+            return ""
+        suggestion = found.suggestion(language)
+        if not suggestion or found.matches[0].unit.id in sources:
+            return ""
+        return suggestion
 
     def _rejection(self, turn: Turn, statement: Statement, kept: list[Statement]) -> str | None:
         """Why a statement cannot be shown regardless of support (None: it may be)."""
@@ -491,15 +531,19 @@ class AnswerChain:
                       dropped=list(generated.dropped) if generated else [])
 
 
-def _statement_text(statement: Statement, mode: Mode, language: str) -> str:
+def _statement_text(statement: Statement, mode: Mode, language: str, agreed: str = "") -> str:
     """One kept statement as answer text with its marker: a bullet in per-document and draft
-    answers, running text otherwise."""
+    answers (with its agreed language, if any, on a line of its own), running text otherwise."""
     body = _with_marker(statement.text, marker(statement.units), language)
     if mode.per_document or mode.framing:
-        return f"- {body}\n"
+        return f"- {body}\n" + (_agreed_line(agreed, language) if agreed else "")
     if statement.lead:
         return body + "\n"
     return body + (say(language, zh="", en=" "))
+
+
+def _agreed_line(agreed: str, language: str) -> str:
+    return say(language, zh=f"  （{agreed}）\n", en=f"  ({agreed})\n")
 
 
 def _with_marker(text: str, mark: str, language: str) -> str:

@@ -66,6 +66,9 @@ class Mode:
     framing: dict[str, str] = field(default_factory=dict)  # each statement starts with this
     named_congress_only: bool = False  # a congress named in the question restricts the documents
     per_document: bool = False  # one generation per document group (compare)
+    # Each point offers the closest paragraph of the adopted declaration as agreed language
+    # (assistant.trace.agreed_language), when one is close enough.
+    offers_agreed_language: bool = False
     summary: str = ""  # what the mode does, in a few words (`assistant ask --mode` help)
 
     def label(self, language: str) -> str:
@@ -173,5 +176,5 @@ register(Mode(
     retrieve=retrieve_draft,
     extractive=lambda question, context, language: extractive.draft_answer(question, context.units, language),
     max_statements=5, prompt_sources=5, lead=False, framing={"zh": "我们承诺", "en": "We commit to"},
-    named_congress_only=True,
+    named_congress_only=True, offers_agreed_language=True,
 ))

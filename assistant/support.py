@@ -70,7 +70,7 @@ class SupportChecker:
         units = statement.units
         if not units:
             return Verdict(False, "no source")
-        text = _without_framing(statement.text, framing)
+        text = without_framing(statement.text, framing)
         language = detect_language(text, default=units[0].language)
         same = [u for u in units if u.language == language]
         if same:
@@ -134,7 +134,8 @@ def lexical_score(statement: str, source: str, extra: set[str] = frozenset()) ->
     return len(mine & (lexical_tokens(source) | extra)) / len(mine)
 
 
-def _without_framing(text: str, framing: tuple[str, ...]) -> str:
+def without_framing(text: str, framing: tuple[str, ...]) -> str:
+    """`text` without the mode's framing words ("We commit to", "我们承诺") it starts with."""
     for phrase in framing:
         if text.lower().startswith(phrase.lower()):
             return text[len(phrase):].lstrip(" ,，：:")

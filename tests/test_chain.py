@@ -357,6 +357,36 @@ def test_draft_statements_read_as_declaration_language(builtin_store, builtin_se
     assert all(u.congress == 15 for u in answer.citations)
 
 
+def cited_ids(text: str) -> set[str]:
+    return {c.unit_id for m in find_markers(text) for c in m.citations}
+
+
+def test_draft_points_offer_agreed_language_from_the_adopted_declaration(builtin_store, builtin_settings,
+                                                                         extractive_chain):
+    backend = ScriptedBackend(lambda src, spec: statements_json(
+        *[(n, spec.lead_in + first_sentence(text)) for n, text in enumerate(src[:3], start=1)]))
+    answer = scripted_chain(builtin_store, builtin_settings, backend).invoke(
+        "Draft points on law enforcement and judicial cooperation networks for the Kyoto Declaration",
+        mode="draft")
+    lines = answer.text.splitlines()
+    offered = [(lines[i - 1], m) for i, line in enumerate(lines)
+               if (m := re.fullmatch(r"  \(agreed language: Kyoto Declaration, para\. (\d+)\)", line))]
+    assert offered, answer.text
+    annex = {u.paragraph for u in builtin_store.units() if u.symbol == "A/RES/76/181" and u.part == "annex"}
+    for bullet, match in offered:
+        assert bullet.startswith("- We commit to") and int(match[1]) in annex
+        # a point restating the declaration itself is not offered its own paragraph
+        assert f"A/RES/76/181#annex:{match[1]}" not in cited_ids(bullet)
+    # The extractive draft offers it under its quotes too.
+    extractive = extractive_chain.invoke("为京都大会起草关于执法和司法合作网络的宣言要点", mode="draft")
+    offered = re.findall(r"^- .*\n  （商定措辞：《京都宣言》第(\d+)段）$", extractive.text, re.M)
+    assert offered and all(int(n) in annex for n in offered), extractive.text
+    # Other modes offer nothing.
+    ask = scripted_chain(builtin_store, builtin_settings, backend).invoke(
+        "What did the European meeting say about judicial cooperation networks?")
+    assert "agreed language" not in ask.text
+
+
 def test_compare_generates_for_every_report(builtin_store, builtin_settings):
     backend = ScriptedBackend(lambda src, spec: statements_json((1, first_sentence(src[0]))))
     answer = scripted_chain(builtin_store, builtin_settings, backend).invoke("各报告对网络犯罪有什么建议？",
