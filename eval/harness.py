@@ -167,6 +167,8 @@ def evaluate_retrieval(searcher, questions: Iterable[Question],
     if config not in CONFIGURATIONS:
         raise UserError(f"unknown retrieval configuration {config!r} (use {', '.join(CONFIGURATIONS)})")
     languages = document_languages(searcher) if hasattr(searcher, "snapshot") else {}
+    if hasattr(searcher, "prepare_renderings"):
+        searcher.prepare_renderings()  # a first search would otherwise run while they are embedded
     records = []
     for question in questions:
         if not question.answerable:

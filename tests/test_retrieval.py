@@ -408,12 +408,71 @@ def test_renderings_let_english_words_find_a_chinese_paragraph(make_settings, tm
     question = "drones smuggling contraband into prisons"
     searcher = HybridSearcher(store, settings)
     monkeypatch.setattr(retrieval, "USE_GLOSSARY", False)
+    monkeypatch.setattr(retrieval, "RENDERINGS_CHANNEL", False)
     assert searcher.search(question, k=2, mode="bm25").hits == []  # English words, Chinese text
     monkeypatch.setattr(retrieval, "RENDERINGS_CHANNEL", True)
     found = HybridSearcher(store, settings).search(question, k=2, mode="bm25")
     assert ids(found) == ["A/TEST/9#1"]
     hybrid = HybridSearcher(store, settings).search(question, k=2)
     assert ids(hybrid)[0] == "A/TEST/9#1"
+
+
+def test_renderings_on_by_default_a_unit_without_one_only_lacks_that_evidence(make_settings, tmp_path):
+    from vectorstore.renderings import Rendering, RenderingStore, text_hash
+    from vectorstore.store import UnitStore
+
+    settings = make_settings(tmp_path)
+    store = UnitStore(settings)
+    units = [Unit("A/TEST/9", 1, None, "无人机被用于走私违禁品进入监狱。", "summary"),
+             Unit("A/TEST/9", 2, None, "量子计算在刑事司法中的应用与风险。", "summary"),
+             Unit("A/TEST/9", 3, None, "加强打击野生动植物非法贩运的国际合作。", "summary"),
+             Unit("A/TEST/8", 1, None, "Prisons should use body scanners at their gates.", "summary",
+                  language="en")]
+    for symbol in ("A/TEST/9", "A/TEST/8"):
+        store.replace_document([u for u in units if u.symbol == symbol])
+    question = "drones smuggling contraband into prisons"
+    searcher = HybridSearcher(store, settings)
+    # an upload not rendered yet: no renderings at all, every mode still searches
+    assert searcher._renderings(searcher.snapshot()) is None and not searcher.prepare_renderings()
+    for mode in ("hybrid", "dense", "bm25"):
+        assert searcher.search(question, k=4, mode=mode).hits or mode == "bm25"
+    RenderingStore(settings, shipped=None).put([
+        Rendering(units[0].id, "en", "Drones are used to smuggle contraband into prisons.", "machine",
+                  "test", "2026-12-01", text_hash(units[0].text))])
+    rendered = HybridSearcher(store, settings)
+    view = rendered._renderings(rendered.snapshot())
+    assert list(view.texts) == [units[0].id]
+    assert rendered.prepare_renderings()  # their vectors are computed in the background: wait
+    result = rendered.search(question, k=4, mode="dense")
+    # the Chinese paragraph is found through its English rendering (same-language cosine) and
+    # the Chinese ones without a rendering are still ranked by their originals
+    chinese = [h for h in result.hits if h.unit.language == "zh"]
+    assert chinese[0].unit.id == units[0].id and len(chinese) == 3
+    # the cosine a hit carries is still the one to its original (relevance is calibrated on it)
+    assert chinese[0].dense_score == pytest.approx(result.dense_scores[units[0].id])
+    assert units[0].id in ids(rendered.search(question, k=2, mode="bm25"))
+    assert rendered.search(question, k=4).hits[0].unit.id in {units[0].id, units[3].id}
+
+
+def test_dense_rankings_of_original_and_rendering_are_fused_with_equal_weight():
+    from vectorstore.retrieval import _fuse_dense
+
+    a, b, c = (Unit("A/TEST/9", n, None, f"第{n}段", "summary") for n in (1, 2, 3))
+    fused = _fuse_dense([(a, 0.9), (b, 0.8)], [(c, 0.95), (b, 0.9)], n=10)
+    assert [u.id for u, _ in fused] == [b.id, a.id, c.id]  # b is near in both
+    assert dict((u.id, cos) for u, cos in fused) == {a.id: 0.9, b.id: 0.8, c.id: None}
+    assert _fuse_dense([(a, 0.9)], [], n=10) == [(a, 0.9)]
+
+
+def test_renderings_help_english_questions_find_chinese_paragraphs_by_dense_search(searcher, monkeypatch):
+    import vectorstore.retrieval as retrieval
+
+    snapshot = searcher.snapshot()
+    assert searcher.prepare_renderings()
+    assert len(searcher._renderings(snapshot).texts) >= 0.9 * (len(snapshot.units) - len(snapshot.lead_ins))
+    with_renderings = recall_at_5(searcher, "dense", "en")
+    monkeypatch.setattr(retrieval, "RENDERINGS_CHANNEL", False)
+    assert with_renderings >= recall_at_5(searcher, "dense", "en")
 
 
 # ---------------------------------------------------------------- dense ranked per document language

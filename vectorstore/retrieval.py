@@ -13,6 +13,11 @@
    domain glossary (vectorstore.glossary) in the other language: an English question's Chinese
    terms score Chinese units (and are appended to the text dense search embeds for Chinese
    units), a Chinese question's English terms score English units.
+   The units' renderings in the other language (vectorstore.renderings) are searched too, for the
+   documents in the other language than the question's: the dense ranking of those documents
+   fuses the question's cosine to their originals and to their renderings (equal weight), and a
+   BM25 ranking over the renderings shares one keyword ranking's weight with the glossary's. A
+   unit without a rendering (an upload still being rendered) only lacks that evidence.
 3. Which documents a question is about comes from the catalog (vectorstore.query_scope): a
    question naming documents (symbol, alias, title) searches only those; a congress, region,
    year or city ranks the documents with that metadata higher (`MENTION_BOOST`) and never
@@ -50,13 +55,19 @@ MODES = ("hybrid", "dense", "bm25")
 MAX_K = 200
 CANDIDATES = 50  # per ranker, before fusion
 RRF_K = 60
-# BM25 over the units' renderings in the other language (vectorstore/renderings.py): an English
-# question's words score the English renderings of Chinese units, and the reverse. The honest
-# replacement for glossary expansion (issue 11); off until measured on dev with the shipped
-# renderings (eval/README.md). USE_GLOSSARY: the English->Chinese glossary channel.
-RENDERINGS_CHANNEL = False
+# The units' renderings in the other language (vectorstore/renderings.py) join the rankings of the
+# documents in the other language than the question's (chosen on dev, eval/README.md third round):
+# - dense: the question's cosine to their renderings (a same-language pair) and to their originals
+#   (a cross-language pair) are fused into that language's one dense ranking, with equal weight;
+# - BM25: the question's words score their renderings; that ranking and the glossary's (below)
+#   share the weight of one keyword ranking.
+# A unit without a rendering (an upload not yet rendered) simply lacks that evidence.
+# USE_GLOSSARY: the domain glossary's terms in the other language (BM25, and the text embedded
+# for Chinese documents under an English question).
+RENDERINGS_CHANNEL = True
 USE_GLOSSARY = True
 RENDERINGS_RECHECK_SECONDS = 60  # background translation adds renderings without a store change
+RENDERING_CHUNK = 64  # renderings embedded per call (each call's vectors are cached at once)
 # fused score factor for documents whose congress/region/year/city the question mentions: the
 # lowest value of the dev plateau (1.5-3 score alike), so that a strongly matching paragraph of a
 # document without that metadata still outranks weakly matching boosted ones (eval/README.md)
@@ -129,8 +140,8 @@ class _Snapshot:
         # which matches every question about recommendations and says nothing; its items carry it
         with_items = {_paragraph_key(u) for u in units if u.item}
         self.lead_ins = {u.id for u in units if not u.item and _paragraph_key(u) in with_items}
-        # BM25 over the renderings (built on demand, see HybridSearcher._renderings_index)
-        self.renderings: BM25Index | None = None
+        # the units' renderings and the indexes over them (built on demand, HybridSearcher._renderings)
+        self.renderings: _Renderings | None = None
         self.renderings_count = -1
         self.renderings_checked = 0.0
 
@@ -143,6 +154,72 @@ class _Snapshot:
     def paragraph_range(self, symbol: str, part: str = "", preamble: bool = False) -> tuple[int, int]:
         numbers = [p for s, pt, pre, p in self.paragraphs if s == symbol and pt == part and pre == preamble]
         return (min(numbers), max(numbers)) if numbers else (0, 0)
+
+
+class _Renderings:
+    """The renderings of a snapshot's units: a BM25 index over them, and their vectors.
+
+    A sub-item's rendering is searched with its paragraph's rendered lead-in in front, as
+    `Unit.embedding_text` puts the chapeau in front of the original. Lead-ins are never hits.
+    The vectors are computed in a background thread on first use (about 400 renderings take a
+    minute or two on 2 cores when the per-machine embedding cache does not have them yet); until
+    they are ready, dense search simply lacks the renderings' evidence. `ready()` waits for them.
+    """
+
+    def __init__(self, snap: _Snapshot, found: dict):
+        self.by_id = snap.by_id
+        self.texts: dict[str, tuple[str, str]] = {}  # unit id -> (language, rendering with chapeau)
+        for u in snap.units:
+            if u.id not in found or u.id in snap.lead_ins:
+                continue
+            text = found[u.id].text
+            lead_in = next((o for o in snap.paragraphs[_paragraph_key(u)] if o.item is None), None)
+            if u.item and lead_in is not None and lead_in.id in found:
+                text = f"{found[lead_in.id].text}\n{text}"
+            self.texts[u.id] = (found[u.id].language, text)
+        # rows keep the unit ids; each row has the rendering's language, so a question's words
+        # score the renderings in its own language
+        rows = [replace(snap.by_id[uid], text=text, language=language, section=[], chapeau="")
+                for uid, (language, text) in self.texts.items()]
+        self.index = BM25Index.build(rows, snap.revision)
+        self._ids = list(self.texts)
+        self._vectors: np.ndarray | None = None
+        self._embedding: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def ready(self, embeddings, wait: bool = False) -> bool:
+        """Whether the vectors are there; starts computing them if not (and waits with `wait`)."""
+        from vectorstore.embeddings import unit_vectors
+
+        def embed():
+            texts = [self.texts[uid][1] for uid in self._ids]
+            # in chunks, so that the embedding cache keeps what a short-lived process computed
+            chunks = [unit_vectors(embeddings, texts[i:i + RENDERING_CHUNK], "passage")
+                      for i in range(0, len(texts), RENDERING_CHUNK)]
+            self._vectors = np.vstack(chunks)
+
+        with self._lock:
+            if self._vectors is None and self._embedding is None and self._ids:
+                self._embedding = threading.Thread(target=embed, name="rendering-vectors", daemon=True)
+                self._embedding.start()
+            embedding = self._embedding
+        if wait and embedding is not None:
+            embedding.join()
+        return self._vectors is not None
+
+    def dense(self, embeddings, text: str, language: str, n: int,
+              filters: Filters | None) -> list[tuple[Unit, float]]:
+        """The `n` units whose renderings in `language` are nearest to `text`, with the cosine
+        (none while the vectors are being computed)."""
+        from vectorstore.embeddings import unit_vectors
+
+        if not self.ready(embeddings):
+            return []
+        cosines = self._vectors @ unit_vectors(embeddings, [text], "query")[0]
+        found = [(self.by_id[uid], float(c)) for uid, c in zip(self._ids, cosines, strict=True)
+                 if self.texts[uid][0] == language
+                 and (filters is None or filters.empty or filters.matches(self.by_id[uid]))]
+        return sorted(found, key=lambda pair: -pair[1])[:n]
 
 
 class HybridSearcher:
@@ -222,16 +299,18 @@ class HybridSearcher:
 
     def _similar(self, snap: _Snapshot, text: str, k: int, filters: Filters | None, mode: str,
                  boosted: set[str] = frozenset(), result: SearchResult | None = None) -> list[Hit]:
-        """The best `k` units by dense, BM25 (and glossary BM25) rankings, fused.
+        """The best `k` units by dense, BM25, glossary and renderings rankings, fused.
 
-        Every mode goes through the same fusion and boost, with one ranking ("dense",
-        "bm25": words and glossary terms) or all of them ("hybrid"), so the modes compare fairly.
+        Every mode goes through the same fusion and boost, with its own rankings ("dense": one per
+        document language; "bm25": words, glossary terms and renderings) or all of them
+        ("hybrid"), so the modes compare fairly.
         """
         n = max(CANDIDATES, k)
-        dense_rankings: list[list[tuple[Unit, float]]] = []
+        dense_rankings: list[list[tuple[Unit, float | None]]] = []
         keyword: list[tuple[Unit, float]] = []
         translated: list[tuple[Unit, float]] = []
-        # English words do not score Chinese units in BM25; their Chinese glossary terms do
+        rendered: list[tuple[Unit, float]] = []
+        cosines: dict[str, float] = {}  # unit id -> cosine of the question to its original
         # the glossary both ways: English words do not score Chinese units in BM25, nor Chinese
         # words English units; the glossary's terms in the other language do
         terms = ""
@@ -240,6 +319,7 @@ class HybridSearcher:
             terms = translate_query(text)
         elif USE_GLOSSARY and question_language == "zh" and not snap.bm25.chinese.all():
             terms = " ".join(english_terms(text))
+        view = self._renderings(snap)
         if mode == "dense" or (mode == "hybrid" and self.settings.dense_weight > 0):
             queries: dict[str, str] = {}
             for language, symbols in snap.languages.items():
@@ -254,13 +334,16 @@ class HybridSearcher:
                 # embedding away from paragraphs in its own language
                 cross = terms and question_language == "en" and language == "zh"
                 queries[language] = f"{text} {terms}" if cross else text
-                dense_rankings.append(self.store.dense_search(queries[language], n, scoped))
+                found = self.store.dense_search(queries[language], n, scoped)
+                cosines.update((u.id, c) for u, c in found)
+                if view is not None and language != question_language:
+                    by_rendering = view.dense(self.store.embeddings, text, question_language, n, scoped)
+                    found = _fuse_dense(found, by_rendering, n)
+                dense_rankings.append(found)
             if result is not None:
                 result.dense_queries = queries
                 result.dense_query = queries.get(question_language, text)
-                result.dense_scores = dict(sorted(((u.id, s) for found in dense_rankings for u, s in found),
-                                                  key=lambda pair: -pair[1]))
-        rendered: list[tuple[Unit, float]] = []
+                result.dense_scores = dict(sorted(cosines.items(), key=lambda pair: -pair[1]))
         if mode == "bm25" or (mode == "hybrid" and self.settings.bm25_weight > 0):
             allowed = snap.mask(snap.bm25, filters)
             keyword = [(snap.by_id[uid], score) for uid, score in snap.bm25.search(text, n, allowed)
@@ -268,20 +351,24 @@ class HybridSearcher:
             if terms:
                 translated = [(snap.by_id[uid], score) for uid, score in snap.bm25.search(terms, n, allowed)
                               if uid in snap.by_id]
-            renderings = self._renderings_index(snap)
-            if renderings is not None:
-                allowed = snap.mask(renderings, filters)
-                rendered = [(snap.by_id[uid], score) for uid, score in renderings.search(text, n, allowed)
+            if view is not None:
+                allowed = snap.mask(view.index, filters)
+                rendered = [(snap.by_id[uid], score) for uid, score in view.index.search(text, n, allowed)
                             if uid in snap.by_id]
         dense_weight, keyword_weight = 1.0, 1.0
         if mode == "hybrid":
             dense_weight = self.settings.dense_weight
             keyword_weight = self.settings.bm25_weight * KEYWORD_WEIGHT
+        # the other language's documents get one keyword ranking's weight, shared by the glossary
+        # and the renderings when both found something (on dev, each at full weight outvoted the
+        # question's own language: en->en hybrid 0.909 -> 0.818)
+        cross_language = [ranking for ranking in (translated, rendered) if ranking]
+        cross_weight = keyword_weight / max(len(cross_language), 1)
         rankings = []
         # every language's dense ranking weighs the same: on dev, weighting the question's own
         # language down (0.5-0.85) or up (1.2) lost more on one slice than it won on another
         channels = (*((found, dense_weight) for found in dense_rankings), (keyword, keyword_weight),
-                    (translated, keyword_weight), (rendered, keyword_weight))
+                    *((found, cross_weight) for found in cross_language))
         for ranking, weight in channels:
             units = [u for u, _ in ranking if u.id not in snap.lead_ins]
             if units:
@@ -295,12 +382,16 @@ class HybridSearcher:
         if boosted:
             fused = sorted(((u, s * MENTION_BOOST if u.symbol in boosted else s) for u, s in fused),
                            key=lambda pair: -pair[1])
-        cosine = {u.id: s for found in dense_rankings for u, s in found}
-        return [Hit(u, s, mode, cosine.get(u.id)) for u, s in fused[:k]]
+        return [Hit(u, s, mode, cosines.get(u.id)) for u, s in fused[:k]]
 
-    def _renderings_index(self, snap: _Snapshot) -> BM25Index | None:
-        """BM25 over the renderings of the snapshot's units (rows keep the unit ids; each row has
-        the rendering's language, so a question's words score renderings in its own language)."""
+    def prepare_renderings(self) -> bool:
+        """Wait until the renderings of the current store can be searched by dense search too
+        (what an evaluation does before measuring). False when there are none or they are off."""
+        view = self._renderings(self.snapshot())
+        return view is not None and view.ready(self.store.embeddings, wait=True)
+
+    def _renderings(self, snap: _Snapshot) -> _Renderings | None:
+        """The renderings of the snapshot's units (re-read every RENDERINGS_RECHECK_SECONDS)."""
         if not RENDERINGS_CHANNEL:
             return None
         now = time.monotonic()
@@ -311,9 +402,7 @@ class HybridSearcher:
         found = renderings_for(snap.units, self.settings)
         snap.renderings_checked = now
         if len(found) != snap.renderings_count:
-            rows = [replace(u, text=found[u.id].text, language=found[u.id].language, section=[], chapeau="")
-                    for u in snap.units if u.id in found and u.id not in snap.lead_ins]
-            snap.renderings = BM25Index.build(rows, snap.revision) if rows else None
+            snap.renderings = _Renderings(snap, found) if found else None
             snap.renderings_count = len(found)
         return snap.renderings
 
@@ -490,14 +579,27 @@ def _alternate_documents(hits: list[Hit], targets: set[str] = frozenset()) -> li
     return out
 
 
-def _standing(rankings: list[list[tuple[Unit, float]]]) -> dict[str, float]:
-    """unit id -> its cosine's z-score among the candidates of its own ranking."""
+def _fuse_dense(by_original: list[tuple[Unit, float]], by_rendering: list[tuple[Unit, float]],
+                n: int) -> list[tuple[Unit, float | None]]:
+    """One dense ranking of a language's documents from the question's cosines to their originals
+    and to their renderings, fused with equal weight (the first `n`; each unit keeps the cosine to
+    its original, None when only its rendering was near)."""
+    if not by_rendering:
+        return by_original
+    cosine = {u.id: c for u, c in by_original}
+    fused = reciprocal_rank_fusion([([u for u, _ in by_original], 1.0), ([u for u, _ in by_rendering], 1.0)])
+    return [(u, cosine.get(u.id)) for u, _ in fused[:n]]
+
+
+def _standing(rankings: list[list[tuple[Unit, float | None]]]) -> dict[str, float]:
+    """unit id -> its cosine's z-score among the candidates of its own ranking (that have one)."""
     standing: dict[str, float] = {}
     for found in rankings:
-        if found:
-            cosines = np.array([c for _, c in found])
+        scored = [(u, c) for u, c in found if c is not None]
+        if scored:
+            cosines = np.array([c for _, c in scored])
             spread = float(cosines.std()) or 1.0
-            standing.update((u.id, (c - float(cosines.mean())) / spread) for u, c in found)
+            standing.update((u.id, (c - float(cosines.mean())) / spread) for u, c in scored)
     return standing
 
 
