@@ -36,10 +36,12 @@ from pathlib import Path
 from vectorstore.filters import Filters
 from vectorstore.renderings import (
     CJK,
+    LATIN_WORDS,
     Rendering,
     RenderingStore,
     TranslationCache,
     cjk_share,
+    dropped_numbers,
     target_language,
     text_hash,
 )
@@ -58,11 +60,28 @@ _EMPTY = "The translation was empty."
 _NO_CJK = "Write English only: no Chinese characters at all."
 _IN_CHINESE = "Write the translation in Chinese."
 _CUT_SHORT = "Translate the whole text, not the lead-in given as context."
-_UNUSABLE = (_EMPTY, _NO_CJK, _IN_CHINESE, _CUT_SHORT)
+_TOO_SHORT = "Translate the whole text: the previous translation left most of it out."
+_UNUSABLE = (_EMPTY, _NO_CJK, _IN_CHINESE, _CUT_SHORT, _TOO_SHORT)
+# Rendering length / source length, median over the built-in corpus's renderings (2026-12-02):
+# zh -> en 3.7, en -> zh 0.23. Under a third of it, most of the text was left out (the shortest
+# complete renderings stand at 0.35 and 0.6 of the median; cut ones at 0.13).
+_TYPICAL_LENGTH_RATIO = {"zh": 3.7, "en": 0.23}
+_MIN_CHECKED_LENGTH = 40  # shorter sources (names, headings) vary too much in length to judge
 _CJK_RUN = re.compile(rf"(?:{CJK.pattern})+(?:[\s\d]*(?:{CJK.pattern})+)*")
-# Ordinary lower-case English words in a Chinese rendering (not acronyms, names, symbols or URLs).
-_LATIN_RUN = re.compile(r"(?<![A-Za-z0-9_./@-])[a-z][a-z'-]{2,}(?:[ ,]+[a-z][a-z'-]*)*(?![A-Za-z0-9_./@])")
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<={CJK.pattern})[ \t]+(?={CJK.pattern})")
+
+
+class _Grammar:
+    """A fixed GBNF grammar in the shape the llama.cpp backend takes (`spec.grammar()`)."""
+
+    def __init__(self, gbnf: str):
+        self.gbnf = gbnf
+
+    def grammar(self) -> str:
+        return self.gbnf
+
+
+_NO_LOWERCASE_LATIN = _Grammar("root ::= [^a-z]+")
 
 
 @dataclass
@@ -73,6 +92,7 @@ class TranslationStats:
     cached: int = 0
     retried: int = 0
     repaired: int = 0
+    improved: int = 0  # renderings replaced by a retry with fewer faults (UnitTranslator.improve)
     seconds: float = 0.0
     failures: list[str] = field(default_factory=list)
 
@@ -139,11 +159,9 @@ class UnitTranslator:
                          text_hash(unit.text))
 
     def render_text(self, text: str, source_language: str, heading: str = "", chapeau: str = "") -> str:
-        """Translate with the official terms already in place, check, retry once if the rendering is
-        unusable (empty, wrong language), then repair stray CJK.
-
-        A missing official term alone is not retried (a retry costs a whole generation on 2 CPU
-        cores); `assistant translate --check` reports it.
+        """Translate with the official terms already in place, check, retry if the rendering is
+        unusable (empty, wrong language, most of it left out), retry once for faults a reader
+        would not notice (a missing official term, a dropped number), then repair stray fragments.
         """
         target = target_language(source_language)
         hints = self.terms.hints(text, source_language)
@@ -153,11 +171,9 @@ class UnitTranslator:
         if unusable:
             self.stats.retried += 1
             retry = self._ask(prepared, source_language, heading, chapeau, hints, unusable)
-            if len(self.problems(text, source_language, retry)) < len(self.problems(text, source_language,
-                                                                                    rendering)):
-                rendering = retry
+            rendering = self._better(text, source_language, rendering, retry)
         for size in (120, 60):
-            if not any(p in _UNUSABLE for p in self.problems(text, source_language, rendering)):
+            if not self._unusable(text, source_language, rendering):
                 break
             # Still echoed or rendered the context: clause by clause, without the context, in
             # smaller pieces the second time.
@@ -165,17 +181,67 @@ class UnitTranslator:
             pieces = [self._ask(self.terms.substitute(clause, source_language), source_language, "", "",
                                 self.terms.hints(clause, source_language)) for clause in _clauses(text, size)]
             joined = ("" if target == "zh" else " ").join(p.strip() for p in pieces if p.strip())
-            if len(self.problems(text, source_language, joined)) < len(self.problems(text, source_language,
-                                                                                     rendering)):
-                rendering = joined
-        return self._repair(rendering, target)
+            rendering = self._better(text, source_language, rendering, joined)
+        if target == "zh" and self._unusable(text, source_language, rendering):
+            # Last resort for a text the model keeps echoing in English: lower-case Latin letters
+            # are excluded from the output by grammar (acronyms, symbols and numbers stay possible).
+            self.stats.retried += 1
+            forced = self._ask(prepared, source_language, heading, chapeau, hints, spec=_NO_LOWERCASE_LATIN)
+            rendering = self._better(text, source_language, rendering, forced)
+        return self._repair(self._retry_faults(text, source_language, heading, chapeau, rendering), target)
+
+    def improve(self, unit: Unit, rendering: Rendering) -> Rendering:
+        """`rendering` after one retry of its faults (missing official terms, dropped numbers, most of
+        the text left out), unless this machine has retried them for this text before."""
+        if rendering.source != "machine" or self.cache.retried(unit.language, unit.text):
+            return rendering
+        if not self.problems(unit.text, unit.language, rendering.text):
+            return rendering
+        started = time.monotonic()
+        target = target_language(unit.language)
+        text = rendering.text
+        if self._unusable(unit.text, unit.language, text):
+            text = self.render_text(unit.text, unit.language, _context_heading(unit), unit.chapeau)
+        else:
+            text = self._repair(self._retry_faults(unit.text, unit.language, _context_heading(unit),
+                                                   unit.chapeau, text), target)
+        self.stats.seconds += time.monotonic() - started
+        self.cache.mark_retried(unit.language, unit.text)
+        if text == rendering.text:
+            return rendering
+        self.stats.improved += 1
+        when = _date.today().isoformat()
+        self.cache.put(unit.language, unit.text, text, when)
+        return Rendering(unit.id, target, text, "machine", self.model_name, when, text_hash(unit.text))
+
+    def _retry_faults(self, text: str, source_language: str, heading: str, chapeau: str,
+                      rendering: str) -> str:
+        """One retry naming the faults of a usable rendering; the retry is kept if it has fewer."""
+        faults = self.problems(text, source_language, rendering)
+        if not faults:
+            return rendering
+        self.stats.retried += 1
+        retry = self._ask(self.terms.substitute(text, source_language), source_language, heading, chapeau,
+                          self.terms.hints(text, source_language), faults)
+        self.cache.mark_retried(source_language, text)
+        return self._better(text, source_language, rendering, retry)
+
+    def _unusable(self, source: str, source_language: str, rendering: str) -> bool:
+        return any(p in _UNUSABLE for p in self.problems(source, source_language, rendering))
+
+    def _better(self, source: str, source_language: str, current: str, candidate: str) -> str:
+        """`candidate` if it is usable where `current` is not, or has fewer problems; else `current`."""
+        def rank(rendering: str) -> tuple[bool, int]:
+            return (self._unusable(source, source_language, rendering),
+                    len(self.problems(source, source_language, rendering)))
+        return candidate if rank(candidate) < rank(current) else current
 
     def _repair(self, rendering: str, target: str) -> str:
         """Fragments left in the source language, replaced (see the module docstring)."""
         if target == "en" and CJK.search(rendering):
             self.stats.repaired += 1
             return self._repair_cjk(rendering)
-        if target == "zh" and _LATIN_RUN.search(rendering):
+        if target == "zh" and LATIN_WORDS.search(rendering):
             self.stats.repaired += 1
             rendering = self._repair_latin(rendering)
         return _SPACE_BETWEEN_CJK.sub("", rendering) if target == "zh" else rendering
@@ -192,6 +258,12 @@ class UnitTranslator:
             found.append(_IN_CHINESE)
         if rendering.rstrip().endswith((":", "：")) and not source.rstrip().endswith((":", "：")):
             found.append(_CUT_SHORT)  # it rendered the chapeau given as context, not the text
+        if (rendering.strip() and len(source) >= _MIN_CHECKED_LENGTH
+                and len(rendering) < len(source) * _TYPICAL_LENGTH_RATIO[source_language] / 3):
+            found.append(_TOO_SHORT)
+        dropped = dropped_numbers(source, rendering)
+        if dropped:
+            found.append("Keep every number of the text: " + ", ".join(dropped) + ".")
         missing = dict.fromkeys(m.term for m in self.terms.missing(source, source_language, rendering))
         for term in missing:
             found.append(f"Use the official term “{term.official(target)}” for "
@@ -199,10 +271,10 @@ class UnitTranslator:
         return found
 
     # -------------------------------------------------------------- the model
-    def _ask(self, text, source_language, heading, chapeau, hints, problems=()) -> str:
+    def _ask(self, text, source_language, heading, chapeau, hints, problems=(), spec=None) -> str:
         messages = build_messages(text, source_language, heading, chapeau, hints, problems)
         budget = 96 + (2 * len(text) if source_language == "zh" else len(text))
-        chunks = self.backend.stream(messages, max_tokens=min(1536, budget))
+        chunks = self.backend.stream(messages, max_tokens=min(1536, budget), spec=spec)
         return drop_lead_in(clean_output("".join(chunks)), text)
 
     def _repair_cjk(self, rendering: str) -> str:
@@ -225,10 +297,11 @@ class UnitTranslator:
             term = self.terms.lookup(fragment, "en")
             if term is not None:
                 return term.official("zh")
-            alone = self._ask(fragment, "en", "", "", self.terms.hints(fragment, "en")).strip().rstrip("。.")
+            alone = self._ask(fragment, "en", "", "", self.terms.hints(fragment, "en"),
+                              spec=_NO_LOWERCASE_LATIN).strip().rstrip("。.")
             usable = cjk_share(alone) >= 0.5 and "\n" not in alone and len(alone) <= 4 * len(fragment)
             return alone if alone and usable else fragment
-        return _LATIN_RUN.sub(replace, rendering).strip()
+        return LATIN_WORDS.sub(replace, rendering).strip()
 
 
 def _clauses(text: str, size: int = 120) -> list[str]:

@@ -7,6 +7,7 @@ session finds the same units in the cache: assertions count translated + cached.
 from __future__ import annotations
 
 import re
+from time import time_ns
 
 import pytest
 from conftest import ENGLISH_REPORT
@@ -16,7 +17,7 @@ from test_verification import LAC, units
 from assistant.cli import main
 from assistant.translation import UnitTranslator, build_messages, clean_output, drop_lead_in
 from vectorstore.ingest import ingest_files
-from vectorstore.renderings import CJK, RenderingStore, cjk_share
+from vectorstore.renderings import CJK, Rendering, RenderingStore, cjk_share
 from vectorstore.store import UnitStore
 
 SYMBOL = "A/CONF.777/RPM.1/1"
@@ -99,6 +100,7 @@ def test_an_english_rendering_never_keeps_chinese_characters(settings):
     assert text and not CJK.search(text) and cjk_share(text) == 0.0
     assert translator.problems(unit.text, "zh", "加强 gun trafficking") == [
         "Write English only: no Chinese characters at all.",
+        "Translate the whole text: the previous translation left most of it out.",
         "Use the official term “trafficking in firearms” for “枪支贩运”.",
         "Use the official term “criminal justice system” for “刑事司法系统”.",
         "Use the official term “corruption” for “腐败”.",
@@ -133,3 +135,43 @@ def test_background_translation_marks_the_document_pending_until_done(settings):
     rendering = store.get(fresh)
     assert rendering is not None and rendering.language == "zh" and CJK.search(rendering.text)
     assert translate_in_background(settings, [fresh], store) is None  # nothing missing any more
+
+
+def test_numbers_a_rendering_drops_are_found():
+    from vectorstore.renderings import dropped_numbers
+
+    source = "在 2019 年 4 月 25 日第六场会议上，会议通过了报告（A/CONF.234/RPM.5/L.2），共 1,200 名与会者。"
+    assert dropped_numbers(source, "At its 6th meeting, on 25 April 2019, the Meeting adopted its report "
+                                   "(A/CONF.234/RPM.5/L.2); 1200 participants.") == []
+    # numbers inside document symbols (after a dot) are not counted: symbols are kept as they are
+    assert dropped_numbers(source, "At its sixth meeting in 2019 the Meeting adopted its report.") == [
+        "25", "1200"]
+
+
+def test_improve_retries_a_faulty_rendering_once_and_keeps_only_a_better_one(settings):
+    from dataclasses import replace
+
+    (unit,) = units(f"{LAC}#37(n)")
+    fresh = replace(unit, text=unit.text + f"（{time_ns()}）")  # a text this machine never retried
+    translator = UnitTranslator(settings)
+    cut = Rendering(fresh.id, "en", "Strengthen agencies.", "machine", "test", "2026-12-02", "")
+    assert "Translate the whole text: the previous translation left most of it out." in translator.problems(
+        fresh.text, "zh", cut.text)
+    improved = translator.improve(fresh, cut)
+    assert improved is not cut and translator.stats.improved == 1
+    assert not CJK.search(improved.text) and len(improved.text) > 3 * len(cut.text)
+    assert len(translator.problems(fresh.text, "zh", improved.text)) < len(
+        translator.problems(fresh.text, "zh", cut.text))
+    assert translator.improve(fresh, cut) is cut  # retried once per text on this machine, not again
+    official = replace(cut, source="official")
+    assert translator.improve(unit, official) is official  # an official version is never retried
+
+
+def test_improve_flag_retries_only_renderings_with_faults(settings, capsys):
+    code, _, err = run(settings, capsys, "--symbol", SYMBOL, "--improve")
+    assert code == 0, err
+    faulty = re.search(r"(\d+) renderings with faults to retry", err)
+    retried = re.search(r"Retried (\d+) renderings in \d+ s: (\d+) improved", err)
+    assert faulty and retried and faulty[1] == retried[1] and int(retried[2]) <= int(retried[1]), err
+    code, _, err = run(settings, capsys, "--symbol", SYMBOL, "--improve")  # a second run retries nothing new
+    assert code == 0 and "0 renderings with faults to retry" in err, err

@@ -328,6 +328,9 @@ class TranslationCache:
         self._lock = threading.Lock()
         with self._connect() as db:
             db.execute("CREATE TABLE IF NOT EXISTS renderings (key TEXT PRIMARY KEY, text TEXT, date TEXT)")
+            # Renderings whose faults (a missing official term, a dropped number) were already
+            # retried once: a second retry of the same text would give the same answer.
+            db.execute("CREATE TABLE IF NOT EXISTS retried (key TEXT PRIMARY KEY)")
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=30)
@@ -348,6 +351,15 @@ class TranslationCache:
             db.execute("INSERT OR REPLACE INTO renderings VALUES (?, ?, ?)",
                        (self.key(source_language, text), rendering, date))
 
+    def retried(self, source_language: str, text: str) -> bool:
+        with self._lock, self._connect() as db:
+            return db.execute("SELECT 1 FROM retried WHERE key = ?",
+                              (self.key(source_language, text),)).fetchone() is not None
+
+    def mark_retried(self, source_language: str, text: str) -> None:
+        with self._lock, self._connect() as db:
+            db.execute("INSERT OR IGNORE INTO retried VALUES (?)", (self.key(source_language, text),))
+
 
 # ------------------------------------------------------------------------ terminology check
 
@@ -363,6 +375,8 @@ class DocumentCheck:
     cjk_in_english: list[str] = field(default_factory=list)  # unit ids
     lacking: list[tuple[str, list[str]]] = field(default_factory=list)  # (unit id, missing terms)
     unrendered: list[str] = field(default_factory=list)  # unit ids
+    dropping: list[tuple[str, list[str]]] = field(default_factory=list)  # (unit id, numbers not carried)
+    english_in_chinese: list[tuple[str, list[str]]] = field(default_factory=list)  # (unit id, words left)
 
     @property
     def percent(self) -> float:
@@ -370,7 +384,8 @@ class DocumentCheck:
 
 
 def check_renderings(units: Iterable[Unit], renderings: dict[str, Rendering], table) -> list[DocumentCheck]:
-    """Per document: which renderings lack the official counterpart of a term in their original.
+    """Per document: which renderings lack the official counterpart of a term in their original,
+    and which drop a number of it.
 
     `table` is a vectorstore.terms.TermTable. A term occurring three times in an original whose
     rendering lacks it counts three misses.
@@ -393,4 +408,36 @@ def check_renderings(units: Iterable[Unit], renderings: dict[str, Rendering], ta
             check.lacking.append((unit.id, names))
         if rendering.language == "en" and CJK.search(rendering.text):
             check.cjk_in_english.append(unit.id)
+        left = LATIN_WORDS.findall(rendering.text) if rendering.language == "zh" else []
+        if left:
+            check.english_in_chinese.append((unit.id, left))
+        dropped = dropped_numbers(unit.text, rendering.text)
+        if dropped:
+            check.dropping.append((unit.id, dropped))
     return list(checks.values())
+
+
+# Ordinary lower-case English words in a Chinese rendering (not acronyms, names, symbols or URLs).
+LATIN_WORDS = re.compile(r"(?<![A-Za-z0-9_./@-])[a-z][a-z'-]{2,}(?:[ ,]+[a-z][a-z'-]*)*(?![A-Za-z0-9_./@])")
+
+
+# Numbers of two or more digits (years, days, counts, paragraph numbers) survive a translation
+# unchanged; single digits may become words or month names. Thousands separators are ignored.
+_NUMBER = re.compile(r"(?<![\d.])\d{2,}(?![\d])")
+_THOUSANDS = re.compile(r"(?<=\d)[,\s](?=\d{3}(?!\d))")
+
+
+def _numbers(text: str) -> list[str]:
+    return _NUMBER.findall(_THOUSANDS.sub("", text))
+
+
+def dropped_numbers(source: str, rendering: str) -> list[str]:
+    """Numbers of two or more digits in `source` that `rendering` does not carry (as often)."""
+    left = _numbers(rendering)
+    dropped = []
+    for number in _numbers(source):
+        if number in left:
+            left.remove(number)
+        elif number not in dropped:
+            dropped.append(number)
+    return dropped

@@ -8,7 +8,8 @@ The model is the configured one (--model; the 1.5B model is the quality default)
 
   assistant translate                          # everything missing, progress bar and ETA
   assistant translate --symbol A/RES/76/181    # one document
-  assistant translate --check                  # renderings lacking an official term; % per document
+  assistant translate --check                  # renderings lacking a term or a number; % per document
+  assistant translate --improve                # ... and retry once those lacking a term or a number
   assistant translate --fresh --export corpus/renderings.jsonl   # regenerate the shipped file
 """
 
@@ -31,8 +32,9 @@ def add_arguments(parser) -> None:
                         help="only this document (repeatable)")
     parser.add_argument("--check", action="store_true",
                         help="translate nothing: list renderings lacking the official counterpart of a "
-                             "term in their original, and the share of term occurrences rendered "
-                             f"officially per document (target ≥ {TARGET_PERCENT:.0f} %%)")
+                             "term in their original, dropping a number of it, or (Chinese) keeping "
+                             "English words, and the share of term occurrences rendered officially per "
+                             f"document (target ≥ {TARGET_PERCENT:.0f} %%); exit 1 when a document misses")
     parser.add_argument("--fresh", action="store_true",
                         help="ignore the shipped renderings file (re-render through the cache)")
     parser.add_argument("--export", type=Path, metavar="FILE",
@@ -40,6 +42,10 @@ def add_arguments(parser) -> None:
                              "with model, date and this command), e.g. corpus/renderings.jsonl")
     parser.add_argument("--limit", type=int, default=0, metavar="N",
                         help="translate at most N units this run (0: all)")
+    parser.add_argument("--improve", action="store_true",
+                        help="also retry once the machine renderings that lack an official term, drop a "
+                             "number or leave most of the text out; the retry is kept when it has fewer "
+                             "faults (once per text on this machine)")
     parser.add_argument("--cached-only", action="store_true",
                         help="store only what this machine's translation cache already holds (no model)")
 
@@ -62,8 +68,8 @@ def run(args, settings) -> int:
     if args.check:
         checks = check_renderings(units, renderings.get_many(units, include_shipped), load_terms())
         print(format_check(checks))
-        return 0 if all(c.percent >= TARGET_PERCENT and not c.cjk_in_english and not c.unrendered
-                        for c in checks) else 1
+        return 0 if all(c.percent >= TARGET_PERCENT and not c.cjk_in_english and not c.english_in_chinese
+                        and not c.unrendered for c in checks) else 1
 
     # Most-read first, so that an interrupted run has rendered what readers see most.
     missing = renderings.missing(units, include_shipped)
@@ -79,6 +85,8 @@ def run(args, settings) -> int:
               f"{stats.retried} retried, {stats.repaired} repaired.", file=sys.stderr)
         for failure in stats.failures:
             print(f"  not rendered: {failure}", file=sys.stderr)
+    if args.improve and not args.cached_only:
+        _improve(settings, units, renderings, include_shipped)
     if args.export:
         _export(args, units, renderings.get_many(units, include_shipped), settings)
     return 0
@@ -99,6 +107,26 @@ def _translate(settings, units, renderings, cached_only: bool):
                                cached_only=cached_only)
 
 
+def _improve(settings, units, renderings, include_shipped: bool) -> None:
+    from tqdm import tqdm
+
+    from assistant.translation import UnitTranslator
+
+    translator = UnitTranslator(settings)
+    found = renderings.get_many(units, include_shipped)
+    faulty = [u for u in units if u.id in found and found[u.id].source == "machine"
+              and not translator.cache.retried(u.language, u.text)
+              and translator.problems(u.text, u.language, found[u.id].text)]
+    print(f"{len(faulty)} renderings with faults to retry.", file=sys.stderr)
+    for unit in tqdm(faulty, desc="Retrying", unit="unit", file=sys.stderr):
+        improved = translator.improve(unit, found[unit.id])
+        if improved is not found[unit.id]:
+            renderings.put([improved])
+    stats = translator.stats
+    print(f"Retried {len(faulty)} renderings in {stats.seconds:.0f} s: {stats.improved} improved.",
+          file=sys.stderr)
+
+
 def _export(args, units, found, settings) -> None:
     from vectorstore.renderings import write_shipped
 
@@ -117,6 +145,10 @@ def format_check(checks) -> str:
     for check in checks:
         for uid, missing in check.lacking:
             lines.append(f"{uid}: lacks " + "; ".join(missing))
+        for uid, numbers in check.dropping:
+            lines.append(f"{uid}: drops " + ", ".join(numbers))
+        for uid, words in check.english_in_chinese:
+            lines.append(f"{uid}: English words left in the Chinese rendering: " + "; ".join(words))
         for uid in check.cjk_in_english:
             lines.append(f"{uid}: English rendering contains CJK characters")
         for uid in check.unrendered:
@@ -127,5 +159,7 @@ def format_check(checks) -> str:
     for check in checks:
         figures = f"{check.official:>5}/{check.occurrences:<5} {check.percent:5.1f} %"
         lines.append(f"  {check.symbol:<24} {figures}   "
-                     f"rendered {check.rendered}/{check.units}, CJK in English: {len(check.cjk_in_english)}")
+                     f"rendered {check.rendered}/{check.units}, CJK in English: {len(check.cjk_in_english)}, "
+                     f"English in Chinese: {len(check.english_in_chinese)}, "
+                     f"dropping a number: {len(check.dropping)}")
     return "\n".join(lines)
