@@ -160,8 +160,14 @@ def ensure_builtin_corpus(settings: Settings, store: UnitStore | None = None,
     missing = [name for name, doc in builtin_catalog().items() if not store.has_documents([doc.symbol])]
     if not missing:
         return []
-    return ingest_files([BUILTIN_CORPUS_DIR / name for name in missing], settings, store=store,
-                        progress=progress)
+    reports = ingest_files([BUILTIN_CORPUS_DIR / name for name in missing], settings, store=store,
+                           progress=progress)
+    # The shipped renderings are searched too: embed them now, during the first start's set-up,
+    # rather than in the background of the first searches (cached per machine afterwards).
+    from vectorstore.retrieval import HybridSearcher
+
+    HybridSearcher(store, settings).prepare_renderings()
+    return reports
 
 
 def open_store(settings: Settings) -> UnitStore:

@@ -48,7 +48,9 @@ def run(args, settings) -> int:
     filters = filters_from_args(args)
     store = open_store(settings)
     check_filters(store, filters)
-    chain = AnswerChain(settings, HybridSearcher(store, settings), max_tokens=args.max_tokens)
+    searcher = HybridSearcher(store, settings)
+    searcher.prepare_renderings()  # a one-shot answer ranks with the renderings' vectors, always
+    chain = AnswerChain(settings, searcher, max_tokens=args.max_tokens)
     if args.json:
         answer = chain.invoke(question, history, args.mode, filters)
         print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))

@@ -9,9 +9,9 @@ for the dev half, the test half and both. Writes report.md, results.json and rec
   assistant eval                         hybrid retrieval
   assistant eval --compare               BM25-only, dense-only and hybrid side by side
   assistant eval --split dev             only the dev half (tune on it; report the test half)
-  assistant eval --compare --split dev --renderings-channel [--no-glossary]
-                                         try the BM25 channel over renderings (with or without
-                                         the glossary channel) before switching it on
+  assistant eval --compare --split dev --no-renderings [--no-glossary]
+                                         measure without the renderings in retrieval (or
+                                         without the glossary channel)
   assistant eval --answers --backend extractive
                                          also answer every question and score the citations
   assistant eval --check-floors          exit 1 if hybrid recall@5 of a language or slice is
@@ -33,8 +33,8 @@ from eval.report import write_report
 def add_arguments(parser) -> None:
     parser.add_argument("--split", choices=("dev", "test", "all"), default="all",
                         help="evaluate the dev half, the test half or both (default: all, reported per half)")
-    parser.add_argument("--renderings-channel", action="store_true",
-                        help="add the BM25 channel over the renderings (to measure it before switching)")
+    parser.add_argument("--no-renderings", action="store_true",
+                        help="leave out the renderings in retrieval (to measure without them)")
     parser.add_argument("--no-glossary", action="store_true",
                         help="leave out the English->Chinese glossary channel (to measure without it)")
     parser.add_argument("--compare", action="store_true",
@@ -60,7 +60,7 @@ def run(args, settings) -> int:
 
     # channel switches for this run only (measure on dev before changing the defaults)
     defaults = retrieval.RENDERINGS_CHANNEL, retrieval.USE_GLOSSARY
-    retrieval.RENDERINGS_CHANNEL = defaults[0] or args.renderings_channel
+    retrieval.RENDERINGS_CHANNEL = defaults[0] and not args.no_renderings
     retrieval.USE_GLOSSARY = defaults[1] and not args.no_glossary
     try:
         return _run(args, settings)

@@ -41,8 +41,9 @@ def run(args, settings) -> int:
     filters = filters_from_args(args)
     store = open_store(settings)
     check_filters(store, filters)
-    result = HybridSearcher(store, settings).search(args.question, k=args.k, filters=filters,
-                                                    mode=args.mode)
+    searcher = HybridSearcher(store, settings)
+    searcher.prepare_renderings()  # a one-shot search ranks with the renderings' vectors, always
+    result = searcher.search(args.question, k=args.k, filters=filters, mode=args.mode)
     if args.json:
         from vectorstore.renderings import renderings_for
 
