@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from vectorstore.renderings import CJK, cjk_share
 from vectorstore.settings import PROJECT_ROOT
 
 LAC = "A/CONF.241/RPM.2/2"
@@ -42,6 +43,19 @@ def test_text_output_streams_the_answer_and_lists_citations(run_ask):
     done = run_ask("para. 37 (o) of the Latin American report", "--mode", "lookup")
     assert done.returncode == 0, done.stderr
     assert "para. 37 (o)" in done.stdout and "Citations:" in done.stdout
+
+
+@pytest.mark.parametrize("question, mode", [
+    ("What did the Latin American and Caribbean meeting recommend about firearms trafficking?", "ask"),
+    ("Draft points on cybercrime for the Abu Dhabi Declaration", "draft"),
+])
+def test_an_english_answer_over_chinese_reports_is_english(run_ask, question, mode):
+    done = run_ask(question, "--mode", mode)
+    assert done.returncode == 0, done.stderr
+    body, _, citations = done.stdout.partition("Citations:")
+    assert "unofficial machine translation" in body and citations.count("original: ") >= 1
+    assert cjk_share(done.stdout) < 0.10, done.stdout  # the originals: short pointers in the citations
+    assert not CJK.search(body.split("\n", 1)[1]), body  # the bullets and their quotes are English
 
 
 def test_history_file_and_filters(run_ask, tmp_path):

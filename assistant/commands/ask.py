@@ -98,9 +98,7 @@ def print_details(answer: Answer, streamed_rendered: str) -> None:
     if answer.citations:
         print("\n" + ("引文：" if zh else "Citations:"))
         for unit in answer.citations:
-            snippet = " ".join(unit.text.split())
-            snippet = snippet if len(snippet) <= 70 else snippet[:69] + "…"
-            print(f"  {render_citations([unit], answer.language)} {snippet}")
+            print(f"  {render_citations([unit], answer.language)} {_citation_snippet(unit, answer.language)}")
     for title_zh, title_en, lines in (("更正：", "Corrections:", answer.corrections),
                                       ("说明：", "Notices:", answer.notices)):
         if lines:
@@ -108,6 +106,16 @@ def print_details(answer: Answer, streamed_rendered: str) -> None:
             for line in lines:
                 print(f"  - {line}")
     print("\n" + (f"（后端：{answer.backend}）" if zh else f"(backend: {answer.backend})"))
+
+
+def _citation_snippet(unit, language: str) -> str:
+    """The opening of the cited original: a line for a reader of its language; for a reader of the
+    other language a short pointer labelled as the original (the answer quotes the rendering)."""
+    text = " ".join(unit.text.split())
+    if unit.language == language:
+        return text if len(text) <= 70 else text[:69] + "…"
+    head = text if len(text) <= 24 else text[:23] + "…"
+    return ("原文：" if language == "zh" else "original: ") + head
 
 
 def load_history(path: Path) -> list[dict]:
