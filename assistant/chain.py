@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 
 from assistant import prompts
 from assistant.citations import find_markers, marker, render
-from assistant.extractive import document_name
+from assistant.extractive import document_name, readings
 from assistant.language import detect_language
 from assistant.modes import MAX_SOURCES, Context, Mode, Retrieval, get_mode, mode_names
 from assistant.statements import (
@@ -508,10 +508,14 @@ class AnswerChain:
         lines = [say(language, zh="文件中没有这个问题的答案。最接近的段落如下（仅供参考，并不回答该问题）：",
                       en="The documents do not contain the answer to this question. The closest "
                       "paragraphs are (for reference only; they do not answer it):")]
+        shown = readings(context.units[:3], language)
         for unit in context.units[:3]:
-            snippet = " ".join(unit.text.split())[:80]
+            reading = shown[unit.id]
+            snippet = " ".join(reading.text.split())[:80]
             label = unit.citation(language)
-            # Quoted as the verbatim excerpt it is (the sources may be in the other language).
+            if reading.rendering is not None:  # a unit in the other language: its labelled rendering
+                label += say(language, zh=f"（{reading.rendering.label(language)}）",
+                             en=f" ({reading.rendering.label(language)})")
             lines.append(say(language, zh=f"- {label}：“{snippet}…”", en=f"- {label}: “{snippet}…”"))
         return "\n".join(lines)
 

@@ -148,6 +148,11 @@ def test_question_about_a_report_not_in_the_store_is_not_answered_from_other_rep
     assert answer.citations == []  # no European or Latin American paragraph passed off as the answer
     assert any(f"“{missing}”" in notice for notice in answer.notices)
     assert answer.retrieved  # the closest paragraphs are still shown
+    # ... in the reader's language: a paragraph in the other language through its labelled rendering
+    assert answer.language != "en" or not has_cjk(answer.text), answer.text
+    other = [u for u in answer.retrieved[:3] if u.unit.language != answer.language]
+    label = "unofficial machine translation" if answer.language == "en" else "非官方机器翻译"
+    assert not other or label in answer.text, answer.text
 
 
 def test_unreachable_openai_backend_falls_back_to_extractive(builtin_store, builtin_settings):
