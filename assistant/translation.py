@@ -130,7 +130,7 @@ class UnitTranslator:
         if not cached:
             return None
         text = drop_lead_in(clean_output(cached[0]), unit.text)  # cached before a cleaning rule existed
-        if any(p in _UNUSABLE for p in self.problems(unit.text, unit.language, text)):
+        if self._unusable(unit.text, unit.language, text):
             return None
         return text, cached[1]
 
@@ -232,8 +232,8 @@ class UnitTranslator:
     def _better(self, source: str, source_language: str, current: str, candidate: str) -> str:
         """`candidate` if it is usable where `current` is not, or has fewer problems; else `current`."""
         def rank(rendering: str) -> tuple[bool, int]:
-            return (self._unusable(source, source_language, rendering),
-                    len(self.problems(source, source_language, rendering)))
+            problems = self.problems(source, source_language, rendering)
+            return any(p in _UNUSABLE for p in problems), len(problems)
         return candidate if rank(candidate) < rank(current) else current
 
     def _repair(self, rendering: str, target: str) -> str:
