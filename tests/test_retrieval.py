@@ -507,3 +507,22 @@ def test_two_meetings_rank_the_meeting_reports_higher():
                      "What did each meeting say about corruption?"):
         assert resolve_scope(question, facts).boosted == {MEETING, "A/CONF.902/RPM.1/1"}
     assert resolve_scope("What was said about corruption?", facts).boosted == set()
+
+
+@pytest.mark.parametrize("question", ["拉美会议关于儿童的建议", "European recommendations on cybercrime"])
+def test_sub_items_of_one_paragraph_do_not_crowd_out_other_paragraphs(searcher, monkeypatch, question):
+    """A further sub-item of an already ranked paragraph scores half, so the first places hold
+    more paragraphs; every unit found without the discount is still found."""
+    from vectorstore import retrieval
+
+    def paragraphs(hits):
+        return {(h.unit.symbol, h.unit.paragraph) for h in hits}
+
+    spread = searcher.search(question, k=20).hits
+    monkeypatch.setattr(retrieval, "SIBLING_DISCOUNT", 1.0)
+    crowded = searcher.search(question, k=20).hits
+    assert len(paragraphs(crowded[:5])) < 5, "the probe must have siblings in its first places"
+    assert len(paragraphs(spread[:5])) > len(paragraphs(crowded[:5]))
+    assert {h.unit.id for h in spread[:5]} <= {h.unit.id for h in crowded}
+    scores = [h.score for h in spread]
+    assert scores == sorted(scores, reverse=True)
