@@ -429,6 +429,27 @@ def test_local_model_writes_attributed_statements_under_the_grammar(small_model_
 
 
 @pytest.mark.slow
+def test_default_model_cites_37n_for_the_firearms_recommendations_in_clean_english(builtin_store,
+                                                                                   builtin_settings):
+    """The question of issue 12 with the default 1.5B model: the firearms recommendations
+    (LAC 37(n): firearms agencies, border control, registration, tracing) are cited as 37(n), never
+    as 66(k) (joint task forces on human trafficking), and the answer has no Chinese character."""
+    settings = builtin_settings.with_overrides(backend="llamacpp", model="qwen2.5-coder-1.5b")
+    chain = AnswerChain(settings, HybridSearcher(builtin_store, settings))
+    answer = chain.invoke("What did the Latin American and Caribbean meeting recommend about firearms "
+                          "trafficking?")
+    assert answer.backend == "llamacpp" and answer.language == "en"
+    assert not has_cjk(answer.rendered), answer.rendered
+    firearms = [s for s in answer.statements if re.search(r"firearm|weapon|arms", s.text, re.I)]
+    assert firearms, answer.rendered
+    assert any(f"{LAC}#37(n)" in [u.id for u in s.units] for s in firearms), answer.rendered
+    for statement in firearms:  # each bound to a paragraph that speaks of firearms
+        assert all("枪支" in u.text or "firearm" in u.text.lower() for u in statement.units), statement
+    assert f"{LAC}#66(k)" not in [u.id for u in answer.citations]
+    check_citations(answer, builtin_store)
+
+
+@pytest.mark.slow
 def test_local_model_english_answer_has_no_chinese_characters(small_model_chain, builtin_store):
     answer = small_model_chain.invoke(
         "What did the Latin American meeting recommend on firearms trafficking?")
