@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from assistant import extractive
 from assistant.relevance import is_relevant
 from vectorstore.filters import Filters
+from vectorstore.query_scope import speaks_of_the_meetings
 from vectorstore.registry import Registry
 from vectorstore.retrieval import Hit, HybridSearcher
 from vectorstore.units import Unit
@@ -120,7 +121,8 @@ def retrieve_draft(retrieval: Retrieval, question: str, filters: Filters, langua
 def retrieve_compare(retrieval: Retrieval, question: str, filters: Filters, language: str) -> Context:
     """One search per document (filtered to its symbol), grouped by document."""
     store = retrieval.searcher.store
-    symbols = list(filters.symbols) or [d.symbol for d in store.documents() if _document_passes(d, filters)]
+    symbols = list(filters.symbols) or _compared_documents(
+        question, [d.symbol for d in store.documents() if _document_passes(d, filters)], retrieval.searcher)
     per_document = max(2, MAX_SOURCES // max(1, len(symbols)))
     hits, groups, notices = [], [], []
     for symbol in symbols:
@@ -133,6 +135,18 @@ def retrieve_compare(retrieval: Retrieval, question: str, filters: Filters, lang
     units = [u for _, group in groups for u in group]
     return Context(hits=hits, units=units, citable=units, notices=notices, relevant=bool(units),
                    groups=groups)
+
+
+def _compared_documents(question: str, symbols: list[str], searcher: HybridSearcher) -> list[str]:
+    """The documents a comparison is about when no filter says: the meeting reports when the
+    question speaks of "the two meetings" (两份报告) and the store holds at least two, else every one.
+
+    A resolution is not one of "the meetings": comparing what the two meetings said must not add
+    a third group for it (the catalog's venue and dates tell a meeting report)."""
+    if not speaks_of_the_meetings(question):
+        return symbols
+    meetings = [f.symbol for f in searcher.snapshot().facts if f.meeting and f.symbol in symbols]
+    return meetings if len(meetings) >= 2 else symbols
 
 
 def _document_passes(doc, filters: Filters) -> bool:

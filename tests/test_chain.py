@@ -9,8 +9,9 @@ import pytest
 from assistant.chain import AnswerChain
 from assistant.citations import find_markers
 from assistant.language import is_in_language
-from assistant.modes import get_mode
+from assistant.modes import get_mode, retrieve_compare
 from assistant.statements import has_cjk
+from vectorstore.filters import Filters
 from vectorstore.renderings import renderings_for
 from vectorstore.retrieval import HybridSearcher
 
@@ -114,6 +115,26 @@ def test_compare_groups_the_answer_by_document(extractive_chain, builtin_store):
         assert (eu_at < m.start < lac_at) == (symbol == EU)
     assert {u.symbol for u in answer.citations} >= {EU, LAC}  # and any other stored document on the theme
     check_citations(answer, builtin_store)
+
+
+@pytest.mark.parametrize("question", ["Compare what the two meetings said about cybercrime.",
+                                      "两份报告关于网络犯罪各有什么建议？"])
+def test_comparing_the_meetings_groups_only_the_meeting_reports(extractive_chain, builtin_store, question):
+    """The built-in store also holds resolution 76/181: "the two meetings" / 两份报告 compare the two
+    meeting reports (catalog venue and dates), without a third group for the resolution."""
+    answer = extractive_chain.invoke(question, mode="compare")
+    assert [symbol for symbol, _ in answer_groups(extractive_chain, question)] == [EU, LAC]
+    assert {u.symbol for u in answer.citations} == {EU, LAC}
+    check_citations(answer, builtin_store)
+
+
+def test_a_comparison_without_the_meetings_covers_every_document(extractive_chain):
+    groups = answer_groups(extractive_chain, "Compare the documents on cybercrime.")
+    assert {symbol for symbol, _ in groups} == {EU, LAC, "A/RES/76/181"}
+
+
+def answer_groups(chain, question):
+    return retrieve_compare(chain.retrieval, question, Filters(), "en").groups
 
 
 def test_draft_bullets_are_cited_and_mostly_recommendations(extractive_chain, builtin_store):

@@ -38,6 +38,12 @@ _MEETINGS = re.compile(
 )
 
 
+def speaks_of_the_meetings(text: str) -> bool:
+    """Whether `text` speaks of the meetings or their reports as a set ("the two meetings", "each
+    report", 两次会议, 两份报告)."""
+    return bool(_MEETINGS.search(text))
+
+
 @dataclass(frozen=True)
 class DocumentFacts:
     """What the catalog says about one stored document (the fields mentions are matched against)."""
