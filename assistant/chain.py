@@ -478,6 +478,20 @@ class AnswerChain:
             context.hits += [Hit(u, 0.0, "history") for u in previous[:keep]]
 
     # -- model backend ----------------------------------------------------------------------
+    def backend_problem(self) -> str:
+        """Why the configured model backend cannot be made ("" when it can or none is configured):
+        an answer would quietly fall back to quoting, which an evaluation must not measure."""
+        self._model_backend([], "en")
+        if self._backend is None:
+            return self._backend_error
+        load = getattr(self._backend, "load", None)  # a local model loads on first use
+        try:
+            if load is not None:
+                load()
+        except Exception as error:  # e.g. an unknown model name or a missing file
+            return str(error)
+        return ""
+
     def _model_backend(self, notices: list[str], language: str):
         """The configured model backend, or None (extractive, or it cannot be created)."""
         if not self._backend_made:

@@ -200,6 +200,9 @@ def floor_violations(summary: dict, floors: dict) -> list[str]:
 def run_answer_eval(chain, store, sample: int, split: str | None, floors_path: Path = FLOORS_PATH,
                     questions_path: Path = QUESTIONS_PATH, out: Path | None = None) -> tuple[dict, list[str]]:
     """Run, print and (with `out`) write the evaluation; returns (results, floor violations)."""
+    problem = chain.backend_problem()
+    if problem:  # every answer would be an extractive fallback: not what was asked to measure
+        raise UserError(f"the configured answer backend cannot be used: {problem}")
     questions = stratified_sample(load_questions(questions_path), sample, split,
                                   question_splits(questions_path))
     floors = load_floors(floors_path)

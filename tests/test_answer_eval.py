@@ -57,3 +57,13 @@ def test_the_generative_evaluation_holds_the_ci_floors(builtin_settings, builtin
     assert results["questions"] == 40 and len(results["records"]) == 40
     assert code == 0, err[-3000:] + out[-3000:]
     assert not results["floor_violations"]
+
+
+def test_an_unknown_model_stops_the_evaluation_instead_of_measuring_quotes(builtin_settings, capsys):
+    code = main(["eval", "--answers", "--backend", "llamacpp", "--model", "qwen2.5-1.5b", "--sample", "40",
+                 "--split", "test", "--data-dir", str(builtin_settings.data_dir)])
+    out, err = capsys.readouterr()
+    assert code != 0
+    assert "cannot be used" in err and "qwen2.5-1.5b" in err, err[-2000:]
+    assert "answers:" not in out  # no question was answered
+
