@@ -11,6 +11,12 @@ export ASSISTANT_CACHE_DIR="${ASSISTANT_CACHE_DIR:-$HOME/.cache/rpm-assistant}"
 VENV="$PROJECT_DIR/.venv"
 PY="$VENV/bin/python"
 LLAMA_VERSION="0.3.36"
+# llama.cpp is compiled for this CPU, but without Intel AMX: ggml's AMX kernels crash (SIGSEGV in
+# the first decode) on some Sapphire Rapids machines with these Q4_K_M models
+# (ggml-org/llama.cpp#20824). The wheel's folder is named after the flags, so a machine whose
+# cached wheel was built otherwise builds it again once.
+LLAMA_CFLAGS="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+LLAMA_WHEELS="$ASSISTANT_CACHE_DIR/wheels/no-amx"
 TORCH_VERSION="2.13.0"
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
@@ -37,13 +43,15 @@ ensure_venv() {
 
 # llama-cpp-python has no binary wheel on PyPI: build it once per machine into the cache.
 ensure_llama_wheel() {
-    local wheels="$ASSISTANT_CACHE_DIR/wheels"
+    local wheels="$LLAMA_WHEELS"
     if ls "$wheels"/llama_cpp_python-"$LLAMA_VERSION"-*.whl >/dev/null 2>&1; then
         return
     fi
     mkdir -p "$wheels"
     log "building llama-cpp-python $LLAMA_VERSION from source (about 8 minutes, once per machine)"
-    CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" "$PY" -m pip wheel --quiet --no-deps \
+    # --no-cache-dir: pip's wheel cache would hand back a wheel built with other flags
+    CFLAGS="$LLAMA_CFLAGS" CXXFLAGS="$LLAMA_CFLAGS" CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" \
+        "$PY" -m pip wheel --quiet --no-deps --no-cache-dir \
         "llama-cpp-python==$LLAMA_VERSION" -w "$wheels.partial"
     mv "$wheels.partial"/llama_cpp_python-*.whl "$wheels"/
     rmdir "$wheels.partial" 2>/dev/null || true
@@ -53,7 +61,7 @@ ensure_llama_wheel() {
 # and the extras are unchanged since the last successful install.
 install_project() {
     local extras="$1"
-    local stamp="$VENV/.installed-$(cat "$PROJECT_DIR/pyproject.toml" | sha256sum | cut -c1-16)-${extras//,/_}"
+    local stamp="$VENV/.installed-$( (cat "$PROJECT_DIR/pyproject.toml"; echo "$LLAMA_CFLAGS") | sha256sum | cut -c1-16)-${extras//,/_}"
     if [ -f "$stamp" ]; then
         return
     fi
@@ -68,7 +76,9 @@ install_project() {
         "$PY" -m pip install --quiet "torch==$TORCH_VERSION"
     fi
     log "installing the project and its dependencies ${extras:+(extras: $extras)}"
-    "$PY" -m pip install --quiet --find-links "$ASSISTANT_CACHE_DIR/wheels" -e "$target"
+    # the cached wheel replaces one of the same version built with other flags
+    "$PY" -m pip install --quiet --no-deps --force-reinstall "$LLAMA_WHEELS"/llama_cpp_python-"$LLAMA_VERSION"-*.whl
+    "$PY" -m pip install --quiet --find-links "$LLAMA_WHEELS" -e "$target"
     touch "$stamp"
 }
 

@@ -89,6 +89,16 @@ def test_llamacpp_streams_an_english_answer_deterministically(llama):
     assert "".join(llama.stream(messages, max_tokens=32)) == first  # temperature 0
 
 
+def test_the_set_up_builds_llama_cpp_without_the_amx_kernels():
+    # ggml's AMX kernels crashed the first decode of every answer on an AMX machine (SIGSEGV, the
+    # whole process gone); scripts/bootstrap.sh builds without them
+    import llama_cpp
+
+    features = llama_cpp.llama_print_system_info().decode()
+    assert "AVX2 = 1" in features, features  # still built for this CPU
+    assert "AMX" not in features, features
+
+
 def test_llamacpp_model_is_loaded_once_per_process(llama, small_settings):
     other = LlamaCppBackend(small_settings)
     assert other.load() is llama.load()
