@@ -94,3 +94,17 @@ def test_worker_passes_parse_errors_through(tmp_path):
     letter.write_text("Dear colleagues,\nplease find the report attached.\n", encoding="utf-8")
     with pytest.raises(DocumentParseError, match=r"letter\.txt: no numbered paragraphs"):
         prepare_file(Path(letter), {"symbol": "X/1"}, budget=30)
+
+
+def test_worker_answers_a_process_holding_more_than_1024_files():
+    # the app holds Chroma's, the models' and the sessions' files; select() refused any
+    # descriptor past 1024 and every later upload failed
+    import os
+
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        prepared = prepare_file(BUILTIN_CORPUS_DIR / "A-RES-76-181.en.txt", {}, budget=30)
+    finally:
+        for fd in held:
+            os.close(fd)
+    assert prepared.document.symbol == "A/RES/76/181"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import pickle
-import select
+import selectors
 import subprocess
 import sys
 import tempfile
@@ -117,15 +117,19 @@ def _read(worker: subprocess.Popen, size: int | None, timeout: float) -> bytes |
     fd = worker.stdout.fileno()
     chunks: list[bytes] = []
     received = 0
-    while size is None or received < size:
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([fd], [], [], left)[0]:
-            return None
-        chunk = os.read(fd, 1 << 16 if size is None else size - received)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        received += len(chunk)
+    # a selector (epoll/poll), not select(): a long-running app can hold more than 1024 files,
+    # and select() refuses any descriptor past that
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while size is None or received < size:
+            left = deadline - time.monotonic()
+            if left <= 0 or not selector.select(left):
+                return None
+            chunk = os.read(fd, 1 << 16 if size is None else size - received)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            received += len(chunk)
     return b"".join(chunks)
 
 
