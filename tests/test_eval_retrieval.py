@@ -12,6 +12,7 @@ import pytest
 
 from assistant.cli import main
 from eval import harness
+from eval.answer_eval import stratified_sample
 from eval.report import write_report
 from vectorstore.errors import UserError
 
@@ -143,7 +144,7 @@ def test_extractive_answer_sample_cites_only_retrieved_units(builtin_store, buil
 
     settings = builtin_settings.with_overrides(backend="extractive")
     chain = AnswerChain(settings, searcher)
-    sample = harness.sample(questions, 16)
+    sample = stratified_sample(questions, 16)  # one question per language and type
     assert {q.type for q in sample} >= {"lookup", "unanswerable", "followup"}
     records = harness.evaluate_answers(chain, sample, [u.id for u in builtin_store.units()])
     summary = harness.summarize_answers(records)

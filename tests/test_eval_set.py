@@ -78,10 +78,11 @@ def test_every_gold_id_exists_in_the_parsed_corpus(questions, corpus_unit_ids):
     assert not missing
 
 
-def test_compare_questions_cite_both_reports(questions):
+def test_compare_questions_cite_at_least_two_documents(questions):
+    # the two reports, or the Kyoto Declaration and one or both reports
     for q in questions:
         if q.type == "compare":
-            assert len({uid.split("#")[0] for uid in q.gold}) == 2, q.id
+            assert len({uid.split("#")[0] for uid in q.gold}) >= 2, q.id
 
 
 def test_multi_questions_need_two_paragraphs(questions):
