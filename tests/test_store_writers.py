@@ -10,6 +10,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,24 @@ def test_two_writers_through_a_chroma_server_lose_nothing(chroma_server, make_se
     for f, s in zip(files, symbols, strict=True):
         assert stored(store, s) == expected(f, s)
     assert_consistent(store)
+
+
+OPEN_AT = """
+import sys, time
+from vectorstore.store import UnitStore
+from vectorstore.settings import Settings
+settings = Settings.from_env()
+while time.time() < float(sys.argv[1]):
+    time.sleep(0.001)
+UnitStore(settings)
+print("opened")
+"""
+
+
+def test_processes_creating_the_same_new_store_at_once_all_open_it(tmp_path):
+    # Chroma's schema migrations raced ("table collections already exists"): 5 of 20 opens failed
+    for round_ in range(3):
+        at = time.time() + 8  # after every process's start-up
+        opens = [start(tmp_path / f"data{round_}", "-c", OPEN_AT, str(at)) for _ in range(4)]
+        for process in opens:
+            assert "opened" in finish(process)

@@ -20,6 +20,7 @@ from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 
 from vectorstore.errors import UserError
+from vectorstore.locking import writer_lock
 from vectorstore.settings import Settings
 
 RETIRED_SYSTEM_GRACE = 30.0  # seconds a replaced system stays usable for reads in flight
@@ -38,7 +39,13 @@ def open_client(settings: Settings):
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if not settings.chroma_host:
         settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+        if (settings.chroma_dir / "chroma.sqlite3").exists():
+            return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+        # Two processes creating the same new store at once race in Chroma's schema migrations
+        # ("table collections already exists"): one creates it under the writer lock, the other
+        # waits and opens it.
+        with writer_lock(settings):
+            return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
     address = f"{settings.chroma_host}:{settings.chroma_port}"
     try:
         client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
