@@ -301,6 +301,18 @@ def ranking_value(m: dict) -> float:
     return (m["precision@1"] or 0) + (m["recall@3"] or 0) + (m["mrr"] or 0)
 
 
+def normalization_for(data: Scores, recs: set[str]):
+    """The standardisation of the score components measured on the recommendations `recs`."""
+    return normalization_of(data.components, [i for i, r in enumerate(data.rec_ids) if r in recs])
+
+
+def recommendations_right(data: Scores, pairs, recs: set[str], normalization, weights) -> float:
+    """How many of `recs` `weights` get right at precision@1, plus how many at recall@3."""
+    calibration = TraceCalibration(weights, 9.0, 9.0, normalization=normalization)
+    m = metrics(data.combined(calibration), data.rec_ids, data.target_ids, pairs, calibration, recs)
+    return ((m["precision@1"] or 0) + (m["recall@3"] or 0)) * m["ranked"]
+
+
 def calibrate(data: Scores, pairs, recs: set[str],
               current: TraceCalibration | None = None) -> TraceCalibration:
     """Standardisation, weights and thresholds, all measured on the recommendations `recs`.
@@ -308,14 +320,12 @@ def calibrate(data: Scores, pairs, recs: set[str],
     With `current` (the shipped calibration), its weights are kept unless the grid's best is
     clearly better on `recs`: at least one more recommendation right at precision@1 or recall@3
     (the grid's best is otherwise just another optimum of a small, noisy sample)."""
-    normalization = normalization_of(data.components, [i for i, r in enumerate(data.rec_ids) if r in recs])
+    normalization = normalization_for(data, recs)
     weights = choose_weights(data, pairs, recs, normalization)
     if current is not None:
-        def counts(w):
-            calibration = TraceCalibration(w, 9.0, 9.0, normalization=normalization)
-            m = metrics(data.combined(calibration), data.rec_ids, data.target_ids, pairs, calibration, recs)
-            return ((m["precision@1"] or 0) + (m["recall@3"] or 0)) * m["ranked"]
-        if counts(weights) - counts(current.weights) < 1 - 1e-9:
+        gain = (recommendations_right(data, pairs, recs, normalization, weights)
+                - recommendations_right(data, pairs, recs, normalization, current.weights))
+        if gain < 1 - 1e-9:
             weights = dict(current.weights)
     taken_up, partly = choose_thresholds(data, weights, pairs, recs, normalization)
     return TraceCalibration(weights, taken_up, partly, normalization=normalization)

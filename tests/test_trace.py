@@ -191,15 +191,11 @@ def labelled_scores(builtin_store):
     return pairs, trace_eval.split_halves(pairs), trace_eval.Scores(builtin_store, pairs)
 
 
-def _normalization(data, recs: set[str]):
-    return trace_eval.normalization_of(data.components, [i for i, r in enumerate(data.rec_ids) if r in recs])
-
-
 def test_shipped_thresholds_are_the_pair_level_boundaries_of_the_calibration_half(labelled_scores):
     pairs, halves, data = labelled_scores
     shipped = TraceCalibration.load()
     calibration_half = {r for r, h in halves.items() if h == "calibration"}
-    normalization = _normalization(data, calibration_half)
+    normalization = trace_eval.normalization_for(data, calibration_half)
     taken_up, partly = trace_eval.choose_thresholds(data, shipped.weights, pairs, calibration_half,
                                                     normalization)
     assert (partly, taken_up) == pytest.approx((shipped.partly, shipped.taken_up), abs=1e-2)
@@ -215,15 +211,12 @@ def test_shipped_weights_are_within_one_recommendation_of_the_best_on_the_calibr
     pairs, halves, data = labelled_scores
     shipped = TraceCalibration.load()
     calibration_half = {r for r, h in halves.items() if h == "calibration"}
-    normalization = _normalization(data, calibration_half)
-
-    def right(weights) -> float:  # recommendations right at precision@1 plus at recall@3
-        calibration = TraceCalibration(weights, 9.0, 9.0, normalization=normalization)
-        m = trace_eval.metrics(data.combined(calibration), data.rec_ids, data.target_ids, pairs, calibration,
-                               calibration_half)
-        return ((m["precision@1"] or 0) + (m["recall@3"] or 0)) * m["ranked"]
-
+    normalization = trace_eval.normalization_for(data, calibration_half)
     best = trace_eval.choose_weights(data, pairs, calibration_half, normalization)
+
+    def right(weights) -> float:
+        return trace_eval.recommendations_right(data, pairs, calibration_half, normalization, weights)
+
     assert right(best) - right(shipped.weights) <= 1 + 1e-9
 
 
