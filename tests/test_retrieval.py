@@ -509,6 +509,39 @@ def test_two_meetings_rank_the_meeting_reports_higher():
     assert resolve_scope("What was said about corruption?", facts).boosted == set()
 
 
+@pytest.mark.parametrize("question, left_out", [
+    ("How does the Kyoto Declaration's commitment on legal aid compare with the European regional "
+     "meeting's recommendations?", ["Kyoto Declaration", "European", "regional meeting"]),
+    ("京都宣言与欧洲区域筹备会议和拉美和加勒比会议报告在法律援助问题上有何异同？",
+     ["京都宣言", "欧洲", "区域筹备会议", "拉美和加勒比", "会议报告"]),
+    ("What did the report of the European meeting and that of the Latin American meeting say about "
+     "legal aid?", ["report of the", "European", "Latin American", "meeting"]),
+])
+def test_a_comparison_searches_without_the_descriptions_of_its_sides(searcher, question, left_out):
+    """The words describing the documents set side by side ("the European regional meeting",
+    "拉美和加勒比会议报告") say nothing about the topic; searched, they draw the reports'
+    introductions on the preparatory process."""
+    searched = searcher.search(question, k=6).dense_query
+    assert "legal aid" in searched or "法律援助" in searched
+    for words in left_out:
+        assert words not in searched
+
+
+def test_a_question_about_one_meeting_keeps_the_meeting_in_its_search():
+    """Naming one meeting by its region and congress is not a comparison: "Regional Preparatory
+    Meeting" is what the question asks about."""
+    from vectorstore.query_scope import DocumentFacts, resolve_scope
+
+    facts = [DocumentFacts(MEETING, "Europe", 14, ("Vienna",), ("2019",), meeting=True),
+             DocumentFacts(RESOLUTION, congress=14)]
+    question = ("When and where was the European Regional Preparatory Meeting for the Fourteenth "
+                "Congress held?")
+    scope = resolve_scope(question, facts)
+    assert scope.boosted == {MEETING, RESOLUTION} and scope.sides == {MEETING}
+    assert "Regional Preparatory Meeting" in similarity_text(question, scope.spans)
+    assert "Regional Preparatory Meeting" not in similarity_text(question, scope.comparison_spans)
+
+
 @pytest.mark.parametrize("question", ["拉美会议关于儿童的建议", "European recommendations on cybercrime"])
 def test_sub_items_of_one_paragraph_do_not_crowd_out_other_paragraphs(searcher, monkeypatch, question):
     """A further sub-item of an already ranked paragraph scores half, so the first places hold

@@ -28,6 +28,14 @@ from dataclasses import dataclass, field
 
 from vectorstore.references import document_mentions
 
+# a document described by its region or congress: "European [regional] [preparatory] meeting(s)",
+# "report of the ... meeting", "拉美和加勒比[区域][筹备]会议[的]报告"
+_NOUN_AFTER = re.compile(
+    r"(?:['’]s)?(?:\s+(?:regional|preparatory|meetings?['’]?s?|reports?)\b)+"
+    r"|(?:区域|筹备|会议|的报告|报告)+",
+    re.IGNORECASE,
+)
+_NOUN_BEFORE = re.compile(r"\b(?:the\s+)?(?:reports?|meetings?)\s+of\s+(?:the\s+)?$", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 # meetings (or their reports) in the plural or one by one: general words, not document names
 _MEETINGS = re.compile(
@@ -74,10 +82,24 @@ class QueryScope:
     boosted: set[str] = field(default_factory=set)  # documents whose metadata the question mentions
     named_spans: list[tuple[int, int]] = field(default_factory=list)  # where documents are named
     metadata_spans: list[tuple[int, int]] = field(default_factory=list)  # congress, region, year, city
+    # the rest of a document's description next to a region or congress ("the European *meeting*",
+    # "拉美*会议报告*"): the sides of a comparison, not what it asks about
+    noun_spans: list[tuple[int, int]] = field(default_factory=list)
+    regional: set[str] = field(default_factory=set)  # documents of the regions the question mentions
 
     @property
     def spans(self) -> list[tuple[int, int]]:
         return sorted(self.named_spans + self.metadata_spans)
+
+    @property
+    def sides(self) -> set[str]:
+        """The documents the question points at one by one: by name or by region."""
+        return self.named | self.regional
+
+    @property
+    def comparison_spans(self) -> list[tuple[int, int]]:
+        """The spans a comparison's similarity search leaves out: its sides' whole descriptions."""
+        return sorted(self.spans + self.noun_spans)
 
 
 def _fold(text: str) -> str:
@@ -116,6 +138,8 @@ def resolve_scope(text: str, documents: list[DocumentFacts], catalog: Mapping | 
                 scope.named.add(m.value)
             scope.named_spans.append((m.start, m.end))
             continue
+        if m.kind in ("region", "congress"):
+            scope.noun_spans += _document_nouns(text, m.start, m.end)
         if m.kind == "region":
             regions.add(m.value)
         elif m.kind == "congress":
@@ -136,10 +160,24 @@ def resolve_scope(text: str, documents: list[DocumentFacts], catalog: Mapping | 
     for doc in documents:
         cities = [span for city in doc.cities for span in _find(city, folded) if not inside_a_name(*span)]
         scope.metadata_spans += cities
+        if doc.region in regions:
+            scope.regional.add(doc.symbol)
         if (doc.region in regions or (doc.congress and doc.congress in congresses)
                 or years & set(doc.years) or cities or (meetings and doc.meeting)):
             scope.boosted.add(doc.symbol)
     return scope
+
+
+def _document_nouns(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The spans of the document nouns right after and right before a region or congress mention."""
+    spans = []
+    after = _NOUN_AFTER.match(text, end)
+    if after and after.end() > end:
+        spans.append((end, after.end()))
+    before = _NOUN_BEFORE.search(text[:start])
+    if before:
+        spans.append((before.start(), start))
+    return spans
 
 
 def strip_spans(text: str, spans: list[tuple[int, int]]) -> str:

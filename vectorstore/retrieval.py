@@ -291,7 +291,12 @@ class HybridSearcher:
                 search_filters = Filters(symbols=tuple(sorted(targets)))
             comparison = len(targets) > 1 or bool(_COMPARISON.search(text))
             n = max(wanted + len(seen), CANDIDATES if comparison else 0)
-            ranked = self._similar(snap, similarity_text(text, scope.spans), n, search_filters, mode,
+            # a question setting documents side by side: their descriptions ("the European
+            # meeting", "拉美会议报告") are not what it asks about; a question about one meeting
+            # ("when was the European meeting held?") keeps them
+            sides = len(scope.sides) > 1 or mentions_comparison(text)
+            spans = scope.comparison_spans if sides else scope.spans
+            ranked = self._similar(snap, similarity_text(text, spans), n, search_filters, mode,
                                    boosted=set() if scope.named else scope.boosted, result=result)
             ranked = [h for h in ranked if h.unit.id not in seen]
             if comparison:
