@@ -251,6 +251,10 @@ class AnswerChain:
                 if guard.degenerate(parser.text):
                     generated.degenerate = True
                     break
+                if parser.closed:
+                    # the answer is complete; a model may go on past its end (the 1.5B under the
+                    # grammar emits <|im_start|> until max_tokens: up to 25 s of nothing)
+                    break
         finally:
             close = getattr(chunks, "close", None)
             if close is not None:

@@ -318,6 +318,19 @@ def test_degenerate_output_is_stopped_with_a_notice(builtin_store, builtin_setti
     assert len(answer.statements) == 1 and "- - - -" not in answer.text
 
 
+def test_generation_stops_when_the_answer_is_complete(builtin_store, builtin_settings):
+    """What the 1.5B model does under the grammar: after the closing "]}" it emits tokens with no
+    text (<|im_start|>) until max_tokens. The chain stops reading at the answer's end."""
+    def script(src, spec):
+        return statements_json((1, first_sentence(src[0]))) + "\u200b" * 800
+
+    backend = ScriptedBackend(script, chunk_size=4)
+    answer = scripted_chain(builtin_store, builtin_settings, backend).invoke("拉美报告对枪支贩运有什么建议？")
+    complete = len(script([answer.statements[0].text], None)) - 800
+    assert backend.closed_early and backend.consumed <= complete + 4
+    assert answer.backend == "scripted" and len(answer.statements) == 1
+
+
 def test_backend_failure_before_any_statement_falls_back_to_extractive(builtin_store, builtin_settings):
     backend = ScriptedBackend(lambda src, spec: statements_json((1, first_sentence(src[0]))), fail_after=8)
     answer = scripted_chain(builtin_store, builtin_settings, backend).invoke("拉美报告对枪支贩运有什么建议？")
