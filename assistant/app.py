@@ -85,6 +85,20 @@ class AppServices:
         with gate.turn():
             yield
 
+    def prepare_model_in_background(self) -> threading.Thread:
+        """Load the configured local model and evaluate its ask-mode system messages while the
+        app starts, so that the first question does not wait for them (nothing for extractive or
+        a server). A failure here is left for the first answer to report."""
+        def prepare():
+            try:
+                self.chain(self.settings.backend).prepare()
+            except Exception:  # noqa: BLE001 - the first answer falls back and says why
+                pass
+
+        thread = threading.Thread(target=prepare, name="prepare-model", daemon=True)
+        thread.start()
+        return thread
+
     def describe_backend(self, backend: str) -> str:
         """The model in use for `backend` (without loading the model)."""
         spec = backend_spec(backend)
@@ -396,6 +410,8 @@ def launch(settings: Settings, services: AppServices | None = None, **launch_kwa
     """
     from starlette.middleware import Middleware
 
+    services = services or AppServices(settings)
+    services.prepare_model_in_background()
     demo = build_app(settings, services)
     # Events without their own limit (upload, matrix) run one at a time; /ask sets its own.
     demo.queue(default_concurrency_limit=1, max_size=settings.queue_size)

@@ -14,7 +14,8 @@ extractive backend.
 Structured output: `stream(..., spec=OutputSpec)` constrains the answer to the attributed
 statement format of assistant.statements.
 - llama.cpp: the spec's GBNF grammar constrains decoding (source numbers, statement count, no
-  CJK in English answers).
+  CJK in English answers); the grammar is asked about the model's best token first
+  (assistant.checked_grammar).
 - OpenAI-compatible: `response_format` with the spec's JSON schema, first in the OpenAI form
   (`{"type": "json_schema", ...}`: OpenAI, vLLM, llama.cpp's llama-server), then in the form
   llama-cpp-python's server accepts (`{"type": "json_object", "schema": ...}`), then without
@@ -107,8 +108,11 @@ class _LoadedModel:
     """One llama.cpp model and the lock that serialises its use (a Llama is not thread-safe)."""
 
     def __init__(self, llama):
+        from assistant.prefix_states import SystemPrefixStates
+
         self.llama = llama
         self.lock = threading.Lock()
+        self.system_states = SystemPrefixStates()  # evaluated system messages (under the lock)
 
 
 # Process-wide: the UI and the CLI share one loaded copy per (file, context size, threads).
@@ -144,17 +148,29 @@ class LlamaCppBackend:
 
     def _load_llama(self, path: Path):
         try:
-            from llama_cpp import Llama
+            from assistant.checked_grammar import GrammarFirstLlama
         except ImportError as error:
             raise BackendUnavailable(
                 "llama-cpp-python is not installed; run the set-up script or use --backend openai/extractive"
             ) from error
         try:
             threads = self.settings.n_threads
-            return Llama(model_path=str(path), n_ctx=self.n_ctx, n_threads=threads, n_threads_batch=threads,
-                         chat_format=self.chat_format, verbose=False)
+            return GrammarFirstLlama(model_path=str(path), n_ctx=self.n_ctx, n_threads=threads,
+                                     n_threads_batch=threads, chat_format=self.chat_format, verbose=False)
         except (ValueError, RuntimeError, OSError) as error:
             raise BackendUnavailable(f"Could not load the model {path}: {error}") from error
+
+    def warm(self, systems: list[str]) -> None:
+        """Load the model and evaluate these system messages now, so that the first answer that
+        begins with one of them finds it evaluated (assistant.prefix_states)."""
+        model = self.load()
+        for system in systems:
+            with model.lock:
+                model.system_states.before(model.llama, system)
+                model.llama.create_chat_completion(messages=[{"role": "system", "content": system},
+                                                             {"role": "user", "content": "."}],
+                                                   max_tokens=1, temperature=0.0)
+                model.system_states.after(model.llama, system)
 
     def stream(self, messages: list[dict], max_tokens: int = 512,
                spec: OutputSpec | None = None) -> Iterator[str]:
@@ -165,7 +181,10 @@ class LlamaCppBackend:
 
             grammar = LlamaGrammar.from_string(spec.grammar(), verbose=False)
         self.structured_with = "grammar" if grammar is not None else ""
+        system = messages[0]["content"] if messages and messages[0].get("role") == "system" else None
         with model.lock:
+            if system is not None:
+                model.system_states.before(model.llama, system)
             try:
                 chunks = model.llama.create_chat_completion(
                     messages=messages, max_tokens=max_tokens, temperature=0.0, stream=True,
@@ -177,6 +196,10 @@ class LlamaCppBackend:
                         yield text
             except (ValueError, RuntimeError) as error:  # e.g. prompt longer than the context
                 raise BackendUnavailable(f"The local model failed: {error}") from error
+            finally:
+                model.llama.release_checked_sampler()
+                if system is not None:
+                    model.system_states.after(model.llama, system)
 
 
 class OpenAICompatibleBackend:

@@ -482,6 +482,14 @@ class AnswerChain:
             context.hits += [Hit(u, 0.0, "history") for u in previous[:keep]]
 
     # -- model backend ----------------------------------------------------------------------
+    def prepare(self, mode: str = "ask", languages: tuple[str, ...] = ("zh", "en")) -> None:
+        """Load a local model and evaluate `mode`'s system messages ahead of the first question
+        (what the app does at start; a one-shot CLI answer does not need it)."""
+        backend = self._model_backend([], "en")
+        warm = getattr(backend, "warm", None)
+        if warm is not None:
+            warm([prompts.system_prompt(get_mode(mode), language) for language in languages])
+
     def backend_problem(self) -> str:
         """Why the configured model backend cannot be made ("" when it can or none is configured):
         an answer would quietly fall back to quoting, which an evaluation must not measure."""

@@ -15,6 +15,7 @@ import pytest
 from server_process import free_port, server_process
 
 from assistant.backends import (
+    REPEAT_PENALTY,
     BackendUnavailable,
     LlamaCppBackend,
     OpenAICompatibleBackend,
@@ -146,6 +147,101 @@ def test_llamacpp_grammar_forces_declaration_language(llama):
     statements, raw = _structured(llama, spec, ZH_QUESTION, max_tokens=160)
     assert raw.startswith('{"statements": [{"source": ') and '"text": "我们承诺' in raw  # forced
     assert all(s.text.startswith("我们承诺") for s in statements)
+
+
+def test_checking_the_best_token_first_gives_the_tokens_of_filtering_every_step(llama, small_settings):
+    """assistant.checked_grammar against llama-cpp-python's own grammar sampling, on the real
+    model: the same greedy tokens, Chinese sources under the English grammar (so the grammar
+    refuses the model's choice on some steps and the whole vocabulary is filtered) and the
+    Chinese grammar with a forced prefix."""
+    from llama_cpp import Llama, LlamaGrammar
+
+    checked = llama.load().llama
+    plain = Llama(model_path=checked.model_path, n_ctx=2048, n_threads=small_settings.n_threads,
+                  verbose=False)
+    cases = [(OutputSpec(2, "en", max_statements=2, lead=False), EN_QUESTION),
+             (OutputSpec(2, "zh", max_statements=1, lead=False, prefix="我们承诺"), ZH_QUESTION)]
+    filtered = []
+    for spec, question in cases:
+        texts = []
+        for model in (plain, checked):
+            grammar = LlamaGrammar.from_string(spec.grammar(), verbose=False)
+            out = model.create_chat_completion(messages=_numbered_messages(question), max_tokens=60,
+                                               temperature=0.0, repeat_penalty=REPEAT_PENALTY,
+                                               grammar=grammar)
+            texts.append(out["choices"][0]["message"]["content"])
+        checked.release_checked_sampler()
+        filtered.append(checked.filtered_steps)
+        assert texts[0] == texts[1] and texts[0].startswith('{"statements": [{"source": ')
+    assert filtered[0] > 0  # the English grammar refused CJK the model wanted: the full path ran
+
+
+@pytest.fixture
+def own_copies(small_settings):
+    """LlamaCppBackend(n_ctx) with a model copy of its own (a fresh cache), unloaded afterwards."""
+    from assistant import backends
+
+    made = []
+
+    def make(n_ctx: int) -> LlamaCppBackend:
+        made.append(LlamaCppBackend(small_settings, n_ctx=n_ctx))
+        return made[-1]
+
+    yield make
+    for backend in made:
+        loaded = backends._LOADED.pop((str(ensure_model("qwen2.5-0.5b", small_settings, progress=False)),
+                                       backend.n_ctx, small_settings.n_threads), None)
+        if loaded is not None:
+            loaded.llama.close()
+
+
+def _answer(backend, system: str, question: str) -> str:
+    messages = [{"role": "system", "content": system}, *_numbered_messages(question)[1:]]
+    spec = OutputSpec(2, "zh" if has_cjk(question) else "en", max_statements=1, lead=False)
+    return "".join(backend.stream(messages, max_tokens=40, spec=spec))
+
+
+def test_a_system_message_evaluated_before_is_put_back_instead_of_evaluated_again(own_copies):
+    """assistant.prefix_states on the real model: after an answer under another system message,
+    the saved cells of the first one are restored (not evaluated again), and the answer is the
+    one a fresh model gives."""
+    from assistant.modes import get_mode
+    from assistant.prompts import system_prompt
+
+    backend, fresh = own_copies(2048), own_copies(3072)
+    zh, en = (system_prompt(get_mode("ask"), language) for language in ("zh", "en"))
+    states = backend.load().system_states
+    first = _answer(backend, zh, ZH_QUESTION)
+    _answer(backend, en, EN_QUESTION)
+    assert states.restored == 0
+    again = _answer(backend, zh, ZH_QUESTION)
+    assert states.restored == 1
+    assert again == first == _answer(fresh, zh, ZH_QUESTION)
+
+
+def test_warming_evaluates_the_system_messages_before_the_first_question(own_copies):
+    from assistant.modes import get_mode
+    from assistant.prompts import system_prompt
+
+    backend = own_copies(2560)
+    zh, en = (system_prompt(get_mode("ask"), language) for language in ("zh", "en"))
+    backend.warm([zh, en])
+    states = backend.load().system_states
+    assert states.restored == 0 and len(states._saved) == 2
+    _answer(backend, zh, ZH_QUESTION)  # the cache holds the English one last: the Chinese is put back
+    assert states.restored == 1
+
+
+def test_the_app_prepares_the_model_while_it_starts(small_settings, llama):
+    """assistant.app.launch starts this before serving: the model is loaded and the ask-mode
+    system messages of both languages are evaluated before the first question."""
+    from assistant.app import AppServices
+    from assistant.modes import get_mode
+    from assistant.prompts import system_prompt
+
+    AppServices(small_settings).prepare_model_in_background().join(timeout=120)
+    saved = llama.load().system_states._saved
+    assert {system_prompt(get_mode("ask"), language) for language in ("zh", "en")} <= set(saved)
 
 
 @pytest.fixture(scope="module")
