@@ -239,8 +239,9 @@ class AnswerChain:
         """Generate over `units` and yield each kept statement's text as soon as it is checked."""
         mode, language = turn.mode, turn.language
         spec = prompts.output_spec(mode, len(units), language)
+        focus = document_name(units[0], language) if mode.per_document else ""
         messages = prompts.answer_messages(mode, turn.standalone, units, language, rendering=self._rendering,
-                                           terms=self._prompt_terms(units, language))
+                                           terms=self._prompt_terms(units, language), focus=focus)
         parser, guard = StatementParser(spec), RepetitionGuard()
         chunks = backend.stream(messages, max_tokens=self.max_tokens, spec=spec)
         try:
@@ -368,8 +369,9 @@ class AnswerChain:
         the previous question ("还有呢？"). The model only resolves pronouns ("为什么这样建议？")."""
         if not previous or not _is_follow_up(question):
             return question
-        new_docs = _document_mentions(question)
-        old_docs = _document_mentions(previous)
+        catalog = self.searcher.snapshot().infos
+        new_docs = _document_mentions(question, catalog)
+        old_docs = _document_mentions(previous, catalog)
         if new_docs:
             new_label = question[new_docs[0][0]:new_docs[0][1]]
             if old_docs:  # swap the document reference: 欧洲报告 -> 拉美报告
@@ -402,10 +404,8 @@ class AnswerChain:
     # -- retrieve ---------------------------------------------------------------------------
     def _retrieve(self, turn: Turn) -> Context:
         question, mode, language = turn.standalone, turn.mode, turn.language
-        filters, notices, named_missing, named_kinds = self._document_filters(question, turn.filters, turn)
-        if named_kinds:
-            # The report or congress is now a filter; its name would only pull in paragraphs naming it.
-            question = _without_document_mentions(question, named_kinds)
+        # the searcher leaves the named documents' names out of similarity search itself
+        filters, notices, named_missing = self._document_filters(question, turn.filters, turn)
         context = mode.retrieve(self.retrieval, question, filters, language)
         context.notices[:0] = notices
         if mode.name != "lookup":
@@ -424,34 +424,34 @@ class AnswerChain:
         return context
 
     def _document_filters(self, question: str, filters: Filters,
-                          turn: Turn) -> tuple[Filters, list[str], bool, tuple[str, ...]]:
+                          turn: Turn) -> tuple[Filters, list[str], bool]:
         """A question naming reports ("the European report", a symbol) searches only those; in a
         mode that asks for it, a named congress ("Kyoto", "第十五届") restricts to that congress.
 
-        Returns (filters, notices, whether something named is missing from the store, the kinds of
-        mention that became filters).
+        Returns (filters, notices, whether something named is missing from the store).
         """
         language = turn.language
         documents = self.searcher.store.documents()
         if not documents:
-            return filters, [], False, ()
-        kinds: tuple[str, ...] = ()
-        mentions = document_mentions(question)
+            return filters, [], False
+        # with the catalog, an alias or title ("Kyoto Declaration", "京都宣言") names its document;
+        # not in a draft, where the declaration named is the one being drafted (its congress)
+        catalog = None if turn.mode.named_congress_only else self.searcher.snapshot().infos
+        mentions = document_mentions(question, documents=catalog)
         if turn.mode.named_congress_only and not filters.congresses:
             congresses = tuple(dict.fromkeys(m.value for m in mentions if m.kind == "congress"))
             if congresses:
-                kinds += ("congress",)
                 filters = replace(filters, congresses=congresses)
                 if not any(d.congress in congresses for d in documents):
                     names = "、".join(str(c) for c in congresses)
                     missing = say(language, zh=f"库中没有第{names}届大会的文件。",
                                   en=f"No document of Congress {names} is in the store.")
-                    return filters, [missing], True, kinds
+                    return filters, [missing], True
         if filters.symbols or filters.regions:
-            return filters, [], False, kinds
+            return filters, [], False
         named = [(m.start, m.end, m.value) for m in mentions if m.kind in ("region", "symbol")]
         if not named:
-            return filters, [], False, kinds
+            return filters, [], False
         symbols = []
         for _, _, value in named:
             matching = [d.symbol for d in documents if value in (d.symbol, d.region)]
@@ -459,9 +459,9 @@ class AnswerChain:
                 stored = "; ".join(f"{d.symbol} ({d.region})" for d in documents)
                 notice = say(language, zh=f"库中没有“{value}”的报告（库中文件：{stored}）。",
                               en=f"No report for “{value}” is in the store (stored: {stored}).")
-                return filters, [notice], True, kinds
+                return filters, [notice], True
             symbols += [s for s in matching if s not in symbols]
-        return replace(filters, symbols=tuple(symbols)), [], False, kinds + ("region", "symbol")
+        return replace(filters, symbols=tuple(symbols)), [], False
 
     def _add_previous_sources(self, context: Context, history: list[dict], filters: Filters) -> None:
         """The previous turn's sources stay available to a follow-up (prompt and citations)."""
@@ -649,19 +649,10 @@ def _follow_up_content(question: str) -> str:
     return text if len(re.sub(r"\W", "", text)) >= 2 else ""
 
 
-def _document_mentions(text: str) -> list[tuple[int, int, str]]:
+def _document_mentions(text: str, catalog=None) -> list[tuple[int, int, str]]:
     """(start, end, region or symbol) of each report named in `text`."""
-    return [(m.start, m.end, m.value) for m in document_mentions(text) if m.kind in ("region", "symbol")]
-
-
-def _without_document_mentions(question: str, kinds: tuple[str, ...]) -> str:
-    """The question without the names of `kinds` mentions, unless a paragraph reference needs them."""
-    if re.search(r"第\s*\d+|\bpara|¶|\d+\s*\(", question):
-        return question
-    rest = question
-    for m in sorted((m for m in document_mentions(question) if m.kind in kinds), key=lambda m: -m.start):
-        rest = rest[:m.start] + rest[m.end:]
-    return rest if len(rest.strip()) >= 2 else question
+    return [(m.start, m.end, m.value) for m in document_mentions(text, catalog)
+            if m.kind in ("region", "symbol")]
 
 
 def _fallback_notice(language: str, backend: str, error) -> str:

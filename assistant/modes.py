@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from assistant import extractive
 from assistant.relevance import is_relevant
 from vectorstore.filters import Filters
-from vectorstore.query_scope import speaks_of_the_meetings
+from vectorstore.query_scope import resolve_scope, speaks_of_the_meetings
 from vectorstore.registry import Registry
 from vectorstore.retrieval import Hit, HybridSearcher
 from vectorstore.units import Unit
@@ -138,14 +138,19 @@ def retrieve_compare(retrieval: Retrieval, question: str, filters: Filters, lang
 
 
 def _compared_documents(question: str, symbols: list[str], searcher: HybridSearcher) -> list[str]:
-    """The documents a comparison is about when no filter says: the meeting reports when the
-    question speaks of "the two meetings" (两份报告) and the store holds at least two, else every one.
+    """The documents a comparison is about when no filter says: those the question sets side by
+    side (named, or given by region: "拉美报告和京都宣言"), the meeting reports when it speaks of
+    "the two meetings" (两份报告) and the store holds at least two, else every one.
 
     A resolution is not one of "the meetings": comparing what the two meetings said must not add
     a third group for it (the catalog's venue and dates tell a meeting report)."""
+    snapshot = searcher.snapshot()
+    sides = [s for s in symbols if s in resolve_scope(question, snapshot.facts, snapshot.infos).sides]
+    if len(sides) >= 2:
+        return sides
     if not speaks_of_the_meetings(question):
         return symbols
-    meetings = [f.symbol for f in searcher.snapshot().facts if f.meeting and f.symbol in symbols]
+    meetings = [f.symbol for f in snapshot.facts if f.meeting and f.symbol in symbols]
     return meetings if len(meetings) >= 2 else symbols
 
 

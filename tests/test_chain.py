@@ -133,6 +133,30 @@ def test_a_comparison_without_the_meetings_covers_every_document(extractive_chai
     assert {symbol for symbol, _ in groups} == {EU, LAC, "A/RES/76/181"}
 
 
+KYOTO = "A/RES/76/181"
+
+
+@pytest.mark.parametrize("question", ["拉美报告和京都宣言对枪支贩运各有什么表述？",
+                                      "Compare what the Kyoto Declaration and the Latin American meeting "
+                                      "say about firearms trafficking."])
+def test_a_comparison_of_named_documents_covers_exactly_those(extractive_chain, builtin_store, question):
+    """A document named by its catalog alias (京都宣言 / Kyoto Declaration) is one side, a report
+    named by its region the other; the third stored document is not compared."""
+    answer = extractive_chain.invoke(question, mode="compare")
+    assert [symbol for symbol, _ in answer_groups(extractive_chain, question)] == [LAC, KYOTO]
+    assert {u.symbol for u in answer.citations} == {LAC, KYOTO}
+    assert (LAC, 37, "n") in {(u.symbol, u.paragraph, u.item) for u in answer.citations}
+    check_citations(answer, builtin_store)
+
+
+def test_a_question_naming_the_declaration_and_a_report_searches_both(extractive_chain):
+    """The chain's document filter reads catalog aliases: naming the Kyoto Declaration next to a
+    region used to filter the search to the region's report alone."""
+    answer = extractive_chain.invoke("What do the Kyoto Declaration and the European report say about "
+                                     "restorative justice?")
+    assert {h.unit.symbol for h in answer.retrieved} == {EU, KYOTO}
+
+
 def answer_groups(chain, question):
     return retrieve_compare(chain.retrieval, question, Filters(), "en").groups
 
@@ -208,10 +232,11 @@ class ScriptedBackend:
         self.script = script
         self.chunk_size = chunk_size
         self.fail_after = fail_after
-        self.specs, self.consumed, self.closed_early = [], 0, False
+        self.specs, self.messages, self.consumed, self.closed_early = [], [], 0, False
 
     def stream(self, messages, max_tokens=512, spec=None):
         self.specs.append(spec)
+        self.messages.append(messages)
         sources = [text for _, text in SOURCE_LINE.findall(messages[-1]["content"])]
         text = self.script(sources, spec)
         self.consumed = 0
@@ -316,6 +341,17 @@ def test_degenerate_output_is_stopped_with_a_notice(builtin_store, builtin_setti
     assert backend.closed_early and backend.consumed < 600  # stopped long before the 800 dashes ended
     assert any("重复" in n for n in answer.notices)
     assert len(answer.statements) == 1 and "- - - -" not in answer.text
+
+
+def test_each_comparison_generation_is_told_which_document_it_covers(builtin_store, builtin_settings):
+    """The question names both reports; each per-document generation names its own, so that the
+    model does not write about the other report from this one's sources."""
+    backend = ScriptedBackend(lambda src, spec: statements_json((1, first_sentence(src[0]))))
+    scripted_chain(builtin_store, builtin_settings, backend).invoke(
+        "Compare what the two meetings said about cybercrime.", mode="compare")
+    focus = [m[-1]["content"].rsplit("\n", 1)[-1] for m in backend.messages]
+    assert focus == [f"This part covers only: The European report ({EU})",
+                     f"This part covers only: The Latin American and Caribbean report ({LAC})"]
 
 
 def test_generation_stops_when_the_answer_is_complete(builtin_store, builtin_settings):
