@@ -239,9 +239,8 @@ class AnswerChain:
         """Generate over `units` and yield each kept statement's text as soon as it is checked."""
         mode, language = turn.mode, turn.language
         spec = prompts.output_spec(mode, len(units), language)
-        focus = document_name(units[0], language) if mode.per_document else ""
         messages = prompts.answer_messages(mode, turn.standalone, units, language, rendering=self._rendering,
-                                           terms=self._prompt_terms(units, language), focus=focus)
+                                           terms=self._prompt_terms(units, language))
         parser, guard = StatementParser(spec), RepetitionGuard()
         chunks = backend.stream(messages, max_tokens=self.max_tokens, spec=spec)
         try:

@@ -61,11 +61,9 @@ _QUESTION_LABEL = {"zh": "问题", "en": "Question"}
 _TERMS_LABEL = {"zh": "正式术语", "en": "Official terms"}
 _MACHINE = {"zh": "机器翻译", "en": "machine translation"}
 
-_FOCUS_LABEL = {"zh": "本部分只写这份文件", "en": "This part covers only"}
-
 _ANSWER_PROMPT = ChatPromptTemplate.from_messages([
     ("system", "{system}"),
-    ("human", "{sources}\n\n{question_label}: {question}{focus}"),
+    ("human", "{sources}\n\n{question_label}: {question}"),
 ])
 
 _CONDENSE = {
@@ -85,20 +83,16 @@ def system_prompt(mode: Mode, language: str) -> str:
 
 
 def answer_messages(mode: Mode, question: str, units: list[Unit], language: str, *,
-                    rendering=None, terms: list[tuple[str, str]] = (), focus: str = "") -> list[dict]:
+                    rendering=None, terms: list[tuple[str, str]] = ()) -> list[dict]:
     """Chat messages for a structured answer in `mode`.
 
     `rendering(unit, language)` gives a unit's machine rendering or None; `terms` are (term in
-    the sources' language, official term in the answer language) pairs; `focus` names the one
-    document this generation is about (a comparison generates once per document, and the
-    question names them all).
+    the sources' language, official term in the answer language) pairs.
     """
-    focus_line = f"\n{_FOCUS_LABEL[language]}: {clean_prompt_text(focus)}" if focus else ""
     value = _ANSWER_PROMPT.invoke({
         "system": system_prompt(mode, language),
         "sources": format_sources(units, question, language, rendering=rendering, terms=terms),
         "question_label": _QUESTION_LABEL[language], "question": clean_prompt_text(question),
-        "focus": focus_line,
     })
     return to_dicts(value.to_messages())
 

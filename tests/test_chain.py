@@ -343,17 +343,6 @@ def test_degenerate_output_is_stopped_with_a_notice(builtin_store, builtin_setti
     assert len(answer.statements) == 1 and "- - - -" not in answer.text
 
 
-def test_each_comparison_generation_is_told_which_document_it_covers(builtin_store, builtin_settings):
-    """The question names both reports; each per-document generation names its own, so that the
-    model does not write about the other report from this one's sources."""
-    backend = ScriptedBackend(lambda src, spec: statements_json((1, first_sentence(src[0]))))
-    scripted_chain(builtin_store, builtin_settings, backend).invoke(
-        "Compare what the two meetings said about cybercrime.", mode="compare")
-    focus = [m[-1]["content"].rsplit("\n", 1)[-1] for m in backend.messages]
-    assert focus == [f"This part covers only: The European report ({EU})",
-                     f"This part covers only: The Latin American and Caribbean report ({LAC})"]
-
-
 def test_generation_stops_when_the_answer_is_complete(builtin_store, builtin_settings):
     """What the 1.5B model does under the grammar: after the closing "]}" it emits tokens with no
     text (<|im_start|>) until max_tokens. The chain stops reading at the answer's end."""
