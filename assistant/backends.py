@@ -163,14 +163,10 @@ class LlamaCppBackend:
     def warm(self, systems: list[str]) -> None:
         """Load the model and evaluate these system messages now, so that the first answer that
         begins with one of them finds it evaluated (assistant.prefix_states)."""
-        model = self.load()
-        for system in systems:
-            with model.lock:
-                model.system_states.before(model.llama, system)
-                model.llama.create_chat_completion(messages=[{"role": "system", "content": system},
-                                                             {"role": "user", "content": "."}],
-                                                   max_tokens=1, temperature=0.0)
-                model.system_states.after(model.llama, system)
+        for system in systems:  # a one-token answer: stream() saves what it evaluated
+            for _ in self.stream([{"role": "system", "content": system}, {"role": "user", "content": "."}],
+                                 max_tokens=1):
+                pass
 
     def stream(self, messages: list[dict], max_tokens: int = 512,
                spec: OutputSpec | None = None) -> Iterator[str]:

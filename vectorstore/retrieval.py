@@ -289,12 +289,13 @@ class HybridSearcher:
             if (filters is None or filters.empty) and scope.named and targets != set(snap.documents):
                 # the question names documents: search only them (and those it points to by metadata)
                 search_filters = Filters(symbols=tuple(sorted(targets)))
-            comparison = len(targets) > 1 or bool(_COMPARISON.search(text))
+            compares = mentions_comparison(text)
+            comparison = len(targets) > 1 or compares
             n = max(wanted + len(seen), CANDIDATES if comparison else 0)
             # a question setting documents side by side: their descriptions ("the European
             # meeting", "拉美会议报告") are not what it asks about; a question about one meeting
             # ("when was the European meeting held?") keeps them
-            sides = len(scope.sides) > 1 or mentions_comparison(text)
+            sides = len(scope.sides) > 1 or compares
             spans = scope.comparison_spans if sides else scope.spans
             ranked = self._similar(snap, similarity_text(text, spans), n, search_filters, mode,
                                    boosted=set() if scope.named else scope.boosted, result=result)
