@@ -145,7 +145,10 @@ def test_a_comparison_of_named_documents_covers_exactly_those(extractive_chain, 
     answer = extractive_chain.invoke(question, mode="compare")
     assert [symbol for symbol, _ in answer_groups(extractive_chain, question)] == [LAC, KYOTO]
     assert {u.symbol for u in answer.citations} == {LAC, KYOTO}
-    assert (LAC, 37, "n") in {(u.symbol, u.paragraph, u.item) for u in answer.citations}
+    # the report's firearms paragraphs: 24(e) (trafficking by organized crime) and 37(n) (agencies,
+    # registration and tracing); eval/questions.jsonl q209 has both as gold
+    cited = {(u.symbol, u.paragraph, u.item) for u in answer.citations}
+    assert cited & {(LAC, 24, "e"), (LAC, 37, "n")}
     check_citations(answer, builtin_store)
 
 

@@ -8,7 +8,7 @@ from vectorstore.errors import UserError
 from vectorstore.filters import Filters
 from vectorstore.langchain_retriever import UnitRetriever
 from vectorstore.query_text import MAX_QUERY_CHARS, similarity_text
-from vectorstore.retrieval import HybridSearcher, reciprocal_rank_fusion
+from vectorstore.retrieval import Hit, HybridSearcher, _alternate_documents, reciprocal_rank_fusion
 from vectorstore.units import Unit
 
 EU = "A/CONF.234/RPM.5/1"
@@ -122,6 +122,43 @@ def test_comparisons_alternate_between_reports(searcher, question):
     top = searcher.search(question, k=4).hits
     assert [h.unit.symbol for h in top[:2]] in ([EU, LAC], [LAC, EU])
     assert {h.unit.symbol for h in top[2:4]} == {EU, LAC}
+
+
+@pytest.mark.parametrize("question", [
+    "Compare what the European report and the Kyoto Declaration say about money laundering and the "
+    "confiscation of criminal assets.",
+    "欧洲报告和京都宣言在儿童司法和少年犯方面有何异同？",
+    "拉美报告与京都宣言关于环境犯罪和野生动植物贩运的表述有什么不同？",
+    "What did the Kyoto Declaration and both reports say about women in criminal justice and gender "
+    "mainstreaming?",
+])
+def test_a_comparison_keeps_each_sides_best_keyword_match_among_its_first_two(searcher, question):
+    """A comparison weighs the keyword rankings more (COMPARISON_KEYWORD_WEIGHT): at the weight of
+    other questions, the first two questions lose the BM25 leader of one side."""
+    def by_side(hits, n):
+        found: dict[str, list[int]] = {}
+        for h in hits:
+            side = found.setdefault(h.unit.symbol, [])
+            if len(side) < n:
+                side.append(h.unit.paragraph)
+        return found
+    hybrid = by_side(searcher.search(question, k=10).hits, 2)
+    keyword = by_side(searcher.search(question, k=10, mode="bm25").hits, 1)
+    assert len(keyword) >= 2
+    for symbol, (best,) in keyword.items():
+        assert best in hybrid[symbol], (symbol, best, hybrid)
+
+
+def test_a_comparison_leads_with_each_sides_best_two_then_goes_by_rank():
+    def hit(symbol, n):
+        return Hit(Unit(symbol, n, None, f"text {n}", "summary"), 1.0 / n, "hybrid")
+    a1, a2, a3, b1, b2, b3, a4 = (hit("A", 1), hit("A", 2), hit("A", 3), hit("B", 4), hit("B", 5),
+                                  hit("B", 6), hit("A", 7))
+    order = _alternate_documents([a1, a2, a3, b1, b2, b3, a4])
+    assert order == [a1, b1, a2, b2, a3, b3, a4]
+    c1 = hit("C", 8)
+    # with the documents compared given, theirs come first; another document's hits follow
+    assert _alternate_documents([c1, a1, a2, a3, b1], targets={"A", "B"}) == [a1, b1, a2, a3, c1]
 
 
 def test_lead_in_paragraphs_are_not_similarity_hits(searcher):

@@ -22,7 +22,8 @@
    question naming documents (symbol, alias, title) searches only those; a congress, region,
    year or city ranks the documents with that metadata higher (`MENTION_BOOST`) and never
    excludes the others. The naming words are left out of similarity search. A comparison
-   alternates between the documents it is about so that every side is present. Lead-in
+   weighs the keyword rankings more, and puts the best hits of each document it is about first,
+   alternating, so that every side is present. Lead-in
    paragraphs ("与会者未经谈判提出了下列建议：") are never similarity hits: their items are.
 4. Every hit keeps the cosine similarity dense search computed for it (`Hit.dense_score`), so
    callers need no second dense search to judge relevance.
@@ -81,6 +82,15 @@ MENTION_BOOST = 1.5
 # ASSISTANT_BM25_WEIGHT: BM25 decides ties among dense candidates more than it overrules them
 # (tuned on dev with dense ranked per document language, eval/README.md)
 KEYWORD_WEIGHT = 0.3
+# A question setting documents side by side is long and names several themes at once, and one
+# embedding of it matches general paragraphs: on dev compare questions BM25 0.838, dense 0.694
+# (test 0.801 / 0.676). There the keyword rankings weigh this much instead (dev plateau 2-5 for
+# the compare questions; 2 keeps the most elsewhere, eval/README.md seventh round).
+COMPARISON_KEYWORD_WEIGHT = 2.0
+# In a comparison each side's best SIDE_LEAD hits alternate first; the further places go by fused
+# rank, whichever side they come from (a report often has three matching sub-items where the
+# declaration has one paragraph). Dev: 1 and 2 alike, 2 one paragraph better.
+SIDE_LEAD = 2
 
 
 @dataclass
@@ -298,7 +308,8 @@ class HybridSearcher:
             sides = len(scope.sides) > 1 or compares
             spans = scope.comparison_spans if sides else scope.spans
             ranked = self._similar(snap, similarity_text(text, spans), n, search_filters, mode,
-                                   boosted=set() if scope.named else scope.boosted, result=result)
+                                   boosted=set() if scope.named else scope.boosted, result=result,
+                                   keyword_share=COMPARISON_KEYWORD_WEIGHT if comparison else KEYWORD_WEIGHT)
             ranked = [h for h in ranked if h.unit.id not in seen]
             if comparison:
                 ranked = _alternate_documents(ranked, targets)  # a comparison needs every side
@@ -309,7 +320,8 @@ class HybridSearcher:
         return result
 
     def _similar(self, snap: _Snapshot, text: str, k: int, filters: Filters | None, mode: str,
-                 boosted: set[str] = frozenset(), result: SearchResult | None = None) -> list[Hit]:
+                 boosted: set[str] = frozenset(), result: SearchResult | None = None,
+                 keyword_share: float = KEYWORD_WEIGHT) -> list[Hit]:
         """The best `k` units by dense, BM25, glossary and renderings rankings, fused.
 
         Every mode goes through the same fusion and boost, with its own rankings ("dense": one per
@@ -369,7 +381,7 @@ class HybridSearcher:
         dense_weight, keyword_weight = 1.0, 1.0
         if mode == "hybrid":
             dense_weight = self.settings.dense_weight
-            keyword_weight = self.settings.bm25_weight * KEYWORD_WEIGHT
+            keyword_weight = self.settings.bm25_weight * keyword_share
         # the other language's documents get one keyword ranking's weight, shared by the glossary
         # and the renderings when both found something (on dev, each at full weight outvoted the
         # question's own language: en->en hybrid 0.909 -> 0.818)
@@ -577,23 +589,27 @@ def mentions_comparison(text: str) -> bool:
 
 
 def _alternate_documents(hits: list[Hit], targets: set[str] = frozenset()) -> list[Hit]:
-    """Round-robin over documents, keeping each document's own order (best document first).
+    """Each document's best `SIDE_LEAD` hits round-robin (best document first), then the other
+    hits in their ranked order.
 
-    With `targets` (the documents the comparison is about), their hits alternate first and the
-    other documents' hits follow in their ranked order.
+    With `targets` (the documents the comparison is about), only they take part, and the other
+    documents' hits follow all of theirs in ranked order.
     """
     if len(targets) > 1:
         rest = [h for h in hits if h.unit.symbol not in targets]
         return _alternate_documents([h for h in hits if h.unit.symbol in targets]) + rest
     queues: dict[str, list[Hit]] = {}
     for h in hits:
-        queues.setdefault(h.unit.symbol, []).append(h)
-    out: list[Hit] = []
+        queue = queues.setdefault(h.unit.symbol, [])
+        if len(queue) < SIDE_LEAD:
+            queue.append(h)
+    lead: list[Hit] = []
     while any(queues.values()):
         for queue in queues.values():
             if queue:
-                out.append(queue.pop(0))
-    return out
+                lead.append(queue.pop(0))
+    chosen = {id(h) for h in lead}
+    return lead + [h for h in hits if id(h) not in chosen]
 
 
 def _spread_paragraphs(fused: list[tuple[Unit, float]]) -> list[tuple[Unit, float]]:
