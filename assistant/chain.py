@@ -3,7 +3,9 @@
 - Condense: a follow-up ("那拉美报告呢？", "And the Latin American report?") becomes a standalone
   question by deterministic rules first (the previous question with its document or paragraph
   reference swapped); the model condense prompt is used only for a follow-up the rules cannot
-  resolve and only with a model backend.
+  resolve and only with a model backend. A question that points back ("他主持了哪几场会议？",
+  "Which sessions did she preside over?") is a follow-up too: the model rewrites it (only a
+  question is taken as the rewrite), and without one it is searched with the previous question.
 - Retrieve: the mode's retrieval (assistant.modes). A question naming a report ("the European
   report") searches only that report; in draft mode a congress named in the question ("Kyoto",
   "第十五届") restricts the documents to that congress. The previous turn's sources stay
@@ -62,6 +64,14 @@ _FOLLOW_UP_FILLER = re.compile(r"^(?:那么|那|还有|另外|同样|而)|呢|�
                                r"|\b(?:the|report|reports|one|meeting)\b", re.IGNORECASE)
 _QUOTE = re.compile(r"“(.+)”")  # the verbatim quote of an extractive bullet
 _PRONOUN = re.compile(r"这|那|它|其|他们|为什么|\b(?:this|that|it|they|those|these|why)\b", re.IGNORECASE)
+# A question in a conversation that points back ("他主持了哪几场会议？", "其中讲法律援助的是哪一项？",
+# "Which sessions did she preside over?", "Did they go further on that?") is a follow-up too. Not
+# 其他 (other), 应该 (should), nor "that" inside a sentence ("said that ...").
+_ANAPHOR_ZH = re.compile(r"他们|她们|(?<!其)他|她|它|其中|这个|这些|这项|这一|这方面|(?<!应)该"
+                         r"|上述|相应|类似|同样")
+_ANAPHOR_EN = re.compile(r"\b(?:he|she|it|they|them|their|those|these|such|the same)\b"
+                         r"|\b(?:this|that)\s*[?.!]?\s*$|\bthis\s+(?:issue|topic|question|point|matter)\b",
+                         re.IGNORECASE)
 
 
 @dataclass
@@ -381,10 +391,13 @@ class AnswerChain:
         topic = _follow_up_content(question)
         if not topic:
             return previous  # "还有呢？" / "And?": more on the same question
-        if _PRONOUN.search(topic) and use_model:
+        points_back = _points_back(question)
+        if (points_back or _PRONOUN.search(topic)) and use_model:
             condensed = self._model_condense(question, turn)
             if condensed:
                 return condensed
+        if points_back:  # without a model: what it points back to is in the previous question
+            return f"{previous} {question}"
         old_label = previous[old_docs[0][0]:old_docs[0][1]] if old_docs else ""
         return f"{old_label} {topic}".strip()
 
@@ -398,6 +411,9 @@ class AnswerChain:
         except Exception:  # condensing is best effort; the rules' answer stands
             return ""
         first_line = text.splitlines()[0].strip() if text else ""
+        # a small model sometimes answers instead of rewriting ("建议采取…[…¶30]。"): only a question counts
+        if not first_line.endswith(("?", "？")) or "[" in first_line:
+            return ""
         return first_line if 2 <= len(first_line) <= MAX_QUESTION_CHARS else ""
 
     # -- retrieve ---------------------------------------------------------------------------
@@ -634,8 +650,15 @@ def _check_question(question) -> str:
 
 
 def _is_follow_up(question: str) -> bool:
-    """Only explicit follow-ups ("那…呢？", "And …?", "What about …?"): short new questions stand alone."""
+    """Explicit follow-ups ("那…呢？", "And …?", "What about …?") and questions pointing back
+    (`_points_back`); other short new questions stand alone."""
     pattern = _FOLLOW_UP_ZH if detect_language(question) == "zh" else _FOLLOW_UP_EN
+    return bool(pattern.search(question.strip())) or _points_back(question)
+
+
+def _points_back(question: str) -> bool:
+    """Whether the question refers to something said before ("他", "其中", "she", "those", "on that?")."""
+    pattern = _ANAPHOR_ZH if detect_language(question) == "zh" else _ANAPHOR_EN
     return bool(pattern.search(question.strip()))
 
 

@@ -19,6 +19,7 @@ from assistant import extractive
 from assistant.relevance import is_relevant
 from vectorstore.filters import Filters
 from vectorstore.query_scope import resolve_scope, speaks_of_the_meetings
+from vectorstore.query_text import has_content_besides_references
 from vectorstore.registry import Registry
 from vectorstore.retrieval import Hit, HybridSearcher
 from vectorstore.units import Unit
@@ -95,8 +96,23 @@ def mode_names() -> tuple[str, ...]:
 
 def retrieve_ask(retrieval: Retrieval, question: str, filters: Filters, language: str) -> Context:
     result = retrieval.search(question, filters)
-    units = [h.unit for h in result.hits]
-    return Context(hits=result.hits, units=units[:MAX_SOURCES], citable=units, notices=list(result.notices))
+    hits = result.hits
+    if has_content_besides_references(result.query):
+        hits = _items_closest_first(hits)
+    units = [h.unit for h in hits]
+    return Context(hits=hits, units=units[:MAX_SOURCES], citable=units, notices=list(result.notices))
+
+
+def _items_closest_first(hits: list[Hit]) -> list[Hit]:
+    """A question about a paragraph that asks more than its text ("其中讲法律援助的是哪一项？",
+    "which of paragraph 76's items concerns children?"): the paragraph's sub-items nearest the
+    question first (dense cosine), not in reading order, so that a prompt of a few sources holds
+    the item asked about. Whole paragraphs and similarity hits keep their places."""
+    items = [h for h in hits if h.via == "lookup" and h.unit.item is not None]
+    if len(items) < 2:
+        return hits
+    closest = iter(sorted(items, key=lambda h: -(h.dense_score if h.dense_score is not None else -1.0)))
+    return [next(closest) if h.via == "lookup" and h.unit.item is not None else h for h in hits]
 
 
 def retrieve_lookup(retrieval: Retrieval, question: str, filters: Filters, language: str) -> Context:

@@ -37,7 +37,6 @@ from assistant.language import detect_language
 from assistant.statements import Statement
 from assistant.verification import lexical_tokens
 from vectorstore.references import document_mentions
-from vectorstore.retrieval import mentions_comparison
 from vectorstore.terms import TermTable
 from vectorstore.units import Unit
 
@@ -67,6 +66,15 @@ TERMS_RANK = 3
 NAMED_DOCUMENTS_RULE = True
 COMPARISON_RULE = True
 PER_SENTENCE = True
+# Words that set documents or meetings side by side. Not every "both" or 不同: "at both national
+# and international levels" and "不同形式的犯罪" speak of one document's content.
+_SEVERAL_DOCUMENTS = re.compile(
+    r"\b(?:both|each|two|all|the other)\s+(?:of\s+the\s+)?(?:regional\s+)?"
+    r"(?:meetings?|reports?|regions?|documents?)\b"
+    r"|\b(?:compared?\s+(?:with|to)|unlike|whereas|while)\s+the\s+\w+\s+(?:meeting|report)\b"
+    r"|两次(?:区域)?(?:筹备)?会议|两份报告|两个区域|两个会议|各区域|两者|二者|分别",
+    re.IGNORECASE,
+)
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|(?<=\.)\s+(?=[A-Z])")
 _MIN_SENTENCE_TOKENS = 3  # shorter pieces ("Finally,") carry no claim of their own
 
@@ -95,8 +103,8 @@ class SupportChecker:
         other = named_documents_not_cited(text, units) if NAMED_DOCUMENTS_RULE else []
         if other:
             return Verdict(False, "names " + ", ".join(other) + ", which it does not cite")
-        if COMPARISON_RULE and len({u.symbol for u in units}) < 2 and mentions_comparison(text) \
-                and not any(mentions_comparison(u.text) for u in units):
+        if COMPARISON_RULE and len({u.symbol for u in units}) < 2 and speaks_of_several_documents(text) \
+                and not any(speaks_of_several_documents(u.text) for u in units):
             return Verdict(False, "speaks of several documents but cites one")
         language = detect_language(text, default=units[0].language)
         same = [u for u in units if u.language == language]
@@ -192,3 +200,8 @@ def _cosine(a, b) -> float:
     dot = sum(x * y for x, y in zip(a, b, strict=True))
     norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
     return dot / norm if norm else 0.0
+
+
+def speaks_of_several_documents(text: str) -> bool:
+    """Whether `text` sets documents or meetings side by side ("both meetings", "两份报告", 分别)."""
+    return bool(_SEVERAL_DOCUMENTS.search(text))

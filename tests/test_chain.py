@@ -78,6 +78,41 @@ def test_follow_up_on_another_topic_keeps_the_report_and_new_questions_stand_alo
     assert fresh.standalone_question == "拉美报告关于腐败有什么建议？"
 
 
+@pytest.mark.parametrize("question, history, expected", [
+    ("他主持了哪几场会议？", [{"role": "user", "content": "拉美会议选出的主席是谁？"}], f"{LAC}#94"),
+    ("Which sessions did she preside over?",
+     [{"role": "user", "content": "Who chaired the European regional preparatory meeting?"}], f"{EU}#71"),
+])
+def test_a_follow_up_pointing_back_is_read_with_the_question_before(extractive_chain, question, history,
+                                                                      expected):
+    """Without a model, a question that points back ("他", "she") is searched together with the
+    previous question: alone, it finds nothing about that chair."""
+    answer = extractive_chain.invoke(question, history)
+    assert answer.standalone_question == f"{history[0]['content']} {question}"
+    assert expected in [h.unit.id for h in answer.retrieved][:5]
+
+
+@pytest.mark.parametrize("question", ["拉美报告说应该如何打击其他形式的犯罪？",
+                                      "Did the European report say that prisons are overcrowded?"])
+def test_other_and_should_and_a_that_clause_do_not_point_back(extractive_chain, question):
+    history = [{"role": "user", "content": "拉美会议选出的主席是谁？"}]
+    assert extractive_chain.invoke(question, history).standalone_question == question
+
+
+@pytest.mark.parametrize("question, item", [
+    ("Which item of paragraph 76 of the Latin American report concerns children?", f"{LAC}#76(e)"),
+    ("拉美报告第37段中关于枪支的是哪一项？", f"{LAC}#37(n)"),
+    ("欧洲报告第36段里哪一项讲没收资产？", f"{EU}#36(e)"),
+])
+def test_a_question_about_one_item_of_a_paragraph_gets_the_closest_item_first(extractive_chain, question,
+                                                                              item):
+    """The paragraph's items come nearest the question first, not in reading order (a model sees
+    only the first few sources)."""
+    answer = extractive_chain.invoke(question)
+    assert [h.unit.id for h in answer.retrieved][1] == item
+    assert item in {u.id for u in answer.citations}
+
+
 def test_previous_sources_stay_available_to_a_follow_up(extractive_chain):
     history = [{"role": "user", "content": "欧洲报告对网络犯罪有什么建议？"},
                {"role": "assistant", "content": "…", "sources": [f"{EU}#56(e)"]}]
@@ -384,6 +419,24 @@ def test_answers_that_ignore_the_format_are_parsed_from_source_numbers(builtin_s
     answer = scripted_chain(builtin_store, builtin_settings, backend).invoke("拉美报告对枪支贩运有什么建议？")
     assert answer.backend == "scripted" and len(answer.statements) == 1
     assert answer.citations == answer.statements[0].units
+
+
+def test_a_model_that_answers_instead_of_rewriting_a_follow_up_is_not_taken(builtin_store, builtin_settings):
+    """The 1.5B model sometimes answers the condense prompt ("建议采取…[…¶30]。"): only a question
+    counts as the rewrite; otherwise the follow-up is searched with the previous question."""
+    answered = "建议采取以受害者为中心和关注创伤的办法[A/CONF.234/RPM.5/1 ¶30]。"
+    backend = ScriptedBackend(lambda src, spec: answered if spec is None else
+                              statements_json((1, first_sentence(src[0]))))
+    chain = scripted_chain(builtin_store, builtin_settings, backend)
+    history = [{"role": "user", "content": "欧洲会议对犯罪被害人的权利有什么讨论？"}]
+    answer = chain.invoke("相应的建议是什么？", history)
+    assert answer.standalone_question == "欧洲会议对犯罪被害人的权利有什么讨论？ 相应的建议是什么？"
+    assert backend.specs[0] is None  # the model was asked to rewrite first
+    question = "欧洲会议就犯罪被害人的权利提出了哪些建议？"
+    rewritten = ScriptedBackend(lambda src, spec: question if spec is None else
+                                statements_json((1, first_sentence(src[0]))))
+    chain = scripted_chain(builtin_store, builtin_settings, rewritten)
+    assert chain.invoke("相应的建议是什么？", history).standalone_question == question
 
 
 def test_a_lead_may_cite_several_sources(builtin_store, builtin_settings):

@@ -99,3 +99,26 @@ def test_an_echo_of_the_question_is_not_supported_across_languages_on_rank_alone
     echo = "The Latin American meeting thinks that a warming climate could push criminality up."
     verdict = checker.check(statement(echo, units[f"{LAC}#24(g)"]), hits)
     assert not verdict.supported and "no official terms" in verdict.reason
+
+
+def test_a_statement_setting_meetings_side_by_side_needs_a_source_that_does(checker, units):
+    both = statement("Both meetings called for stronger agencies against firearms trafficking, with border "
+                     "controls and registration and tracing.", units[FIREARMS])
+    verdict = checker.check(both, [units[FIREARMS]])
+    assert not verdict.supported and verdict.reason == "speaks of several documents but cites one"
+    zh = statement("两次会议都建议加强负责打击枪支贩运机构的能力，包括加强边境管制。", units[FIREARMS])
+    assert not checker.check(zh, []).supported
+
+
+@pytest.mark.parametrize("text", [
+    "Strengthen firearms agencies at both national and international levels, with border controls and "
+    "registration and tracing.",
+    "加强负责打击枪支贩运机构的能力，包括加强边境管制，并在不同环节使用先进技术进行登记、管制和追踪。",
+])
+def test_both_levels_or_different_forms_do_not_set_documents_side_by_side(checker, units, firearms_hits,
+                                                                          text):
+    """Only words about documents or meetings ("both meetings", 两份报告, 分别) make a statement a
+    comparison: the rule used to fire on any "both" or 不同 and dropped correct restatements."""
+    verdict = checker.check(statement(text, units[FIREARMS]), firearms_hits)
+    assert verdict.reason != "speaks of several documents but cites one"
+    assert verdict.supported, verdict.reason
