@@ -179,9 +179,11 @@ def _document_passes(doc, filters: Filters) -> bool:
 
 register(Mode(
     name="ask", labels={"zh": "问答", "en": "Ask"},
-    task={"zh": "用1至4条陈述回答问题；每条陈述转述一个来源中回答问题的内容。",
+    task={"zh": "用1至4条陈述回答问题；每条陈述转述一个来源中回答问题的内容。只转述直接回答问题的来源，"
+                "通常一条就够。",
           "en": "Answer the question in 1 to 4 statements; each statement restates what one source "
-                "says that answers the question."},
+                "says that answers the question. Restate only sources that answer it directly; one is "
+                "often enough."},
     retrieve=retrieve_ask,
     extractive=lambda question, context, language: extractive.ask_answer(question, context.units, language),
 ))
