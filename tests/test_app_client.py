@@ -396,19 +396,23 @@ def test_lookup_answers_while_a_model_answer_is_generating(app_url):
     if not MODEL_FILE.exists():
         pytest.skip(f"{MODEL_FILE} is not in the model cache")
     looker = connect(app_url)
-    question = "起草一段关于打击枪支贩运的宣言草案，逐条说明理由。"
-    job = connect(app_url).submit(question, "draft", [], [], [], [], "llamacpp", api_name="/ask")
+    # Two model answers: the second waits for the model behind the first, so a lookup has the rest of
+    # the first and the whole second to finish in. (One short draft alone lost the race to a warm model
+    # on a fast CI machine.)
+    jobs = [connect(app_url).submit(question, "draft", [], [], [], [], "llamacpp", api_name="/ask")
+            for question in ("起草一段关于打击枪支贩运的宣言草案，逐条说明理由。",
+                             "Draft declaration language on preventing trafficking in persons.")]
     deadline = time.monotonic() + 120
-    while not job.outputs():  # the handler has started: retrieval, then the model (loaded on first use)
-        assert not job.done() and time.monotonic() < deadline, "the model answer did not start"
-        time.sleep(0.2)
-    time.sleep(3)
+    while not all(job.outputs() for job in jobs):  # both handlers have started ("searching")
+        assert not jobs[-1].done() and time.monotonic() < deadline, "the model answers did not start"
+        time.sleep(0.05)
     started = time.perf_counter()
     _, _, details, _, _ = ask(looker, "para. 24 (d)", mode="lookup")
     took = time.perf_counter() - started
     assert details["citations"][0] == "A/CONF.241/RPM.2/2#24(d)"
-    # Decisive: the lookup was answered while the model answer was still being written (a lookup
-    # queued behind it would finish after it). The bound only catches absurd slowness on a busy CPU.
-    assert not job.done(), "the model answer finished first: the test shows nothing"
+    # Decisive: the lookup was answered while the model answers were still being written (a lookup
+    # queued behind them would finish after them). The bound only catches absurd slowness on a busy CPU.
+    assert not jobs[-1].done(), "the model answers finished first: the test shows nothing"
     assert took < 30, f"a lookup took {took:.1f} s while the model was generating"
-    job.result(timeout=600)
+    for job in jobs:
+        assert job.result(timeout=600)
