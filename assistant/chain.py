@@ -234,7 +234,7 @@ class AnswerChain:
         """(heading, prompt units) per generation: one per document for compare, else one."""
         context = turn.context
         if not turn.mode.per_document:
-            return [("", context.units[:min(self.max_sources, turn.mode.prompt_sources)])]
+            return [("", context.prompt_units(min(self.max_sources, turn.mode.prompt_sources)))]
         groups = []
         for symbol, units in context.groups:
             if units:

@@ -26,6 +26,9 @@ from vectorstore.units import Unit
 
 SEARCH_K = 8
 MAX_SOURCES = 6  # units in a model prompt
+# How far below the closest source's cosine a prompt source may be (Context.prompt_units). Set on
+# the dev half from the prompt sources' own precision and recall (eval/README.md, eighth round).
+PROMPT_SIMILARITY_MARGIN = 0.015
 
 
 @dataclass
@@ -38,6 +41,20 @@ class Context:
     notices: list[str] = field(default_factory=list)
     relevant: bool = True
     groups: list[tuple[str, list[Unit]]] = field(default_factory=list)  # compare: per document
+
+    def prompt_units(self, limit: int) -> list[Unit]:
+        """The first `limit` units, less those whose cosine to the question trails the closest of
+        them by more than PROMPT_SIMILARITY_MARGIN. A 1.5B model restates every source it is given,
+        answering or not, so a source far from the question costs a wrong citation more often than
+        it adds a right one. The first unit, and units no similarity search scored (looked-up
+        paragraphs, a previous answer's sources), always stay."""
+        units = self.units[:limit]
+        cosine = {h.unit.id: h.dense_score for h in self.hits if h.dense_score is not None}
+        scored = [cosine[u.id] for u in units if u.id in cosine]
+        if not scored:
+            return units
+        floor = max(scored) - PROMPT_SIMILARITY_MARGIN
+        return [u for i, u in enumerate(units) if i == 0 or cosine.get(u.id, floor) >= floor]
 
 
 @dataclass

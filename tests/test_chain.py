@@ -9,7 +9,7 @@ import pytest
 from assistant.chain import AnswerChain
 from assistant.citations import find_markers
 from assistant.language import is_in_language
-from assistant.modes import get_mode, retrieve_compare
+from assistant.modes import PROMPT_SIMILARITY_MARGIN, get_mode, retrieve_compare
 from assistant.statements import has_cjk
 from vectorstore.filters import Filters
 from vectorstore.renderings import renderings_for
@@ -276,6 +276,7 @@ class ScriptedBackend:
         self.specs.append(spec)
         self.messages.append(messages)
         sources = [text for _, text in SOURCE_LINE.findall(messages[-1]["content"])]
+        self.sources = sources  # the prompt's source texts, as the model saw them
         text = self.script(sources, spec)
         self.consumed = 0
         try:
@@ -321,10 +322,28 @@ def test_each_statement_cites_its_bound_source_and_streams_before_the_answer_end
     # the citation of each statement is the source it names, in order: source 2 then source 1
     assert [s.units[0].id for s in answer.statements] == [prompt_units[1].id, prompt_units[0].id]
     assert [u.id for u in answer.citations] == [prompt_units[1].id, prompt_units[0].id]
-    assert backend.specs[0].n_sources == min(get_mode("ask").prompt_sources, len(prompt_units))
+    assert 2 <= backend.specs[0].n_sources <= min(get_mode("ask").prompt_sources, len(prompt_units))
     assert backend.specs[0].language == "zh"
     assert not answer.dropped and "未找到支持" not in answer.text
     check_citations(answer, builtin_store)
+
+
+@pytest.mark.parametrize("question, shown", [
+    ("Who was elected Chair of the European regional preparatory meeting?", 1),
+    ("欧洲会议在哪里举行？", 4),
+])
+def test_the_model_is_shown_only_sources_close_to_the_question(builtin_store, builtin_settings, question,
+                                                               shown):
+    """Sources whose cosine to the question trails the closest by more than the margin are not put
+    in the prompt (a small model restates every source it is given); the first always is."""
+    backend = ScriptedBackend(lambda src, spec: statements_json((1, first_sentence(src[0]))))
+    answer = scripted_chain(builtin_store, builtin_settings, backend).invoke(question)
+    first = answer.retrieved[:get_mode("ask").prompt_sources]
+    best = max(h.dense_score for h in first)
+    close = [h.unit.id for i, h in enumerate(first)
+             if i == 0 or h.dense_score >= best - PROMPT_SIMILARITY_MARGIN]
+    assert len(close) == shown and backend.specs[0].n_sources == len(backend.sources) == shown
+    assert answer.statements[0].units[0].id == close[0]
 
 
 def test_unsupported_statement_is_dropped_and_listed_not_flagged_inline(builtin_store, builtin_settings):
