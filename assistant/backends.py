@@ -26,6 +26,7 @@ statement format of assistant.statements.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -118,6 +119,17 @@ class _LoadedModel:
 # Process-wide: the UI and the CLI share one loaded copy per (file, context size, threads).
 _LOADED: dict[tuple[str, int, int], _LoadedModel] = {}
 _LOADING = threading.Lock()
+
+
+@atexit.register
+def _close_loaded_models() -> None:
+    """Free the loaded models while the interpreter is whole. Left to Llama.__del__ at shutdown,
+    llama-cpp-python's own cleanup finds its library functions already gone and prints a
+    "TypeError: 'NoneType' object is not callable" traceback per model."""
+    with _LOADING:
+        for loaded in _LOADED.values():
+            loaded.llama.close()
+        _LOADED.clear()
 
 
 class LlamaCppBackend:
