@@ -125,11 +125,21 @@ _LOADING = threading.Lock()
 def _close_loaded_models() -> None:
     """Free the loaded models while the interpreter is whole. Left to Llama.__del__ at shutdown,
     llama-cpp-python's own cleanup finds its library functions already gone and prints a
-    "TypeError: 'NoneType' object is not callable" traceback per model."""
-    with _LOADING:
-        for loaded in _LOADED.values():
-            loaded.llama.close()
-        _LOADED.clear()
+    "TypeError: 'NoneType' object is not callable" traceback per model. A model that a (daemon)
+    thread is still loading or generating with is left alone: freeing it under that thread would
+    crash the process instead of printing a traceback."""
+    if not _LOADING.acquire(blocking=False):
+        return
+    try:
+        for key, loaded in list(_LOADED.items()):
+            if loaded.lock.acquire(blocking=False):
+                try:
+                    loaded.llama.close()
+                    del _LOADED[key]
+                finally:
+                    loaded.lock.release()
+    finally:
+        _LOADING.release()
 
 
 class LlamaCppBackend:
