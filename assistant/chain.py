@@ -113,6 +113,7 @@ class _Generated:
     parts: list[str] = field(default_factory=list)  # answer text pieces (headings, statements)
     degenerate: bool = False
     declined: list[bool] = field(default_factory=list)  # per generation: the model wrote an empty list
+    shown: list[Unit] = field(default_factory=list)  # every source a prompt gave the model
 
 
 class AnswerChain:
@@ -179,12 +180,22 @@ class AnswerChain:
             yield self._answer(turn, text, backend.name, _drop_notes(generated.dropped, turn.language), cited,
                                generated)
             return
+        context = turn.context
         if generated is not None:  # the model answered, but nothing it said survived the checks
-            turn.notices.append(say(turn.language,
-                                     zh="模型的陈述都未能得到其引用来源的支持；下面改为列出相关段落。",
-                                     en="None of the model's statements was supported by the source it "
-                                     "cited; the relevant passages are shown instead."))
-        text = turn.mode.extractive(turn.standalone, turn.context, turn.language)
+            restated = self._restated_sources(turn, generated)
+            if restated:
+                context = context.narrowed(restated)
+                turn.notices.append(say(
+                    turn.language,
+                    zh="模型的陈述都未能得到其引用来源的支持；下面改为引用这些陈述所转述的段落原文。",
+                    en="None of the model's statements was supported by the source it cited; the "
+                    "passages they restate are quoted instead."))
+            else:
+                turn.notices.append(say(turn.language,
+                                         zh="模型的陈述都未能得到其引用来源的支持；下面改为列出相关段落。",
+                                         en="None of the model's statements was supported by the source it "
+                                         "cited; the relevant passages are shown instead."))
+        text = turn.mode.extractive(turn.standalone, context, turn.language)
         verified = self._verify(turn, text)
         text = self._quotes_with_agreed_language(turn, verified.text)
         yield render(text, turn.language)  # built in code: the preview is already final
@@ -248,6 +259,7 @@ class AnswerChain:
     def _generate_group(self, turn: Turn, backend, units: list[Unit], generated: _Generated) -> Iterator[str]:
         """Generate over `units` and yield each kept statement's text as soon as it is checked."""
         mode, language = turn.mode, turn.language
+        generated.shown.extend(u for u in units if u.id not in {s.id for s in generated.shown})
         spec = prompts.output_spec(mode, len(units), language)
         messages = prompts.answer_messages(mode, turn.standalone, units, language, rendering=self._rendering,
                                            terms=self._prompt_terms(units, language))
@@ -291,6 +303,25 @@ class AnswerChain:
             statement.support = reason
             generated.dropped.append(statement)
         return reason is None
+
+    def _restated_sources(self, turn: Turn, generated: _Generated) -> set[str]:
+        """Ids of the prompt sources that some dropped statement restates (supported by it alone).
+
+        A 1.5B model often copies one source and binds the copy to another; such a statement is
+        rightly dropped, yet it shows which of the sources answers. The fallback quotes those
+        sources, verbatim, rather than every retrieved one.
+        """
+        framing = tuple(p for p in (turn.mode.framing.get(turn.language),) if p)
+        retrieved = [h.unit for h in turn.context.hits] or generated.shown
+        found = set()
+        for statement in generated.dropped:
+            for unit in generated.shown:
+                if unit.id in found:
+                    continue
+                probe = Statement(statement.text, [1], units=[unit])
+                if self._support.check(probe, retrieved, framing).supported:
+                    found.add(unit.id)
+        return found
 
     def _agreed(self, turn: Turn, statement: Statement) -> str:
         """'agreed language: Kyoto Declaration, para. 63' for a kept point of a mode that offers it."""

@@ -56,6 +56,12 @@ class Context:
         floor = max(scored) - PROMPT_SIMILARITY_MARGIN
         return [u for i, u in enumerate(units) if i == 0 or cosine.get(u.id, floor) >= floor]
 
+    def narrowed(self, ids: set[str]) -> Context:
+        """The same context with only the units in `ids` to answer from; a compare group without
+        any of them keeps its units (each document still shows its evidence)."""
+        groups = [(symbol, [u for u in units if u.id in ids] or units) for symbol, units in self.groups]
+        return replace(self, units=[u for u in self.units if u.id in ids], groups=groups)
+
 
 @dataclass
 class Retrieval:
