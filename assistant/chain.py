@@ -185,16 +185,13 @@ class AnswerChain:
             restated = self._restated_sources(turn, generated)
             if restated:
                 context = context.narrowed(restated)
-                turn.notices.append(say(
-                    turn.language,
-                    zh="模型的陈述都未能得到其引用来源的支持；下面改为引用这些陈述所转述的段落原文。",
-                    en="None of the model's statements was supported by the source it cited; the "
-                    "passages they restate are quoted instead."))
-            else:
-                turn.notices.append(say(turn.language,
-                                         zh="模型的陈述都未能得到其引用来源的支持；下面改为列出相关段落。",
-                                         en="None of the model's statements was supported by the source it "
-                                         "cited; the relevant passages are shown instead."))
+            shown = (say(turn.language, zh="下面改为引用这些陈述所转述的段落原文。",
+                         en="the passages they restate are quoted instead.") if restated else
+                     say(turn.language, zh="下面改为列出相关段落。",
+                         en="the relevant passages are shown instead."))
+            turn.notices.append(say(turn.language, zh="模型的陈述都未能得到其引用来源的支持；",
+                                    en="None of the model's statements was supported by the source it "
+                                    "cited; ") + shown)
         text = turn.mode.extractive(turn.standalone, context, turn.language)
         verified = self._verify(turn, text)
         text = self._quotes_with_agreed_language(turn, verified.text)
@@ -259,7 +256,8 @@ class AnswerChain:
     def _generate_group(self, turn: Turn, backend, units: list[Unit], generated: _Generated) -> Iterator[str]:
         """Generate over `units` and yield each kept statement's text as soon as it is checked."""
         mode, language = turn.mode, turn.language
-        generated.shown.extend(u for u in units if u.id not in {s.id for s in generated.shown})
+        seen = {u.id for u in generated.shown}
+        generated.shown.extend(u for u in units if u.id not in seen)
         spec = prompts.output_spec(mode, len(units), language)
         messages = prompts.answer_messages(mode, turn.standalone, units, language, rendering=self._rendering,
                                            terms=self._prompt_terms(units, language))
@@ -291,7 +289,7 @@ class AnswerChain:
         statement.units = [units[n - 1] for n in statement.sources]
         reason = self._rejection(turn, statement, generated.kept)
         if reason is None:
-            framing = tuple(p for p in (turn.mode.framing.get(turn.language),) if p)
+            framing = _framing(turn)
             verdict = self._support.check(statement, [h.unit for h in turn.context.hits] or units, framing)
             statement.support = verdict.reason
             reason = None if verdict.supported else say(turn.language, zh=f"来源不支持（{verdict.reason}）",
@@ -311,7 +309,7 @@ class AnswerChain:
         rightly dropped, yet it shows which of the sources answers. The fallback quotes those
         sources, verbatim, rather than every retrieved one.
         """
-        framing = tuple(p for p in (turn.mode.framing.get(turn.language),) if p)
+        framing = _framing(turn)
         retrieved = [h.unit for h in turn.context.hits] or generated.shown
         found = set()
         for statement in generated.dropped:
@@ -327,7 +325,7 @@ class AnswerChain:
         """'agreed language: Kyoto Declaration, para. 63' for a kept point of a mode that offers it."""
         if not turn.mode.offers_agreed_language:
             return ""
-        framing = tuple(p for p in (turn.mode.framing.get(turn.language),) if p)
+        framing = _framing(turn)
         return self._agreed_language(without_framing(statement.text, framing), turn.language,
                                      {u.id for u in statement.units})
 
@@ -616,6 +614,11 @@ def _statement_text(statement: Statement, mode: Mode, language: str, agreed: str
     if statement.lead:
         return body + "\n"
     return body + (say(language, zh="", en=" "))
+
+
+def _framing(turn: Turn) -> tuple[str, ...]:
+    """The opening words every statement of the mode carries ("We commit to"), if any."""
+    return tuple(p for p in (turn.mode.framing.get(turn.language),) if p)
 
 
 def _agreed_line(agreed: str, language: str) -> str:

@@ -93,6 +93,9 @@ class SupportChecker:
         self.rendering = rendering
         self.terms = terms
         self._vectors: dict[str, list[float]] = {}
+        # the last statement embedded: a statement is often ranked several times in a row (checked
+        # against each source in turn when the fallback looks for what it restates)
+        self._last_query: tuple[str, list[float]] | None = None
 
     def check(self, statement: Statement, retrieved: list[Unit], framing: tuple[str, ...] = ()) -> Verdict:
         """Check `statement` against its bound units (`statement.units`), ranking among `retrieved`."""
@@ -147,7 +150,7 @@ class SupportChecker:
         pool = list({u.id: u for u in [*retrieved, *units]}.values())
         if self.embeddings is None or len(pool) < 2:
             return 1, len(pool), None
-        query = self.embeddings.embed_query(text)
+        query = self._query_vector(text)
         missing = [u for u in pool if u.id not in self._vectors]
         if missing:
             vectors = self.embeddings.embed_documents([u.text for u in missing])
@@ -159,6 +162,14 @@ class SupportChecker:
             return 1, len(pool), ordered[0]
         rank = 1 + sum(1 for u in pool if scores[u.id] > mine)
         return rank, len(pool), ordered[0]
+
+    def _query_vector(self, text: str) -> list[float]:
+        last = self._last_query
+        if last is not None and last[0] == text:
+            return last[1]
+        vector = self.embeddings.embed_query(text)
+        self._last_query = (text, vector)
+        return vector
 
 
 def named_documents_not_cited(text: str, units: list[Unit]) -> list[str]:
