@@ -72,10 +72,17 @@ def page(browser, app_url):
     page.on("request", lambda r: requests.append(r.url))
     page.dialogs = dialogs
     page.requests = requests
-    page.goto(app_url)
-    page.wait_for_selector("#question textarea", timeout=60_000)
+    open_app(page, app_url)
     yield page
     context.close()
+
+
+def open_app(page, url: str) -> None:
+    """Load the app and wait until both the question box and the sources panel are on the page."""
+    page.goto(url)
+    page.wait_for_selector("#question textarea", timeout=60_000)
+    # Gradio mounts the columns one by one: the sources panel can attach a moment after the question box.
+    page.wait_for_selector("#sources-panel", state="attached", timeout=60_000)
 
 
 def ask_in_browser(page, question: str, mode_label: str | None = None):

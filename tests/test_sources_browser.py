@@ -8,7 +8,7 @@ question over the same reports shows no rendering (the reader reads the original
 from __future__ import annotations
 
 import pytest
-from test_app_browser import ask_in_browser, browser, screenshot  # noqa: F401 - browser is a fixture
+from test_app_browser import ask_in_browser, browser, open_app, screenshot  # noqa: F401 - browser is a fixture
 from test_app_client import copy_store, running_app
 
 from vectorstore.renderings import CJK, cjk_share
@@ -28,8 +28,7 @@ def app_url(builtin_store, builtin_settings, tmp_path_factory):
 def page(browser, app_url):  # noqa: F811 - the imported fixture is used here
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
     page = context.new_page()
-    page.goto(app_url)
-    page.wait_for_selector("#question textarea", timeout=60_000)
+    open_app(page, app_url)
     yield page
     context.close()
 
