@@ -185,10 +185,15 @@ class AnswerChain:
             restated = self._restated_sources(turn, generated)
             if restated:
                 context = context.narrowed(restated)
-            shown = (say(turn.language, zh="下面改为引用这些陈述所转述的段落原文。",
-                         en="the passages they restate are quoted instead.") if restated else
-                     say(turn.language, zh="下面改为列出相关段落。",
-                         en="the relevant passages are shown instead."))
+                shown = say(turn.language, zh="下面改为引用这些陈述所转述的段落原文。",
+                            en="the passages they restate are quoted instead.")
+            elif turn.mode.fallback_quotes_shown and generated.shown:
+                context = context.narrowed({u.id for u in generated.shown})
+                shown = say(turn.language, zh="下面改为引用提供给模型的段落原文。",
+                            en="the passages the model was given are quoted instead.")
+            else:
+                shown = say(turn.language, zh="下面改为列出相关段落。",
+                            en="the relevant passages are shown instead.")
             turn.notices.append(say(turn.language, zh="模型的陈述都未能得到其引用来源的支持；",
                                     en="None of the model's statements was supported by the source it "
                                     "cited; ") + shown)
@@ -245,6 +250,7 @@ class AnswerChain:
             return [("", context.prompt_units(min(self.max_sources, turn.mode.prompt_sources)))]
         groups = []
         for symbol, units in context.groups:
+            units = units[:turn.mode.prompt_sources]
             if units:
                 name = document_name(units[0], turn.language)
                 groups.append((say(turn.language, zh=f"\n{name}：\n", en=f"\n{name}:\n"), units))
@@ -259,8 +265,9 @@ class AnswerChain:
         seen = {u.id for u in generated.shown}
         generated.shown.extend(u for u in units if u.id not in seen)
         spec = prompts.output_spec(mode, len(units), language)
+        document = document_name(units[0], language) if mode.per_document and units else ""
         messages = prompts.answer_messages(mode, turn.standalone, units, language, rendering=self._rendering,
-                                           terms=self._prompt_terms(units, language))
+                                           terms=self._prompt_terms(units, language), document=document)
         parser, guard = StatementParser(spec), RepetitionGuard()
         chunks = backend.stream(messages, max_tokens=self.max_tokens, spec=spec)
         try:

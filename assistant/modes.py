@@ -86,11 +86,17 @@ class Mode:
     needs_model: bool = True  # False: always answered extractively (lookup)
     checks_relevance: bool = True  # refuse when the best paragraphs do not answer the question
     max_statements: int = 4
-    prompt_sources: int = 4  # units shown to the model: fewer, better sources keep a 2-core CPU fast
+    # Units shown to the model (per document in a per_document mode): fewer, better sources keep a
+    # 2-core CPU fast, and a small model restates every source it is given.
+    prompt_sources: int = 4
     lead: bool = True  # a model answer may open with a one-sentence lead citing several sources
     framing: dict[str, str] = field(default_factory=dict)  # each statement starts with this
     named_congress_only: bool = False  # a congress named in the question restricts the documents
     per_document: bool = False  # one generation per document group (compare)
+    # When nothing the model said survives and no source is restated, the fallback quotes only the
+    # sources the model was shown, not every retrieved one. On dev this raised compare and draft
+    # precision; in ask mode it cost recall (its prompt is already cut by similarity), so ask keeps all.
+    fallback_quotes_shown: bool = False
     # Each point offers the closest paragraph of the adopted declaration as agreed language
     # (assistant.trace.agreed_language), when one is close enough.
     offers_agreed_language: bool = False
@@ -225,16 +231,18 @@ register(Mode(
     retrieve=retrieve_compare,
     extractive=lambda question, context, language: extractive.compare_answer(question, context.groups,
                                                                              language),
-    checks_relevance=False, max_statements=3, lead=False, per_document=True,
+    checks_relevance=False, max_statements=3, prompt_sources=1, lead=False, per_document=True,
+    fallback_quotes_shown=True,
 ))
 register(Mode(
     name="draft", labels={"zh": "起草", "en": "Draft"}, summary="declaration bullet points",
-    task={"zh": "为宣言草案写3至5条要点。每条以“我们承诺”开头，用宣言的语言，"
-                "转述一个来源（优先建议类段落）。",
-          "en": "Write 3 to 5 points for a declaration. Each starts with \"We commit to\", is written "
-                "in the language of a declaration and restates one source (prefer recommendations)."},
+    task={"zh": "为宣言草案写1至5条要点。每条以“我们承诺”开头，用宣言的语言，"
+                "转述一个来源（优先建议类段落）。只转述直接论及该主题的来源。",
+          "en": "Write 1 to 5 points for a declaration. Each starts with \"We commit to\", is written "
+                "in the language of a declaration and restates one source (prefer recommendations). "
+                "Restate only sources that treat the theme directly."},
     retrieve=retrieve_draft,
     extractive=lambda question, context, language: extractive.draft_answer(question, context.units, language),
     max_statements=5, prompt_sources=5, lead=False, framing={"zh": "我们承诺", "en": "We commit to"},
-    named_congress_only=True, offers_agreed_language=True,
+    named_congress_only=True, offers_agreed_language=True, fallback_quotes_shown=True,
 ))

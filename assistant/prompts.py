@@ -83,16 +83,22 @@ def system_prompt(mode: Mode, language: str) -> str:
 
 
 def answer_messages(mode: Mode, question: str, units: list[Unit], language: str, *,
-                    rendering=None, terms: list[tuple[str, str]] = ()) -> list[dict]:
+                    rendering=None, terms: list[tuple[str, str]] = (), document: str = "") -> list[dict]:
     """Chat messages for a structured answer in `mode`.
 
     `rendering(unit, language)` gives a unit's machine rendering or None; `terms` are (term in
-    the sources' language, official term in the answer language) pairs.
+    the sources' language, official term in the answer language) pairs. `document` (compare: the
+    one document these sources come from) narrows the question to that document's part.
     """
+    asked = clean_prompt_text(question)
+    if document:
+        document = clean_prompt_text(document)
+        asked += say(language, zh=f"\n（只回答{document}的部分，不要提及其他文件。）",
+                     en=f"\n(Answer only for {document}; do not mention other documents.)")
     value = _ANSWER_PROMPT.invoke({
         "system": system_prompt(mode, language),
         "sources": format_sources(units, question, language, rendering=rendering, terms=terms),
-        "question_label": _QUESTION_LABEL[language], "question": clean_prompt_text(question),
+        "question_label": _QUESTION_LABEL[language], "question": asked,
     })
     return to_dicts(value.to_messages())
 

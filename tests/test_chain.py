@@ -366,6 +366,29 @@ def test_when_nothing_survives_the_answer_says_so_and_shows_the_passages(builtin
     check_citations(answer, builtin_store)
 
 
+@pytest.mark.parametrize("mode, question", [
+    ("compare", "各报告对网络犯罪有什么建议？"),
+    ("draft", "请根据拉美报告的建议，为宣言起草关于打击枪支贩运的要点。"),
+])
+def test_when_nothing_survives_in_compare_and_draft_the_passages_the_model_was_given_are_quoted(
+        builtin_store, builtin_settings, mode, question):
+    """Compare and draft fall back to the sources in the prompt, not every retrieved paragraph."""
+    backend = ScriptedBackend(lambda src, spec: statements_json((1, "巧克力蛋糕需要两个鸡蛋、面粉和牛奶。")))
+    answer = scripted_chain(builtin_store, builtin_settings, backend).invoke(question, mode=mode)
+    assert answer.backend == "extractive" and answer.dropped and answer.citations
+    assert any("下面改为引用提供给模型的段落原文" in n for n in answer.notices), answer.notices
+    retrieved = [h.unit for h in answer.retrieved]
+    if mode == "compare":  # the prompt of each document held its closest paragraph
+        shown = {u.symbol: u.id for u in reversed(retrieved)}.values()
+    else:  # the first prompt_sources retrieved, less those far from the question
+        shown = [u.id for u in retrieved[:get_mode(mode).prompt_sources]]
+    cited = {u.id for u in answer.citations}
+    assert cited <= set(shown) and len(cited) <= sum(spec.n_sources for spec in backend.specs)
+    assert len(cited) < len(retrieved)
+    assert "巧克力" not in answer.text
+    check_citations(answer, builtin_store)
+
+
 def test_a_copy_bound_to_the_wrong_source_is_dropped_and_the_source_it_copies_is_quoted(builtin_store,
                                                                                         builtin_settings):
     """The 1.5B model's common slip: it copies source 2 and binds the copy to source 1. The statement
@@ -547,6 +570,14 @@ def test_compare_generates_for_every_report(builtin_store, builtin_settings):
                                                                              mode="compare")
     documents = [h.unit.symbol for h in answer.retrieved]
     assert len(backend.specs) == len(set(documents)) >= 3  # one generation per document
+    # each generation is shown its document's closest paragraph only, and asked about that document
+    assert all(spec.n_sources == get_mode("compare").prompt_sources == 1 for spec in backend.specs)
+    for messages, symbol in zip(backend.messages, dict.fromkeys(documents), strict=True):
+        assert symbol in messages[-1]["content"].rsplit("问题: ", 1)[1]
+    closest = {}
+    for hit in answer.retrieved:
+        closest.setdefault(hit.unit.symbol, hit.unit.id)
+    assert sorted(u.id for u in answer.citations) == sorted(closest.values())
     # The English resolution is shown to the model in its Chinese rendering, so its statement is
     # Chinese, checked against that rendering, and kept: every report is cited, in the reader's language.
     assert {u.symbol for u in answer.citations} == {EU, LAC, "A/RES/76/181"}
