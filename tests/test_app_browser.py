@@ -98,10 +98,12 @@ def ask_in_browser(page, question: str, mode_label: str | None = None):
             const panel = document.querySelector('#sources-panel');
             return panel.innerHTML !== window.__previousPanel && panel.querySelector('.src-card.cited');
         }""", timeout=180_000)
-    # the chat renders its last message a moment after the panel
-    page.wait_for_function("(q) => { const t = document.querySelector('#chatbot').innerText;"
-                           " return t.includes(q) && !t.includes('Loading content'); }",
-                           arg=question, timeout=30_000)
+    # the chat renders its last message a moment after the panel (a lookup's panel can even come
+    # first while the chat still shows the "searching" placeholder)
+    page.wait_for_function("([q, searching]) => { const t = document.querySelector('#chatbot').innerText;"
+                           " return t.includes(q) && !t.includes('Loading content')"
+                           " && !t.includes(searching); }",
+                           arg=[question, L.SEARCHING], timeout=30_000)
     assert question in page.locator("#chatbot").inner_text()
 
 
