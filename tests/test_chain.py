@@ -302,6 +302,14 @@ def scripted_chain(builtin_store, builtin_settings, backend, **kwargs):
     return AnswerChain(settings, HybridSearcher(builtin_store, settings), backend=backend, **kwargs)
 
 
+def closest_per_document(answer) -> list[str]:
+    """The first retrieved unit of each document: what a compare prompt shows for it."""
+    closest = {}
+    for hit in answer.retrieved:
+        closest.setdefault(hit.unit.symbol, hit.unit.id)
+    return list(closest.values())
+
+
 def first_sentence(text):
     return re.split(r"(?<=[。；])", text)[0]
 
@@ -379,7 +387,7 @@ def test_when_nothing_survives_in_compare_and_draft_the_passages_the_model_was_g
     assert any("下面改为引用提供给模型的段落原文" in n for n in answer.notices), answer.notices
     retrieved = [h.unit for h in answer.retrieved]
     if mode == "compare":  # the prompt of each document held its closest paragraph
-        shown = {u.symbol: u.id for u in reversed(retrieved)}.values()
+        shown = closest_per_document(answer)
     else:  # the first prompt_sources retrieved, less those far from the question
         shown = [u.id for u in retrieved[:get_mode(mode).prompt_sources]]
     cited = {u.id for u in answer.citations}
@@ -574,10 +582,7 @@ def test_compare_generates_for_every_report(builtin_store, builtin_settings):
     assert all(spec.n_sources == get_mode("compare").prompt_sources == 1 for spec in backend.specs)
     for messages, symbol in zip(backend.messages, dict.fromkeys(documents), strict=True):
         assert symbol in messages[-1]["content"].rsplit("问题: ", 1)[1]
-    closest = {}
-    for hit in answer.retrieved:
-        closest.setdefault(hit.unit.symbol, hit.unit.id)
-    assert sorted(u.id for u in answer.citations) == sorted(closest.values())
+    assert sorted(u.id for u in answer.citations) == sorted(closest_per_document(answer))
     # The English resolution is shown to the model in its Chinese rendering, so its statement is
     # Chinese, checked against that rendering, and kept: every report is cited, in the reader's language.
     assert {u.symbol for u in answer.citations} == {EU, LAC, "A/RES/76/181"}
