@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from assistant.citations import marker
 from assistant.verification import lexical_tokens
 from vectorstore.renderings import Rendering, renderings_for
-from vectorstore.units import Unit
+from vectorstore.terms import load_terms
+from vectorstore.units import Unit, resolution_number
 from vectorstore.wording import congress_name, reader_language, region_adjective, region_name, say
 
 KIND_LABEL = {
@@ -99,12 +100,28 @@ def select_sentences(question: str, units: list[Unit], max_sentences: int = 4,
 
 
 def document_name(unit: Unit, language: str) -> str:
-    """"拉丁美洲和加勒比区域筹备会议报告（SYM）" / "The Latin American and Caribbean report (SYM)"."""
-    if language == "zh":
-        region = region_name(unit.region, "zh")
-        return f"{region}区域筹备会议报告（{unit.symbol}）" if region else f"报告 {unit.symbol}"
-    region = region_adjective(unit.region)
-    return f"The {region} report ({unit.symbol})" if region else f"Report {unit.symbol}"
+    """What running text calls the unit's document, in the reader's language:
+    - a regional meeting's report: "拉丁美洲和加勒比区域筹备会议报告（SYM）" / "The Latin American and
+      Caribbean report (SYM)";
+    - a declaration annexed to a resolution (a unit of the annex): "《京都宣言》（A/RES/76/181）" /
+      "The Kyoto Declaration (A/RES/76/181)", its Chinese name from the official terms table;
+    - a General Assembly resolution: "大会第76/181号决议" / "General Assembly resolution 76/181";
+    - any other document: "文件 SYM" / "Document SYM".
+    """
+    if unit.region:
+        if language == "zh":
+            return f"{region_name(unit.region, 'zh')}区域筹备会议报告（{unit.symbol}）"
+        return f"The {region_adjective(unit.region)} report ({unit.symbol})"
+    if unit.part and unit.declaration:
+        term = load_terms().lookup(unit.declaration, "en")
+        if language == "en":
+            return f"The {unit.declaration} ({unit.symbol})"
+        if term is not None:
+            return f"《{term.official('zh')}》（{unit.symbol}）"
+    number = resolution_number(unit.symbol)
+    if number:
+        return say(language, zh=f"大会第{number}号决议", en=f"General Assembly resolution {number}")
+    return say(language, zh=f"文件 {unit.symbol}", en=f"Document {unit.symbol}")
 
 
 def quote_line(unit: Unit, sentence: str, language: str, framed: bool = True) -> str:
@@ -164,8 +181,10 @@ def compare_answer(question: str, groups: list[tuple[str, list[Unit]]], language
     """`groups`: (symbol, its retrieved units) per document, in the order to present them."""
     all_units = [u for _, units in groups for u in units]
     shown = readings(all_units, language, renderings)
-    lines = [_intro(all_units, language, "各报告的相关内容（原文摘录，按文件分组）：",
-                    "What each report says, grouped by document", shown)]
+    reports = all(u.region for u in all_units)  # a declaration or resolution is not a "report"
+    zh_kind, en_kind = ("报告", "report") if reports else ("文件", "document")
+    lines = [_intro(all_units, language, f"各{zh_kind}的相关内容（原文摘录，按文件分组）：",
+                    f"What each {en_kind} says, grouped by document", shown)]
     for symbol, units in groups:
         if units:
             lines.append("")
@@ -214,12 +233,11 @@ def metadata_line(unit: Unit, language: str) -> str:
     # headings are printed in the document's language: shown in the sources, not to another reader
     section = " > ".join(unit.section) if unit.language == language else ""
     if language == "zh":
-        parts = [f"{unit.symbol}，第{unit.ref}段", region_name(unit.region, "zh") + "区域筹备会议"
+        parts = [unit.citation("zh"), region_name(unit.region, "zh") + "区域筹备会议"
                  if unit.region else "", congress_name(unit.congress, "zh") if unit.congress else "",
                  f"类别：{kind}", f"章节：{section}" if section else ""]
         return "；".join(p for p in parts if p) + "："
-    item = f" ({unit.item})" if unit.item else ""
-    parts = [f"{unit.symbol}, para. {unit.paragraph}{item}",
+    parts = [unit.citation("en"),
              f"{unit.region} regional preparatory meeting" if unit.region else "",
              congress_name(unit.congress, "en") if unit.congress else "",
              f"kind: {kind}", f"section: {section}" if section else ""]

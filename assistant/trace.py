@@ -719,22 +719,26 @@ class AgreedLanguage:
         return self.row.matches
 
     def suggestion(self, lang: str = "en") -> str | None:
-        """'agreed language: Kyoto Declaration, para. 63' (None when the point is new)."""
+        """'agreed language: Kyoto Declaration, para. 63' (None when the point is new).
+
+        The declaration's own name and numbering when it has a name; otherwise, and for a
+        preambular paragraph, the paragraph's full citation (`A/RES/76/181, annex, para. 5`)."""
         close = [m for m in self.matches if m.verdict != NOT_FOUND]
         if not close:
             return None
         unit = close[0].unit
-        name = self.declaration.declaration or unit.symbol
+        name = self.declaration.declaration
+        label = say(lang, zh="商定措辞：", en="agreed language: ")
+        if unit.preamble or not name:
+            return label + unit.citation(lang)
         if lang == "zh":
             # the Chinese name of the part quoted ("京都宣言" names the annex of A/RES/76/181)
             names = [a["name"] if isinstance(a, dict) else a for a in unit.aliases
                      if not isinstance(a, dict) or a.get("part", "") == unit.part]
             zh_name = next((a for a in names if detect_language(a) == "zh"), name)
-            return f"商定措辞：《{zh_name.strip('《》')}》第{unit.paragraph}段" if not unit.preamble else \
-                f"商定措辞：{unit.citation('zh')}"
-        if unit.preamble:
-            return f"agreed language: {unit.citation('en')}"
-        return f"agreed language: {name}, para. {unit.paragraph}"
+            item = f"({unit.item})" if unit.item else ""
+            return f"{label}《{zh_name.strip('《》')}》第{unit.paragraph}{item}段"
+        return f"{label}{name}, para. {unit.paragraph}" + (f" ({unit.item})" if unit.item else "")
 
 
 _tracers: dict[tuple, Tracer] = {}

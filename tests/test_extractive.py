@@ -1,5 +1,7 @@
 """Model-free answers from real units of the built-in corpus."""
 
+from dataclasses import replace
+
 from test_verification import EU, LAC, units
 
 from assistant import extractive
@@ -104,6 +106,44 @@ def test_lookup_quotes_the_whole_unit_with_its_metadata():
     (unit,) = units(f"{LAC}#37(o)")
     zh = extractive.lookup_answer([unit], "zh")
     assert f"“{unit.text.strip()}”" in zh
-    assert "A/CONF.241/RPM.2/2，第37(o)段" in zh and "类别：建议" in zh and "第15届" in zh
+    assert "A/CONF.241/RPM.2/2, 第37(o)段" in zh and "类别：建议" in zh and "第15届" in zh
     en = extractive.lookup_answer([unit], "en", renderings={})
     assert "A/CONF.241/RPM.2/2, para. 37 (o)" in en and "15th Congress" in en and "kind: recommendation" in en
+
+
+KYOTO = "A/RES/76/181"
+
+
+def test_lookup_heading_of_an_annex_paragraph_cites_the_annex():
+    """The heading a reader copies is the paragraph's UN citation, part included: never
+    "A/RES/76/181, para. 36" for annex paragraph 36 (the resolution body has 13 paragraphs)."""
+    (annexed,) = units(f"{KYOTO}#annex:36")
+    en = extractive.lookup_answer([annexed], "en")
+    zh = extractive.lookup_answer([annexed], "zh", renderings={})
+    assert en.startswith("A/RES/76/181, annex, para. 36;")
+    assert zh.startswith("第76/181号决议附件第36段；")
+    (body,) = units(f"{KYOTO}#11")
+    assert extractive.lookup_answer([body], "en").startswith("A/RES/76/181, para. 11;")
+
+
+def test_documents_are_named_by_what_they_are():
+    (report,) = units(f"{EU}#36(e)")
+    (annexed,) = units(f"{KYOTO}#annex:36")
+    (body,) = units(f"{KYOTO}#11")
+    assert extractive.document_name(report, "en") == f"The European report ({EU})"
+    assert extractive.document_name(annexed, "en") == f"The Kyoto Declaration ({KYOTO})"
+    assert extractive.document_name(annexed, "zh") == f"《京都宣言》（{KYOTO}）"  # the official terms table
+    assert extractive.document_name(body, "en") == "General Assembly resolution 76/181"
+    assert extractive.document_name(body, "zh") == "大会第76/181号决议"
+    other = replace(body, symbol="E/CN.15/2019/1")
+    assert extractive.document_name(other, "en") == "Document E/CN.15/2019/1"
+    assert extractive.document_name(other, "zh") == "文件 E/CN.15/2019/1"
+
+
+def test_compare_with_the_declaration_names_it_and_does_not_call_it_a_report():
+    groups = [(EU, units(f"{EU}#36(e)")), (KYOTO, units(f"{KYOTO}#annex:36"))]
+    en = extractive.compare_answer("prison overcrowding", groups, "en", renderings={})
+    assert "What each document says" in en and f"The Kyoto Declaration ({KYOTO}):" in en
+    assert "Report A/RES" not in en
+    zh = extractive.compare_answer("监狱拥挤", groups, "zh", renderings={})
+    assert "各文件的相关内容" in zh and f"《京都宣言》（{KYOTO}）：" in zh

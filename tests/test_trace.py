@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -16,10 +17,14 @@ from assistant.matrix import matrix_units
 from assistant.trace import (
     COMPONENTS,
     NOT_FOUND,
+    TAKEN_UP,
     VERDICTS,
+    AgreedLanguage,
     ClauseVectors,
     TraceCalibration,
+    TraceMatch,
     Tracer,
+    TraceRow,
     WordVectors,
     agreed_language,
     clauses,
@@ -34,6 +39,7 @@ from eval import trace_eval
 from vectorstore.errors import UnknownDocumentError, UserError
 from vectorstore.filters import Filters
 from vectorstore.renderings import Rendering, text_hash
+from vectorstore.units import DocumentInfo
 
 EUROPE = "A/CONF.234/RPM.5/1"
 LAC = "A/CONF.241/RPM.2/2"
@@ -313,3 +319,21 @@ def test_shipped_calibration_standardises_every_weighted_component():
     calibration = TraceCalibration.load()
     weighted = [c for c in COMPONENTS if calibration.weights[c]]
     assert weighted and all(c in calibration.normalization for c in weighted)
+
+
+def test_agreed_language_keeps_the_sub_item_and_cites_an_unnamed_annex_in_full(builtin_store):
+    """A declaration with lettered sub-items is cited with the item; a declaration the catalog does
+    not name is cited by its full UN citation, never as the resolution's own paragraph."""
+    paragraph = builtin_store.get([f"{KYOTO}#annex:63"])[0]
+    item = replace(paragraph, item="b")
+    named = DocumentInfo(symbol=KYOTO, language="en", declaration="Kyoto Declaration")
+
+    def agreed(unit, declaration):
+        match = TraceMatch(unit, 0.9, TAKEN_UP, [])
+        return AgreedLanguage("text", TraceRow(source=None, matches=[match]), declaration)
+
+    assert agreed(item, named).suggestion("en") == "agreed language: Kyoto Declaration, para. 63 (b)"
+    assert agreed(item, named).suggestion("zh") == "商定措辞：《京都宣言》第63(b)段"
+    unnamed = replace(named, declaration="")
+    assert agreed(paragraph, unnamed).suggestion("en") == "agreed language: A/RES/76/181, annex, para. 63"
+    assert agreed(paragraph, unnamed).suggestion("zh") == "商定措辞：第76/181号决议附件第63段"

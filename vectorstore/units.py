@@ -99,6 +99,12 @@ _ZH_ORDINAL = "零一二三四五六七八九十"
 _RESOLUTION = re.compile(r"^A/RES/(?P<number>\d+/\d+)$")
 
 
+def resolution_number(symbol: str) -> str:
+    """"76/181" for the General Assembly resolution symbol "A/RES/76/181", else ""."""
+    m = _RESOLUTION.match(symbol)
+    return m["number"] if m else ""
+
+
 def citation_label(key: UnitKey, language: str) -> str:
     """The citation in the UN's own convention for the reader's language.
 
@@ -107,8 +113,8 @@ def citation_label(key: UnitKey, language: str) -> str:
     zh: `A/CONF.241/RPM.2/2, 第24(d)段`, `第76/181号决议附件第36段`, `第76/181号决议序言部分第3段`.
     """
     if language == "zh":
-        m = _RESOLUTION.match(key.symbol)
-        document = f"第{m['number']}号决议" if m else f"{key.symbol}, "
+        number = resolution_number(key.symbol)
+        document = f"第{number}号决议" if number else f"{key.symbol}, "
         part = ""
         if key.part:
             word, _, number = key.part.partition(" ")
