@@ -294,6 +294,8 @@ class AnswerChain:
     def _keep(self, turn: Turn, statement: Statement, units: list[Unit], generated: _Generated) -> bool:
         """Bind the statement to its sources and check it; record it as kept or dropped."""
         statement.units = [units[n - 1] for n in statement.sources]
+        if len(statement.units) == 1:
+            statement.text = prompts.without_origin_label(statement.text, statement.units[0], turn.language)
         reason = self._rejection(turn, statement, generated.kept)
         if reason is None:
             framing = _framing(turn)

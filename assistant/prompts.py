@@ -154,6 +154,17 @@ def clean_prompt_text(text: str) -> str:
     return " ".join(text.split())
 
 
+def without_origin_label(text: str, unit: Unit, language: str) -> str:
+    """`text` without a copy of its source's label at its start: a small model sometimes begins a
+    statement with the "拉丁美洲和加勒比; " of the "(拉丁美洲和加勒比; 建议)" it saw before the
+    source, which is prompt layout, not something the source says. The kind ("建议") stays: as
+    the statement's first word it reads as "recommends"."""
+    head = _origin(unit, language).split("; ")[0] + ";"
+    if text.startswith(head) and text[len(head):].strip():
+        return text[len(head):].lstrip()
+    return text
+
+
 def _origin(unit: Unit, language: str) -> str:
     region = region_name(unit.region, "zh") if language == "zh" else region_adjective(unit.region)
     kind = KIND_LABEL[language].get(unit.kind, unit.kind)

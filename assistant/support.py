@@ -14,6 +14,9 @@
   their counterpart in the source, and a statement with no official term is not supported:
   the embeddings of a small multilingual model put "firearms trafficking" near any trafficking
   paragraph, and rank an echo of the question first; terms do not.
+- The words naming the cited document itself ("The Kyoto Declaration (A/RES/76/181) states
+  that …", "京都宣言强调…") are attribution, not content: those its source does not contain are
+  left out of the statement's tokens, like the framing words.
 - In either case, first: a statement that names a report it does not cite, or speaks of several
   documents ("both meetings") while citing one, is not supported; and every sentence of the
   statement must be in its source (the weakest sentence decides).
@@ -33,6 +36,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from assistant.extractive import document_name
 from assistant.language import detect_language
 from assistant.statements import Statement
 from assistant.verification import lexical_tokens
@@ -111,13 +115,14 @@ class SupportChecker:
             return Verdict(False, "speaks of several documents but cites one")
         language = detect_language(text, default=units[0].language)
         same = [u for u in units if u.language == language]
+        names = attribution_tokens(units)
         if same:
-            score = sentence_score(text, " ".join(u.text for u in same))
+            score = sentence_score(text, " ".join(u.text for u in same), ignore=names)
             return Verdict(score >= LEXICAL_SUPPORTED, f"lexical {score:.2f}")
-        return self._across_languages(text, language, units, retrieved)
+        return self._across_languages(text, language, units, retrieved, names)
 
     def _across_languages(self, text: str, language: str, units: list[Unit],
-                          retrieved: list[Unit]) -> Verdict:
+                          retrieved: list[Unit], names: set[str] = frozenset()) -> Verdict:
         rank, of, best = self._rank(text, units, retrieved)
         rank_ok = rank == 1
         found, matched, term_tokens = self._terms_in_sources(text, language, units)
@@ -126,7 +131,7 @@ class SupportChecker:
             reasons.append(f"terms {matched}/{found}")
         renderings = [r for r in (self.rendering(u, language) for u in units) if r] if self.rendering else []
         if renderings:
-            score = sentence_score(text, " ".join(renderings), term_tokens)
+            score = sentence_score(text, " ".join(renderings), term_tokens, ignore=names)
             reasons.insert(0, f"rendering {score:.2f}")
             # Either a close restatement of the rendering, or a looser one its source ranks first for.
             supported = score >= LEXICAL_SUPPORTED or (score >= RENDERING_SUPPORTED and rank_ok)
@@ -180,23 +185,37 @@ def named_documents_not_cited(text: str, units: list[Unit]) -> list[str]:
     return [str(v) for v in named if v not in cited]
 
 
-def sentence_score(statement: str, source: str, extra: set[str] = frozenset()) -> float:
+def attribution_tokens(units: list[Unit]) -> set[str]:
+    """The tokens of the names of the units' documents, as an answer names them in either
+    language ("The Kyoto Declaration (A/RES/76/181)", "欧洲区域筹备会议报告"), with their aliases."""
+    names = [document_name(u, language) for u in units for language in ("en", "zh")]
+    names += [a["name"] if isinstance(a, dict) else a for u in units for a in u.aliases]
+    return lexical_tokens(" ".join(names))
+
+
+def sentence_score(statement: str, source: str, extra: set[str] = frozenset(),
+                   ignore: set[str] = frozenset()) -> float:
     """The lexical score of the statement's weakest sentence: every sentence must be in the source
     (a second sentence taken from another paragraph is not supported by this one)."""
     if not PER_SENTENCE:
-        return lexical_score(statement, source, extra)
-    sentences = [p for p in _SENTENCE_END.split(statement) if len(lexical_tokens(p)) >= _MIN_SENTENCE_TOKENS]
+        return lexical_score(statement, source, extra, ignore)
+    # a piece that only names the document ("拉丁美洲和加勒比;") carries no claim of its own either
+    sentences = [p for p in _SENTENCE_END.split(statement)
+                 if len(lexical_tokens(p) - ignore) >= _MIN_SENTENCE_TOKENS]
     if len(sentences) < 2:
-        return lexical_score(statement, source, extra)
-    return min(lexical_score(p, source, extra) for p in sentences)
+        return lexical_score(statement, source, extra, ignore)
+    return min(lexical_score(p, source, extra, ignore) for p in sentences)
 
 
-def lexical_score(statement: str, source: str, extra: set[str] = frozenset()) -> float:
-    """Share of the statement's content tokens found in `source` (plus `extra` tokens counted as found)."""
-    mine = lexical_tokens(statement)
+def lexical_score(statement: str, source: str, extra: set[str] = frozenset(),
+                  ignore: set[str] = frozenset()) -> float:
+    """Share of the statement's content tokens found in `source` (plus `extra` tokens counted as
+    found). `ignore`: tokens left out of the statement's unless the source has them (attribution)."""
+    found = lexical_tokens(source)
+    mine = lexical_tokens(statement) - (ignore - found)
     if not mine:
         return 0.0
-    return len(mine & (lexical_tokens(source) | extra)) / len(mine)
+    return len(mine & (found | extra)) / len(mine)
 
 
 def without_framing(text: str, framing: tuple[str, ...]) -> str:

@@ -337,6 +337,23 @@ def test_each_statement_cites_its_bound_source_and_streams_before_the_answer_end
     check_citations(answer, builtin_store)
 
 
+def test_a_copied_source_label_is_not_part_of_the_statement(builtin_store, builtin_settings):
+    """A small model sometimes opens a statement with the region of the "(拉丁美洲和加勒比; 建议)"
+    label the prompt puts before each source. That is prompt layout, not a claim: it is removed,
+    and the statement is checked (and kept) on what it restates."""
+    label = re.compile(r"^\[1\] \(([^;)]+); [^)]*\) ", re.MULTILINE)
+
+    def script(sources, spec):
+        region = label.search(backend.messages[-1][-1]["content"])[1]
+        return statements_json((1, f"{region}; {first_sentence(sources[0])}"))
+
+    backend = ScriptedBackend(script)
+    answer = scripted_chain(builtin_store, builtin_settings, backend).invoke("拉美报告对枪支贩运有什么建议？")
+    assert not answer.dropped and len(answer.statements) == 1
+    assert answer.statements[0].text == first_sentence(backend.sources[0])
+    assert "拉丁美洲和加勒比;" not in answer.text
+
+
 @pytest.mark.parametrize("question, shown", [
     ("Who was elected Chair of the European regional preparatory meeting?", 1),
     ("欧洲会议在哪里举行？", 4),

@@ -122,3 +122,26 @@ def test_both_levels_or_different_forms_do_not_set_documents_side_by_side(checke
     verdict = checker.check(statement(text, units[FIREARMS]), firearms_hits)
     assert verdict.reason != "speaks of several documents but cites one"
     assert verdict.supported, verdict.reason
+
+
+KYOTO_61 = "A/RES/76/181#annex:61"
+
+
+def test_naming_the_cited_document_is_attribution_not_content(checker, units):
+    """"The Kyoto Declaration (A/RES/76/181) states that …" restates annex para. 61: the words
+    naming the document it cites are not claims, so they do not count against the statement;
+    the same words bound to another document's paragraph do not help it."""
+    source = units[KYOTO_61]
+    restated = source.text.rstrip(";.").split(",")[0]
+    text = f"The Kyoto Declaration (A/RES/76/181) states that we {restated[0].lower()}{restated[1:]}."
+    verdict = checker.check(statement(text, source), [])
+    assert verdict.supported, verdict.reason
+    assert lexical_score(text, source.text) < LEXICAL_SUPPORTED  # counted as content, the name sinks it
+    wrong = checker.check(statement(text, units[FIREARMS]), [units[FIREARMS], source])
+    assert not wrong.supported, wrong.reason
+
+
+def test_a_piece_that_only_names_the_document_is_no_sentence_of_its_own(checker, units):
+    restated = "建议加强负责打击枪支贩运机构的能力，包括加强边境管制，并使用先进技术进行登记和追踪。"
+    verdict = checker.check(statement(f"拉丁美洲和加勒比；{restated}", units[FIREARMS]), [])
+    assert verdict.supported, verdict.reason
