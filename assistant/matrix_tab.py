@@ -88,7 +88,7 @@ def unit_panel_html(matrix: Matrix | None, unit_id: str | None) -> str:
     chapeau = f'<p class="mx-meta">{_e(unit.chapeau)}</p>' if unit.chapeau else ""
     return (
         f'<div class="mx-panel" data-unit-id="{_e(unit.id)}">'
-        f"<h4>{_e(unit.symbol)} ¶{_e(unit.ref)}</h4>"
+        f"<h4>{_e(unit.citation(lang))}</h4>"
         f'<p class="mx-meta">{_e(region_label(unit.region, lang))} · '
         f"{_e(congress_label(unit.congress, lang))} · {_e(' / '.join(unit.section))}<br>{_e(title)}</p>"
         f"{chapeau}<blockquote>{_e(unit.text)}</blockquote>"

@@ -253,6 +253,7 @@ def test_matrix_tab(builtin_settings, builtin_store):
     shown = show_unit(state, gr.EventData(None, {"unit_id": f"{LAC}#24(e)"}))
     assert "加强打击枪支贩运的行动，以解决本区域的暴力问题；" in shown
     assert "Organized crime and firearms" in shown and "similarity" in shown
+    assert f"<h4>{LAC}, para. 24 (e)</h4>" in shown  # the unit's UN citation, as readers copy it
     failed = build([], [], ["Mars"], "zh")
     assert "Unknown region" in failed[0] and failed[1] is None
 
