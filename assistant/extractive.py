@@ -113,9 +113,9 @@ def document_name(unit: Unit, language: str) -> str:
             return f"{region_name(unit.region, 'zh')}区域筹备会议报告（{unit.symbol}）"
         return f"The {region_adjective(unit.region)} report ({unit.symbol})"
     if unit.part and unit.declaration:
-        term = load_terms().lookup(unit.declaration, "en")
         if language == "en":
             return f"The {unit.declaration} ({unit.symbol})"
+        term = load_terms().lookup(unit.declaration, "en")
         if term is not None:
             return f"《{term.official('zh')}》（{unit.symbol}）"
     number = resolution_number(unit.symbol)

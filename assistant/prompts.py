@@ -159,16 +159,22 @@ def without_origin_label(text: str, unit: Unit, language: str) -> str:
     statement with the "拉丁美洲和加勒比; " of the "(拉丁美洲和加勒比; 建议)" it saw before the
     source, which is prompt layout, not something the source says. The kind ("建议") stays: as
     the statement's first word it reads as "recommends"."""
-    head = _origin(unit, language).split("; ")[0] + ";"
+    head = _origin_name(unit, language) + ";"
     if text.startswith(head) and text[len(head):].strip():
         return text[len(head):].lstrip()
     return text
 
 
 def _origin(unit: Unit, language: str) -> str:
-    region = region_name(unit.region, "zh") if language == "zh" else region_adjective(unit.region)
+    """The label before a source in the prompt: "拉丁美洲和加勒比; 建议", "A/RES/76/181; other"."""
     kind = KIND_LABEL[language].get(unit.kind, unit.kind)
-    return "; ".join(p for p in (region or unit.symbol, kind) if p)
+    return "; ".join(p for p in (_origin_name(unit, language), kind) if p)
+
+
+def _origin_name(unit: Unit, language: str) -> str:
+    """The first part of a source's prompt label: its region, or its symbol."""
+    region = region_name(unit.region, "zh") if language == "zh" else region_adjective(unit.region)
+    return region or unit.symbol
 
 
 def condense_messages(question: str, history: list[dict], language: str, turns: int = 4) -> list[dict]:

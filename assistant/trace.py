@@ -49,6 +49,7 @@ from vectorstore.errors import UnknownDocumentError, UserError
 from vectorstore.filters import Filters
 from vectorstore.glossary import GLOSSARY_PATH, matched_terms
 from vectorstore.language import detect_language
+from vectorstore.references import reference_label
 from vectorstore.terms import load_terms
 from vectorstore.units import DocumentInfo, Unit
 from vectorstore.wording import other_language, reader_language, say
@@ -735,10 +736,10 @@ class AgreedLanguage:
             # the Chinese name of the part quoted ("京都宣言" names the annex of A/RES/76/181)
             names = [a["name"] if isinstance(a, dict) else a for a in unit.aliases
                      if not isinstance(a, dict) or a.get("part", "") == unit.part]
-            zh_name = next((a for a in names if detect_language(a) == "zh"), name)
-            item = f"({unit.item})" if unit.item else ""
-            return f"{label}《{zh_name.strip('《》')}》第{unit.paragraph}{item}段"
-        return f"{label}{name}, para. {unit.paragraph}" + (f" ({unit.item})" if unit.item else "")
+            name = "《" + next((a for a in names if detect_language(a) == "zh"), name).strip("《》") + "》"
+        # the declaration's own numbering: "para. 63 (b)" / "第63(b)段"
+        number = reference_label(unit.key._replace(symbol="", part=""), lang)
+        return f"{label}{name}{say(lang, zh='', en=', ')}{number}"
 
 
 _tracers: dict[tuple, Tracer] = {}

@@ -113,8 +113,8 @@ def citation_label(key: UnitKey, language: str) -> str:
     zh: `A/CONF.241/RPM.2/2, 第24(d)段`, `第76/181号决议附件第36段`, `第76/181号决议序言部分第3段`.
     """
     if language == "zh":
-        number = resolution_number(key.symbol)
-        document = f"第{number}号决议" if number else f"{key.symbol}, "
+        resolution = resolution_number(key.symbol)
+        document = f"第{resolution}号决议" if resolution else f"{key.symbol}, "
         part = ""
         if key.part:
             word, _, number = key.part.partition(" ")
