@@ -19,7 +19,6 @@ from assistant import extractive
 from assistant.relevance import is_relevant
 from vectorstore.filters import Filters
 from vectorstore.query_scope import resolve_scope, speaks_of_the_meetings
-from vectorstore.query_text import has_content_besides_references
 from vectorstore.registry import Registry
 from vectorstore.retrieval import Hit, HybridSearcher
 from vectorstore.units import Unit
@@ -126,7 +125,7 @@ def mode_names() -> tuple[str, ...]:
 def retrieve_ask(retrieval: Retrieval, question: str, filters: Filters, language: str) -> Context:
     result = retrieval.search(question, filters)
     hits = result.hits
-    if has_content_besides_references(result.query):
+    if result.references and result.asks_more:
         hits = _items_closest_first(hits)
     units = [h.unit for h in hits]
     return Context(hits=hits, units=units[:MAX_SOURCES], citable=units, notices=list(result.notices))

@@ -136,7 +136,7 @@ def test_lookup_quotes_the_paragraph_verbatim_with_metadata(extractive_chain, bu
 def test_lookup_of_a_missing_paragraph_says_so(extractive_chain):
     answer = extractive_chain.invoke("拉美报告第120段", mode="lookup")
     assert answer.citations == []
-    assert any("没有第120段" in n for n in answer.notices)
+    assert any("第120段不存在" in n for n in answer.notices)
     assert "没有找到所指的段落" in answer.text
 
 

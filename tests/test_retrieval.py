@@ -220,7 +220,7 @@ def test_lookup_then_similarity_when_the_question_says_more(searcher):
 
 
 @pytest.mark.parametrize("query, words", [
-    ("A/CONF.241/RPM.2/2 第120段", ["A/CONF.241/RPM.2/2", "120", "1–95"]),
+    ("A/CONF.241/RPM.2/2 第120段", ["A/CONF.241/RPM.2/2", "第120段", "1–95"]),
     ("para. 120 of the European report", ["A/CONF.234/RPM.5/1", "120", "1–75"]),
     ("E/CN.15/2007/6，第 23 段", ["E/CN.15/2007/6", "23"]),
     ("the African report, paragraph 3", ["Africa"]),
@@ -237,8 +237,32 @@ def test_lookup_of_something_missing_says_so(searcher, query, words):
 def test_notices_follow_the_question_language(searcher):
     zh = searcher.search("A/CONF.241/RPM.2/2 第120段", k=3).notices[0]
     en = searcher.search("A/CONF.241/RPM.2/2 para. 120", k=3).notices[0]
-    assert "没有第120段" in zh
-    assert "has no paragraph 120" in en
+    assert zh == "A/CONF.241/RPM.2/2, 第120段不存在：该文件的段落编号为 1–95。"
+    assert en == "A/CONF.241/RPM.2/2, para. 120 does not exist: the document has paragraphs 1–95."
+
+
+@pytest.mark.parametrize("query, notice", [
+    ("京都宣言第98段", "第76/181号决议附件第98段不存在：附件的段落编号为 1–97。"),
+    ("Kyoto Declaration para. 98",
+     "A/RES/76/181, annex, para. 98 does not exist: the annex has paragraphs 1–97."),
+    ("京都宣言第36(z)段", "第76/181号决议附件第36(z)段不存在：该段没有分项。"),
+    ("Kyoto Declaration para. 36 (z)",
+     "A/RES/76/181, annex, para. 36 (z) does not exist: the paragraph has no sub-items."),
+    ("第76/181号决议序言部分第30段", "第76/181号决议序言部分第30段不存在：序言部分的段落编号为 1–6。"),
+    ("A/RES/76/181 preambular paragraph 30",
+     "A/RES/76/181, preambular para. 30 does not exist: the preamble has paragraphs 1–6."),
+    ("A/RES/76/181 para. 20", "A/RES/76/181, para. 20 does not exist: the document has paragraphs 1–13."),
+    ("第76/181号决议附件二第3段", "第76/181号决议附件二第3段不存在：A/RES/76/181 没有附件二。"),
+    ("附件第98段",
+     "库中没有任何文件有附件第98段（已查：A/CONF.234/RPM.5/1、A/CONF.241/RPM.2/2、A/RES/76/181）。"),
+])
+def test_a_missing_paragraph_of_a_part_is_named_as_a_citation_writes_it(searcher, query, notice):
+    """The notice names the paragraph in the UN form of the reader's language, with its part
+    (never the internal `annex:98`, nor "paragraphs 1–97" for a document whose body has 13), and
+    a reference that only names a document and a paragraph searches nothing else."""
+    result = searcher.search(query, k=5)
+    assert result.notices == [notice]
+    assert result.hits == []
 
 
 # ---------------------------------------------------------------- filters

@@ -66,10 +66,12 @@ def similarity_text(text: str, spans: list[tuple[int, int]] | None = None) -> st
     return stripped if tokenize(stripped) else text
 
 
-def has_content_besides_references(text: str) -> bool:
-    """Does the question ask something beyond "show me paragraph 24 of report X"?"""
+def has_content_besides_references(text: str, documents=None) -> bool:
+    """Does the question ask something beyond "show me paragraph 24 of report X"?
+
+    `documents` (the stored ones) let names such as "第76/181号决议" count as references too."""
     rest = list(text)
-    for start, end in reference_spans(text):
+    for start, end in reference_spans(text, documents):
         rest[start:end] = " " * (end - start)
     leftover = "".join(rest)
     filler = {"说", "内容", "全文", "原文", "show", "quote", "text", "full", "什么", "了", "看"}

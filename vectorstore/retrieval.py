@@ -47,9 +47,9 @@ from vectorstore.glossary import english_terms, translate_query
 from vectorstore.language import detect_language
 from vectorstore.query_scope import DocumentFacts, resolve_scope
 from vectorstore.query_text import clean_query, has_content_besides_references, similarity_text
-from vectorstore.references import Reference, parse_references
+from vectorstore.references import Reference, parse_references, reference_label
 from vectorstore.settings import Settings
-from vectorstore.units import Unit
+from vectorstore.units import Unit, UnitKey, part_label
 from vectorstore.wording import congress_name, describe_document, region_name, say
 
 MODES = ("hybrid", "dense", "bm25")
@@ -118,6 +118,8 @@ class SearchResult:
     dense_scores: dict[str, float] = field(default_factory=dict)
     dense_query: str = ""
     dense_queries: dict[str, str] = field(default_factory=dict)
+    # the question asks something beyond the paragraphs it references ("第24段说了什么" does not)
+    asks_more: bool = True
 
 
 # A paragraph is found by (symbol, part, preamble, number); the body's part is "".
@@ -290,7 +292,8 @@ class HybridSearcher:
         wanted = k - len(hits)
         if references:
             # "第24段" alone: similarity search on it would only add noise
-            wanted = max(wanted, k // 2) if has_content_besides_references(text) else 0
+            result.asks_more = has_content_besides_references(text, snap.infos)
+            wanted = max(wanted, k // 2) if result.asks_more else 0
         if wanted > 0:
             seen = {h.unit.id for h in hits}
             scope = resolve_scope(text, snap.facts, snap.infos)
@@ -459,22 +462,21 @@ class HybridSearcher:
             if not found_in and len(symbols) > 1:
                 notices.append(say(
                     language,
-                    en=f"No report in the store has paragraph {_en_ref(ref)} "
-                    f"(searched: {', '.join(symbols)}).",
-                    zh=f"库中没有任何报告有第{ref.ref}段（已查：{'、'.join(symbols)}）。",
+                    en=f"No document in the store has {_label(ref, 'en')} (searched: {', '.join(symbols)}).",
+                    zh=f"库中没有任何文件有{_label(ref, 'zh')}（已查：{'、'.join(symbols)}）。",
                 ))
             elif len(found_in) == 1 and len(symbols) > 1:
                 notices.append(say(
                     language,
-                    en=f"Paragraph {_en_ref(ref)} exists only in {_describe(snap, found_in[0], 'en')}.",
-                    zh=f"只有{_describe(snap, found_in[0], 'zh')}有第{ref.ref}段。",
+                    en=f"Only {_describe(snap, found_in[0], 'en')} has {_label(ref, 'en')}.",
+                    zh=f"只有{_describe(snap, found_in[0], 'zh')}有{_label(ref, 'zh')}。",
                 ))
             elif len(found_in) > 1 and not ref.names_document:
                 notices.append(say(
                     language,
-                    en=f"Paragraph {_en_ref(ref)} exists in {len(found_in)} reports; all are shown: "
+                    en=f"{len(found_in)} documents have {_label(ref, 'en')}; all are shown: "
                     f"{'; '.join(_describe(snap, s, 'en') for s in found_in)}.",
-                    zh=f"第{ref.ref}段见于 {len(found_in)} 份报告，均已列出："
+                    zh=f"{_label(ref, 'zh')}见于 {len(found_in)} 份文件，均已列出："
                     f"{'；'.join(_describe(snap, s, 'zh') for s in found_in)}。",
                 ))
         return hits, notices
@@ -487,9 +489,10 @@ class HybridSearcher:
             if ref.symbol not in snap.documents:
                 return [], say(
                     language,
-                    en=f"{ref.symbol} is not in the store, so its paragraph {_en_ref(ref)} cannot be "
+                    en=f"{ref.symbol} is not in the store, so its {_label(ref, 'en')} cannot be "
                     f"quoted (stored: {', '.join(stored)}).",
-                    zh=f"{ref.symbol} 不在库中，无法引用其第{ref.ref}段（库中文件：{'、'.join(stored)}）。",
+                    zh=f"{ref.symbol} 不在库中，无法引用其{_label(ref, 'zh')}"
+                    f"（库中文件：{'、'.join(stored)}）。",
                 )
             symbols = [ref.symbol]
         else:
@@ -509,8 +512,8 @@ class HybridSearcher:
             if not kept:
                 return [], say(
                     language,
-                    en=f"Paragraph {_en_ref(ref)} of {', '.join(symbols)} is excluded by the filters.",
-                    zh=f"{'、'.join(symbols)} 第{ref.ref}段被筛选条件排除。",
+                    en=f"{', '.join(_label(ref, 'en', s) for s in symbols)}: excluded by the filters.",
+                    zh=f"{'、'.join(_label(ref, 'zh', s) for s in symbols)}被筛选条件排除。",
                 )
             symbols = kept
         return symbols, ""
@@ -530,9 +533,9 @@ class HybridSearcher:
             if not kept:
                 return [], say(
                     language,
-                    en=f"{symbol} para. {_en_ref(ref)} is excluded by the kind filter "
+                    en=f"{_label(ref, 'en', symbol)}: excluded by the kind filter "
                     f"({', '.join(filters.kinds)}).",
-                    zh=f"{symbol} 第{ref.ref}段被类别筛选（{'、'.join(filters.kinds)}）排除。",
+                    zh=f"{_label(ref, 'zh', symbol)}被类别筛选（{'、'.join(filters.kinds)}）排除。",
                 )
             units = kept
         return units, ""
@@ -540,25 +543,28 @@ class HybridSearcher:
     @staticmethod
     def _missing(snap: _Snapshot, symbol: str, ref: Reference, paragraph: list[Unit],
                  language: str) -> str:
+        """Why `ref` finds nothing in `symbol`, naming the paragraph as a citation writes it
+        (`A/RES/76/181, annex, para. 98` / `第76/181号决议附件第98段`) and what does exist."""
         _, part, preamble, _ = _reference_key(symbol, ref)
-        first, last = snap.paragraph_range(symbol, part, preamble)
+        cite = {lang: _label(ref, lang, symbol) for lang in ("en", "zh")}
         if paragraph:  # the paragraph exists but not that sub-item
             items = [u.item for u in paragraph if u.item]
             if items:
                 have_en = f"its sub-items are ({items[0]})–({items[-1]})"
                 have_zh = f"该段分项为 ({items[0]})–({items[-1]})"
             else:
-                have_en, have_zh = "it has no sub-items", "该段没有分项"
-            return say(language,
-                        en=f"{symbol} has no paragraph {_en_ref(ref)}: {have_en}.",
-                        zh=f"{symbol} 没有第{ref.ref}段：{have_zh}。")
+                have_en, have_zh = "the paragraph has no sub-items", "该段没有分项"
+            return say(language, en=f"{cite['en']} does not exist: {have_en}.",
+                       zh=f"{cite['zh']}不存在：{have_zh}。")
+        first, last = snap.paragraph_range(symbol, part, preamble)
         if not first:  # no such part (an annex) or no preamble in this document
-            where = f"{part} " if part else ""
-            return say(language, en=f"{symbol} has no {where}paragraph {_en_ref(ref)}.",
-                        zh=f"{symbol} 没有{where}第{ref.paragraph}段。")
-        return say(language,
-                    en=f"{symbol} has no paragraph {ref.paragraph} (paragraphs {first}–{last}).",
-                    zh=f"{symbol} 没有第{ref.paragraph}段（段落编号为 {first}–{last}）。")
+            what_en, what_zh = (part, part_label(part, "zh")) if part else ("preamble", "序言部分")
+            return say(language, en=f"{cite['en']} does not exist: {symbol} has no {what_en}.",
+                       zh=f"{cite['zh']}不存在：{symbol} 没有{what_zh}。")
+        scope_en, scope_zh = ((f"the {part}", part_label(part, "zh")) if part
+                              else ("the preamble", "序言部分") if preamble else ("the document", "该文件"))
+        return say(language, en=f"{cite['en']} does not exist: {scope_en} has paragraphs {first}–{last}.",
+                   zh=f"{cite['zh']}不存在：{scope_zh}的段落编号为 {first}–{last}。")
 
 
 def reciprocal_rank_fusion(rankings: list[tuple[list[Unit], float]],
@@ -668,8 +674,10 @@ def _reference_key(symbol: str, ref: Reference) -> _ParagraphKey:
     return symbol, ref.part, ref.preamble, ref.paragraph
 
 
-def _en_ref(ref: Reference) -> str:
-    return f"{ref.paragraph}" + (f" ({ref.item})" if ref.item else "")
+def _label(ref: Reference, language: str, symbol: str = "") -> str:
+    """The referenced paragraph as a citation writes it (`para. 24 (d)`, `附件第36段`); with
+    `symbol`, the whole citation (`A/RES/76/181, annex, para. 36`). Never the internal `annex:36`."""
+    return reference_label(UnitKey(symbol, ref.paragraph, ref.item, ref.part, ref.preamble), language)
 
 
 def _en_document(ref: Reference) -> str:

@@ -115,10 +115,7 @@ def citation_label(key: UnitKey, language: str) -> str:
     if language == "zh":
         resolution = resolution_number(key.symbol)
         document = f"第{resolution}号决议" if resolution else f"{key.symbol}, "
-        part = ""
-        if key.part:
-            word, _, number = key.part.partition(" ")
-            part = {"annex": "附件", "appendix": "附录"}.get(word, word) + _zh_part_number(number)
+        part = part_label(key.part, "zh")
         number = f"第{key.paragraph}" + (f"({key.item})" if key.item else "") + "段"
         return document + part + ("序言部分" if key.preamble else "") + number
     pieces = [key.symbol]
@@ -127,6 +124,14 @@ def citation_label(key: UnitKey, language: str) -> str:
     number = f"{key.paragraph}" + (f" ({key.item})" if key.item else "")
     pieces.append(("preambular para. " if key.preamble else "para. ") + number)
     return ", ".join(pieces)
+
+
+def part_label(part: str, language: str) -> str:
+    """A part's name as a citation writes it: `annex II` (en), `附件二` (zh); "" for the body."""
+    if language != "zh" or not part:
+        return part
+    word, _, number = part.partition(" ")
+    return {"annex": "附件", "appendix": "附录"}.get(word, word) + _zh_part_number(number)
 
 
 def _zh_part_number(number: str) -> str:
