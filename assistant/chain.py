@@ -126,7 +126,6 @@ class AnswerChain:
             searcher = HybridSearcher(UnitStore(settings), settings)
         self.settings = settings
         self.searcher = searcher
-        self.retrieval = Retrieval(searcher)
         self.max_tokens = max_tokens
         self.max_sources = max(1, min(max_sources, MAX_SOURCES))  # units in a model prompt
         self._backend = backend
@@ -135,6 +134,7 @@ class AnswerChain:
         embeddings = getattr(searcher.store, "embeddings", None)
         self._terms = _load_terms()
         self._rendering = _load_rendering(settings)
+        self.retrieval = Retrieval(searcher, self._rendering)
         self._support = SupportChecker(embeddings, rendering=self._rendering, terms=self._terms)
         self._scorer = SupportScorer(embeddings)  # verification of extractive answers
 

@@ -67,12 +67,13 @@ class Retrieval:
     """What a mode's retrieval may use: the searcher and the relevance check."""
 
     searcher: HybridSearcher
+    rendering: Callable[[Unit, str], str | None] | None = None  # a unit's text in the other language
 
     def search(self, question: str, filters: Filters, k: int = SEARCH_K):
         return self.searcher.search(question, k, filters)
 
     def relevant(self, question: str, filters: Filters, hits: list[Hit], units: list[Unit]) -> bool:
-        return is_relevant(self.searcher.store, question, filters, hits, units)
+        return is_relevant(self.searcher.store, question, filters, hits, units, self.rendering)
 
 
 @dataclass(frozen=True)

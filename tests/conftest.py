@@ -86,3 +86,13 @@ def write_report():
         return path
 
     return write
+
+
+@pytest.fixture(scope="module")
+def extractive_chain(builtin_store, builtin_settings):
+    """The answer chain over the built-in store, answering without a model (quotes)."""
+    from assistant.chain import AnswerChain
+    from vectorstore.retrieval import HybridSearcher
+
+    settings = builtin_settings.with_overrides(backend="extractive")
+    return AnswerChain(settings, HybridSearcher(builtin_store, settings))

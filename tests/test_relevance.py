@@ -1,0 +1,61 @@
+"""The relevance gate (assistant/relevance.py) on real retrieval over the built-in store: an
+in-domain question on a topic no paragraph mentions is refused, not answered from paragraphs
+about something else; a question sharing one word with a paragraph, in either language, is not."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.relevance import shares_no_word
+from assistant.support import attribution_tokens
+
+LAC = "A/CONF.241/RPM.2/2"
+KYOTO = "A/RES/76/181"
+
+
+@pytest.fixture(scope="module")
+def chain(extractive_chain):
+    return extractive_chain
+
+
+def no_rendering(unit, language):
+    return None
+
+
+@pytest.mark.parametrize("question, language", [
+    ("欧洲报告对无人机走私有什么建议？", "zh"),
+    ("What does the Kyoto Declaration say about whaling?", "en"),
+    ("拉美报告对足球流氓有什么建议？", "zh"),
+])
+def test_a_topic_no_paragraph_mentions_is_refused_with_the_closest_paragraphs(chain, question, language):
+    answer = chain.invoke(question)
+    assert answer.citations == []
+    expected = "文件中没有这个问题的答案" if language == "zh" else "do not contain the answer"
+    assert expected in answer.text
+    assert answer.retrieved and answer.retrieved[0].unit.citation(language) in answer.text
+
+
+@pytest.mark.parametrize("question, cited", [
+    ("What did the LAC meeting recommend about firearms trafficking?", f"{LAC}#37(n)"),  # via the rendering
+    ("拉美会议对枪支贩运有什么建议？", f"{LAC}#37(n)"),
+    ("police questioning methods that avoid coerced confessions", f"{KYOTO}#annex:47"),
+])
+def test_a_question_sharing_a_word_with_a_paragraph_in_either_language_is_answered(chain, question, cited):
+    answer = chain.invoke(question)
+    assert cited in {u.id for u in answer.citations}, answer.text
+
+
+def test_the_documents_names_are_not_shared_words(chain):
+    """Resolution 76/181's para. 10 names the Kyoto Declaration: that is no answer about whaling."""
+    question = "What does the Kyoto Declaration say about whaling?"
+    units = chain.searcher.store.get([f"{KYOTO}#10"])
+    assert not shares_no_word(question, units, no_rendering)  # "Kyoto", "Declaration"
+    assert shares_no_word(question, units, no_rendering, attribution_tokens(units))
+
+
+def test_a_word_shared_only_with_the_rendering_counts(chain):
+    """An English question and a Chinese paragraph share words only through its rendering."""
+    question = "firearms trafficking"
+    units = chain.searcher.store.get([f"{LAC}#37(n)"])
+    assert shares_no_word(question, units, no_rendering)
+    assert not shares_no_word(question, units, chain._rendering)
