@@ -379,17 +379,20 @@ class AnswerChain:
             return "英文回答中含有中文字符" if zh else "contains Chinese characters in an English answer"
         if detect_language(statement.text, default=turn.language) != turn.language:
             return "不是提问的语言" if zh else "not in the language of the question"
-        invented = self._invented_paragraphs(statement.text, turn.context.citable)
+        invented = self._invented_paragraphs(statement.text, turn.context.citable, turn.language,
+                                             self.searcher.snapshot().infos)
         if invented:
             return (f"提到不在来源中的段落 {invented}" if zh
                     else f"names a paragraph that is not among the sources ({invented})")
         return None
 
     @staticmethod
-    def _invented_paragraphs(text: str, citable: list[Unit]) -> str:
-        """Paragraph numbers written in the statement that name no citable unit."""
-        known = {(u.paragraph, u.item) for u in citable} | {(u.paragraph, None) for u in citable}
-        bad = [r.text or r.ref for r in parse_references(text) if (r.paragraph, r.item) not in known]
+    def _invented_paragraphs(text: str, citable: list[Unit], language: str, documents=None) -> str:
+        """Paragraphs written in the statement that name no citable unit (as citations write them).
+        What a reference states must match: number and item, and its document, part and preamble
+        when it names them ("A/RES/76/181, para. 36" is the resolution's own paragraph 36)."""
+        bad = [r.label(language) for r in parse_references(text, documents=documents)
+               if not any(_names(r, u) for u in citable)]
         return ", ".join(bad)
 
     def _prompt_terms(self, units: list[Unit], language: str) -> list[tuple[str, str]]:
@@ -612,6 +615,21 @@ class AnswerChain:
                       standalone_question=turn.standalone, notices=_unique(turn.notices),
                       statements=list(generated.kept) if generated else [],
                       dropped=list(generated.dropped) if generated else [])
+
+
+def _names(ref, unit: Unit) -> bool:
+    """Does a reference written in a statement name `unit` (or its paragraph)? A bare "para. 36"
+    names any unit numbered 36; a named document, part or preamble must be the unit's."""
+    if ref.paragraph != unit.paragraph or (ref.item is not None and ref.item != unit.item):
+        return False
+    if ref.preamble and not unit.preamble:
+        return False
+    if ref.symbol and ref.symbol != unit.symbol or ref.region and ref.region != unit.region:
+        return False
+    if ref.congress and ref.congress != unit.congress:
+        return False
+    # a named document or part fixes the part: the symbol alone means the body
+    return ref.part == unit.part if (ref.part or ref.symbol) else True
 
 
 def _statement_text(statement: Statement, mode: Mode, language: str, agreed: str = "") -> str:

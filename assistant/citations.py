@@ -32,7 +32,6 @@ from vectorstore.references import (
     reference_label,
 )
 from vectorstore.units import Unit, split_unit_id
-from vectorstore.wording import say
 
 __all__ = ["SYMBOL_PATTERN", "Citation", "Marker", "Mention", "find_markers", "find_mentions", "marker",
            "render", "render_citations", "replace_markers", "strip_markers"]
@@ -73,12 +72,9 @@ class Citation(UnitAddress):
         return Citation(symbol, self.paragraph, self.item, self.part, self.preamble)
 
     def label(self, language: str = "en") -> str:
-        """`A/CONF.241/RPM.2/2 ¶24(d)` (en) or `A/CONF.241/RPM.2/2 第24(d)段` (zh), for messages;
-        the citation label (`A/RES/76/181, annex, para. 36`) for a part or preamble."""
-        if self.part or self.preamble:
-            return reference_label(self.key, language)
-        symbol = f"{self.symbol} " if self.symbol else ""
-        return say(language, zh=f"{symbol}第{self.ref}段", en=f"{symbol}¶{self.ref}")
+        """The citation as the UN writes it, for messages a reader sees: `A/CONF.241/RPM.2/2,
+        para. 24 (d)`, `A/RES/76/181, annex, para. 36` / `第76/181号决议附件第36段`."""
+        return reference_label(self.key, language)
 
 
 @dataclass

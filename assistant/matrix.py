@@ -408,7 +408,7 @@ def explain_assignment(assignment: UnitAssignment, taxonomy: Taxonomy, rules: As
     labels = [taxonomy.theme(t).label(lang) for t in assignment.theme_ids]
     head = say(lang, zh="归入", en="Assigned to")
     lines = [
-        f"{unit.id}  ({region_label(unit.region, lang)}, {congress_label(unit.congress, lang)})",
+        f"{unit.citation(lang)}  ({region_label(unit.region, lang)}, {congress_label(unit.congress, lang)})",
         unit.text,
         "",
         f"{head}: " + "; ".join(labels),

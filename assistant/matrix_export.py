@@ -8,9 +8,12 @@ from pathlib import Path
 
 from assistant.matrix import Matrix
 from vectorstore.errors import UserError
+from vectorstore.references import reference_label
+from vectorstore.units import Unit
 
 FORMATS = ("md", "csv", "docx")
-CSV_COLUMNS = ("theme_id", "theme", "document", "region", "congress", "ref", "unit_id", "gist", "reason")
+CSV_COLUMNS = ("theme_id", "theme", "document", "region", "congress", "ref", "citation", "unit_id", "gist",
+               "reason")
 
 _TEXT = {
     "zh": {
@@ -49,9 +52,15 @@ def summary_lines(matrix: Matrix) -> list[str]:
     return lines + list(matrix.notices)
 
 
+def in_document(unit: Unit, lang: str) -> str:
+    """A unit's place in its document, as a citation writes it after the symbol (the column
+    names the document): `para. 24 (e)`, `annex, para. 1 (a)` / `第24(e)段`, `附件第1(a)段`."""
+    return reference_label(unit.key._replace(symbol=""), lang)
+
+
 def cell_entries(matrix: Matrix, theme_id: str, symbol: str) -> list[tuple[str, str, str]]:
-    """(ref, gist, unit id) for each unit in one cell, in document order."""
-    return [(u.ref, matrix.gists[u.id], u.id) for u in matrix.cell(theme_id, symbol)]
+    """(place in the document, gist, unit id) for each unit in one cell, in document order."""
+    return [(in_document(u, matrix.lang), matrix.gists[u.id], u.id) for u in matrix.cell(theme_id, symbol)]
 
 
 # ---- Markdown -----------------------------------------------------------------------------------
@@ -92,6 +101,7 @@ def csv_rows(matrix: Matrix) -> list[dict]:
                     "region": column.region,
                     "congress": column.congress or "",
                     "ref": unit.ref,
+                    "citation": unit.citation(lang),
                     "unit_id": unit.id,
                     "gist": matrix.gists[unit.id],
                     "reason": matrix.reason(unit.id, theme.id),

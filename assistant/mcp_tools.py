@@ -29,16 +29,9 @@ def unit_record(unit: Unit, rendering=None) -> dict:
     """What a client needs to quote a unit: verbatim text, the citation in both conventions and,
     when there is one, its rendering in the other language (labelled machine or official)."""
     return {
-        "id": unit.id,
-        "symbol": unit.symbol,
-        "part": unit.part,
-        "paragraph": unit.paragraph,
-        "item": unit.item,
-        "preamble": unit.preamble,
+        **unit.address(),
         "kind": unit.kind,
         "language": unit.language,
-        "citation_en": unit.citation("en"),
-        "citation_zh": unit.citation("zh"),
         "section": list(unit.section),
         "text": unit.text,
         "rendering": None if rendering is None else {

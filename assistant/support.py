@@ -40,7 +40,7 @@ from assistant.extractive import document_name
 from assistant.language import detect_language
 from assistant.statements import Statement
 from assistant.verification import lexical_tokens
-from vectorstore.references import document_mentions
+from vectorstore.references import document_mentions, parse_references
 from vectorstore.terms import TermTable
 from vectorstore.units import Unit
 
@@ -115,7 +115,7 @@ class SupportChecker:
             return Verdict(False, "speaks of several documents but cites one")
         language = detect_language(text, default=units[0].language)
         same = [u for u in units if u.language == language]
-        names = attribution_tokens(units)
+        names = attribution_tokens(units) | reference_tokens(text)
         if same:
             score = sentence_score(text, " ".join(u.text for u in same), ignore=names)
             return Verdict(score >= LEXICAL_SUPPORTED, f"lexical {score:.2f}")
@@ -126,7 +126,8 @@ class SupportChecker:
         rank, of, best = self._rank(text, units, retrieved)
         rank_ok = rank == 1
         found, matched, term_tokens = self._terms_in_sources(text, language, units)
-        reasons = [f"rank {rank}/{of}" + ("" if rank_ok or best is None else f" (best: {best.id})")]
+        best_other = "" if rank_ok or best is None else f" (best: {best.citation(language)})"
+        reasons = [f"rank {rank}/{of}{best_other}"]
         if found:
             reasons.append(f"terms {matched}/{found}")
         renderings = [r for r in (self.rendering(u, language) for u in units) if r] if self.rendering else []
@@ -191,6 +192,13 @@ def attribution_tokens(units: list[Unit]) -> set[str]:
     names = [document_name(u, language) for u in units for language in ("en", "zh")]
     names += [a["name"] if isinstance(a, dict) else a for u in units for a in u.aliases]
     return lexical_tokens(" ".join(names))
+
+
+def reference_tokens(text: str) -> set[str]:
+    """The tokens of the paragraph references written in `text` ("annex, para. 36", "第24(d)段"):
+    attribution like the documents' names, not a claim its source must contain (the names of
+    documents and meetings are not among them: "adopted in Abu Dhabi" is a claim)."""
+    return lexical_tokens(" ".join(r.text for r in parse_references(text)))
 
 
 def sentence_score(statement: str, source: str, extra: set[str] = frozenset(),

@@ -37,6 +37,9 @@ def test_json_output_has_the_documented_fields(run_ask, builtin_store):
         assert c["symbol"] == LAC and isinstance(c["paragraph"], int)
         assert c["id"] == f"{c['symbol']}#{c['paragraph']}" + (f"({c['item']})" if c["item"] else "")
         assert f"第{c['paragraph']}" in result["answer"]
+        item = f"({c['item']})" if c["item"] else ""
+        assert c["citation_zh"] == f"{LAC}, 第{c['paragraph']}{item}段"
+        assert (c["part"], c["preamble"]) == ("", False)
 
 
 def test_text_output_streams_the_answer_and_lists_citations(run_ask):

@@ -434,6 +434,33 @@ def test_invented_paragraph_numbers_and_other_language_statements_are_dropped(bu
     assert "999" not in answer.text
 
 
+@pytest.mark.parametrize("written, kept", [
+    ("Under A/RES/76/181, para. 36, States", False),  # the resolution's own para. 36: no such paragraph
+    ("Under preambular paragraph 36, States", False),
+    ("Under paragraph 36 (b), States", False),  # 36 has no sub-items
+    ("Under paragraph 36 of the Kyoto Declaration, States", True),  # the annex, by the catalog's alias
+    ("Under A/RES/76/181, annex, para. 36, States", True),
+    ("Under paragraph 36, States", True),  # a bare number: the declaration's own numbering
+])
+def test_a_paragraph_written_in_a_statement_must_be_the_one_it_names(builtin_store, builtin_settings,
+                                                                      written, kept):
+    """A statement bound to the Kyoto Declaration's para. 36 (the annex of resolution 76/181) may
+    not call it the resolution's para. 36 or a preambular paragraph: users paste these words."""
+    def script(src, spec):
+        n = next(i for i, text in enumerate(src, start=1) if "overcrowding in detention" in text)
+        return statements_json((n, f"{written} take measures to address overcrowding in detention facilities "
+                                   "and improve the effectiveness of the criminal justice system."))
+
+    backend = ScriptedBackend(script)
+    answer = scripted_chain(builtin_store, builtin_settings, backend).invoke(
+        "What does the Kyoto Declaration say about overcrowding in detention facilities?")
+    if kept:
+        assert [u.id for s in answer.statements for u in s.units] == ["A/RES/76/181#annex:36"], answer.dropped
+    else:
+        assert not answer.statements and "not among the sources" in answer.dropped[0].support
+        assert written.split(",")[0] not in answer.text
+
+
 def test_english_statements_with_chinese_characters_are_dropped(builtin_store, builtin_settings):
     # what a server that ignored the schema may send: no grammar kept the CJK out
     mixed = "The report recommends 加强打击枪支贩运的行动."

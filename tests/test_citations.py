@@ -77,3 +77,15 @@ def test_marker_and_strip():
 def test_paragraph_mentions_in_running_text(text, expected):
     found = [(c.symbol, c.paragraph, c.item) for m in find_mentions(text) for c in m.citations]
     assert found == expected
+
+
+@pytest.mark.parametrize("uid, en, zh", [
+    ("A/CONF.241/RPM.2/2#24(d)", "A/CONF.241/RPM.2/2, para. 24 (d)", "A/CONF.241/RPM.2/2, 第24(d)段"),
+    ("A/RES/76/181#36", "A/RES/76/181, para. 36", "第76/181号决议第36段"),
+    ("A/RES/76/181#annex:36", "A/RES/76/181, annex, para. 36", "第76/181号决议附件第36段"),
+    ("A/RES/76/181#pp3", "A/RES/76/181, preambular para. 3", "第76/181号决议序言部分第3段"),
+])
+def test_a_citation_in_a_message_is_written_as_the_un_writes_it(uid, en, zh):
+    """Corrections ("re-attributed citation ... to ...") are read and pasted: no `¶24(d)` there."""
+    citation = Citation.from_id(uid)
+    assert citation.label("en") == en and citation.label("zh") == zh

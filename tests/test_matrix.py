@@ -103,6 +103,7 @@ def test_distribution(matrix):
 
 def test_explain_gives_reasons(matrix):
     text = matrix.explain(f"{LAC}#24(e)")
+    assert text.startswith(f"{LAC}, 第24(e)段  (")  # the heading a reader copies: the UN citation
     assert "加强打击枪支贩运的行动" in text
     line = next(ln for ln in text.splitlines() if "organized_crime_firearms" in ln)
     assert "ASSIGNED" in line and "枪支" in line
@@ -160,7 +161,7 @@ def test_markdown_export(matrix):
     rows = [ln for ln in md.splitlines() if ln.startswith("| **")]
     assert len(rows) == len(matrix.rows)
     firearms = next(ln for ln in rows if "有组织犯罪和枪支" in ln)
-    assert "**24(e)** 加强打击枪支贩运的行动" in firearms
+    assert "**第24(e)段** 加强打击枪支贩运的行动" in firearms  # the paragraph as a citation writes it
     assert all(ln.count(" | ") == len(matrix.columns) for ln in rows)  # no stray cell separators
 
 
@@ -172,6 +173,7 @@ def test_csv_export(matrix, tmp_path):
     row = next(r for r in rows
                if r["unit_id"] == f"{LAC}#24(e)" and r["theme_id"] == "organized_crime_firearms")
     assert row["ref"] == "24(e)" and row["document"] == LAC and row["congress"] == "15"
+    assert row["citation"] == f"{LAC}, 第24(e)段"
     assert row["region"] == "Latin America and the Caribbean" and "枪支" in row["reason"]
     path = write(matrix, "csv", tmp_path / "m.csv")
     with path.open(encoding="utf-8-sig", newline="") as f:
@@ -185,7 +187,7 @@ def test_docx_export(matrix, tmp_path):
     assert len(table.columns) == 1 + len(matrix.columns)
     texts = {row.cells[0].text: [c.text for c in row.cells[1:]] for row in table.rows[1:]}
     lac_col = [c.symbol for c in matrix.columns].index(LAC)
-    assert "24(e) 加强打击枪支贩运的行动" in texts["有组织犯罪和枪支"][lac_col]
+    assert "第24(e)段 加强打击枪支贩运的行动" in texts["有组织犯罪和枪支"][lac_col]
     with pytest.raises(UserError):
         to_docx(matrix, tmp_path / "missing-dir" / "m.docx")
 
@@ -248,7 +250,8 @@ def test_matrix_tab(builtin_settings, builtin_store):
     build, show_unit = make_handlers(builtin_settings, builtin_store)
     html_table, state, panel, md, csv_path, docx = build([LAC], [], [], "en")
     assert f'data-unit="{LAC}#24(e)"' in html_table and state is not None
-    assert md.endswith(".md") and "24(e)" in open(md, encoding="utf-8").read()
+    assert f'data-unit="{LAC}#24(e)" title="{LAC}#24(e)">para. 24 (e)</a>' in html_table
+    assert md.endswith(".md") and "**para. 24 (e)**" in open(md, encoding="utf-8").read()
     assert Document(docx).tables and csv_path.endswith(".csv")
     shown = show_unit(state, gr.EventData(None, {"unit_id": f"{LAC}#24(e)"}))
     assert "加强打击枪支贩运的行动，以解决本区域的暴力问题；" in shown
@@ -293,3 +296,13 @@ def test_matrix_tab_in_chromium(builtin_settings, builtin_store):
             browser.close()
     finally:
         demo.close()
+
+
+def test_a_unit_of_an_annex_is_placed_in_its_document_as_a_citation_writes_it(builtin_store):
+    """Matrix cells name a unit's place after the column's symbol: never the internal `annex:36`."""
+    from assistant.matrix_export import in_document
+
+    unit = builtin_store.get(["A/RES/76/181#annex:36"])[0]
+    assert in_document(unit, "en") == "annex, para. 36" and in_document(unit, "zh") == "附件第36段"
+    item = builtin_store.get([f"{LAC}#24(e)"])[0]
+    assert in_document(item, "en") == "para. 24 (e)" and in_document(item, "zh") == "第24(e)段"

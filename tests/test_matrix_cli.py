@@ -31,7 +31,7 @@ def run_cli(builtin_settings, builtin_store):
 def test_markdown_on_stdout_and_other_count_on_stderr(run_cli):
     result = run_cli()
     assert result.returncode == 0, result.stderr
-    assert "| 主题 |" in result.stdout and "**24(e)** 加强打击枪支贩运的行动" in result.stdout
+    assert "| 主题 |" in result.stdout and "**第24(e)段** 加强打击枪支贩运的行动" in result.stdout
     assert "in \"other\"" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -44,6 +44,7 @@ def test_csv_english_filtered_by_region(run_cli, tmp_path):
     assert rows and {r["document"] for r in rows} == {LAC}
     firearms = [r for r in rows if r["theme_id"] == "organized_crime_firearms"]
     assert {"24(e)", "37(n)"} <= {r["ref"] for r in firearms}
+    assert f"{LAC}, para. 37 (n)" in {r["citation"] for r in firearms}
     assert all(r["theme"] == "Organized crime and firearms" for r in firearms)
 
 

@@ -252,6 +252,10 @@ def test_notices_follow_the_question_language(searcher):
     ("A/RES/76/181 preambular paragraph 30",
      "A/RES/76/181, preambular para. 30 does not exist: the preamble has paragraphs 1–6."),
     ("A/RES/76/181 para. 20", "A/RES/76/181, para. 20 does not exist: the document has paragraphs 1–13."),
+    ("京都宣言序言部分第9段", "第76/181号决议附件序言部分第9段不存在：附件序言部分的段落编号为 1–4。"),
+    ("Kyoto Declaration preambular paragraph 9",
+     "A/RES/76/181, annex, preambular para. 9 does not exist: the annex's preamble has paragraphs 1–4."),
+    ("拉美报告序言部分第2段", "A/CONF.241/RPM.2/2, 序言部分第2段不存在：A/CONF.241/RPM.2/2 没有序言部分。"),
     ("第76/181号决议附件二第3段", "第76/181号决议附件二第3段不存在：A/RES/76/181 没有附件二。"),
     ("附件第98段",
      "库中没有任何文件有附件第98段（已查：A/CONF.234/RPM.5/1、A/CONF.241/RPM.2/2、A/RES/76/181）。"),
@@ -620,3 +624,25 @@ def test_sub_items_of_one_paragraph_do_not_crowd_out_other_paragraphs(searcher, 
     assert {h.unit.id for h in spread[:5]} <= {h.unit.id for h in crowded}
     scores = [h.score for h in spread]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_a_missing_preamble_of_an_annex_is_told_apart_from_a_missing_annex(make_settings, tmp_path):
+    """A fixture written like a Commission resolution: a body with a preamble, and annex I with
+    its own numbering but no preamble."""
+    from pathlib import Path
+
+    from vectorstore.ingest import ingest_files
+    from vectorstore.store import UnitStore
+
+    settings = make_settings(tmp_path)
+    store = UnitStore(settings)
+    ingest_files([Path(__file__).parent / "data" / "parts" / "two_annexes.txt"], settings, store=store,
+                 progress=False)
+    search = HybridSearcher(store, settings).search
+    symbol = "E/CN.15/2099/L.9"
+    assert search(f"{symbol} annex I, preambular para. 1", k=3).notices == [
+        f"{symbol}, annex I, preambular para. 1 does not exist: annex I of {symbol} has no preamble."]
+    assert search(f"{symbol} annex I, para. 9", k=3).notices == [
+        f"{symbol}, annex I, para. 9 does not exist: annex I has paragraphs 1–3."]
+    assert search(f"{symbol} annex III, para. 1", k=3).notices == [
+        f"{symbol}, annex III, para. 1 does not exist: {symbol} has no annex III."]

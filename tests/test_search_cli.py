@@ -33,9 +33,10 @@ def test_json_output(run_search):
     assert data["query"] == "拉美报告第24(d)段"
     assert set(data) == {"query", "hits", "notices"}
     first = data["hits"][0]
-    assert set(first) == {"id", "symbol", "paragraph", "item", "section", "kind", "text", "score",
-                          "translation"}
+    assert set(first) == {"id", "symbol", "part", "preamble", "paragraph", "item", "citation_en",
+                          "citation_zh", "section", "kind", "text", "score", "translation"}
     assert (first["id"], first["symbol"], first["paragraph"], first["item"]) == (f"{LAC}#24(d)", LAC, 24, "d")
+    assert (first["citation_en"], first["citation_zh"]) == (f"{LAC}, para. 24 (d)", f"{LAC}, 第24(d)段")
     assert first["kind"] == "recommendation" and first["text"].startswith("更多利用资产没收")
     assert "更多" in out  # ensure_ascii=False: Chinese is printed as is
 
@@ -106,3 +107,13 @@ def test_unknown_symbol_is_refused_on_a_fresh_data_directory(tmp_path, capsys):
     code = main(["search", "网络犯罪", "--symbol", "A/NOT/THERE", "--data-dir", str(tmp_path)])
     err = capsys.readouterr().err
     assert code == 2 and "unknown --symbol A/NOT/THERE" in err and EU in err and LAC in err
+
+
+def test_json_of_an_annex_paragraph_says_it_is_in_the_annex(run_search):
+    """A client reading only "paragraph": 36 would cite the resolution's own para. 36."""
+    code, out, _ = run_search("Kyoto Declaration para. 36", "-k", "1", "--json")
+    hit = json.loads(out)["hits"][0]
+    assert code == 0 and hit["id"] == "A/RES/76/181#annex:36"
+    assert (hit["part"], hit["preamble"], hit["paragraph"]) == ("annex", False, 36)
+    assert hit["citation_en"] == "A/RES/76/181, annex, para. 36"
+    assert hit["citation_zh"] == "第76/181号决议附件第36段"

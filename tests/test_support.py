@@ -8,7 +8,7 @@ task forces on trafficking in persons).
 import pytest
 
 from assistant.statements import Statement
-from assistant.support import LEXICAL_SUPPORTED, SupportChecker, lexical_score
+from assistant.support import LEXICAL_SUPPORTED, SupportChecker, lexical_score, reference_tokens
 from vectorstore.retrieval import HybridSearcher
 from vectorstore.terms import load_terms
 
@@ -72,6 +72,16 @@ def test_english_sentence_bound_to_the_wrong_chinese_paragraph_is_not_supported(
     verdict = checker.check(statement(FIREARMS_EN, units[TASK_FORCES]), pool)
     assert not verdict.supported, verdict.reason
     assert "terms 0/1" in verdict.reason  # "firearms trafficking" has no counterpart in 66(k)
+    # the paragraph that ranks first is named as a citation writes it (a user reads the reason)
+    assert any(f"(best: {u.citation('en')})" in verdict.reason for u in pool), verdict.reason
+    assert "#" not in verdict.reason  # no unit id
+
+
+def test_a_paragraph_reference_in_a_statement_is_attribution_not_content(units):
+    assert reference_tokens("Under A/RES/76/181, annex, para. 36, States act") >= {"annex", "para", "36"}
+    assert reference_tokens("拉美报告第24(d)段建议加强合作") == {"第", "24", "段"}
+    # a meeting's or document's name is no reference: "adopted in Abu Dhabi" is a claim to check
+    assert reference_tokens("The Kyoto Declaration was adopted by its Congress, Abu Dhabi.") == set()
 
 
 def test_a_rendering_is_used_when_there_is_one(builtin_store, units, firearms_hits):

@@ -61,7 +61,7 @@ def test_unsupported_citation_to_a_non_existent_paragraph_is_removed_and_reporte
     assert "120" not in result.text
     assert cited_ids(result.text) == []
     assert FLAG["en"] in result.text
-    assert any("removed citation to A/CONF.241/RPM.2/2 ¶120 (no such paragraph in the store)" == c
+    assert any("removed citation to A/CONF.241/RPM.2/2, para. 120 (no such paragraph in the store)" == c
                for c in result.corrections)
 
 

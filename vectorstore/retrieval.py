@@ -557,12 +557,22 @@ class HybridSearcher:
             return say(language, en=f"{cite['en']} does not exist: {have_en}.",
                        zh=f"{cite['zh']}不存在：{have_zh}。")
         first, last = snap.paragraph_range(symbol, part, preamble)
-        if not first:  # no such part (an annex) or no preamble in this document
-            what_en, what_zh = (part, part_label(part, "zh")) if part else ("preamble", "序言部分")
+        part_zh = part_label(part, "zh")
+        if not first:  # no such part (an annex), or no preamble in it
+            if part and any(snap.paragraph_range(symbol, part, p)[0] for p in (False, True)):
+                return say(language,
+                           en=f"{cite['en']} does not exist: {part} of {symbol} has no preamble.",
+                           zh=f"{cite['zh']}不存在：{symbol} 的{part_zh}没有序言部分。")
+            what_en, what_zh = (part, part_zh) if part else ("preamble", "序言部分")
             return say(language, en=f"{cite['en']} does not exist: {symbol} has no {what_en}.",
                        zh=f"{cite['zh']}不存在：{symbol} 没有{what_zh}。")
-        scope_en, scope_zh = ((f"the {part}", part_label(part, "zh")) if part
-                              else ("the preamble", "序言部分") if preamble else ("the document", "该文件"))
+        # where that numbering runs: the document, the preamble, the annex, the annex's preamble
+        if part:  # "the annex", but "annex I"
+            scope_en = ("the " if " " not in part else "") + part + ("'s preamble" if preamble else "")
+            scope_zh = part_zh
+        else:
+            scope_en, scope_zh = ("the preamble", "") if preamble else ("the document", "该文件")
+        scope_zh += "序言部分" if preamble else ""
         return say(language, en=f"{cite['en']} does not exist: {scope_en} has paragraphs {first}–{last}.",
                    zh=f"{cite['zh']}不存在：{scope_zh}的段落编号为 {first}–{last}。")
 

@@ -216,6 +216,14 @@ class Unit:
         """`A/RES/76/181, annex, para. 36` / `第76/181号决议附件第36段` (see `citation_label`)."""
         return citation_label(self.key, language)
 
+    def address(self) -> dict:
+        """Where the unit is, for JSON clients: the id, every field of it (a paragraph number
+        alone would read annex para. 36 as the body's para. 36), and the citation in both
+        conventions."""
+        return {"id": self.id, "symbol": self.symbol, "part": self.part, "preamble": self.preamble,
+                "paragraph": self.paragraph, "item": self.item,
+                "citation_en": self.citation("en"), "citation_zh": self.citation("zh")}
+
     @property
     def embedding_text(self) -> str:
         """What is embedded and BM25-indexed: innermost heading, chapeau (for sub-items), text.

@@ -2,8 +2,8 @@
 
 Streams the answer as it is generated, then prints the verified answer (when verification
 changed it), its citations, the corrections and notices. With --json, prints one JSON object:
-{"answer", "language", "backend", "citations": [{"id", "symbol", "paragraph", "item"}],
-"corrections", "notices"}.
+{"answer", "language", "backend", "citations": [{"id", "symbol", "part", "preamble", "paragraph",
+"item", "citation_en", "citation_zh"}], "corrections", "notices"}.
 
 Examples:
   assistant ask "欧洲报告对网络犯罪有什么建议？"
@@ -83,8 +83,7 @@ def answer_json(answer: Answer) -> dict:
         "answer": answer.rendered,
         "language": answer.language,
         "backend": answer.backend,
-        "citations": [{"id": u.id, "symbol": u.symbol, "paragraph": u.paragraph, "item": u.item}
-                      for u in answer.citations],
+        "citations": [u.address() for u in answer.citations],
         "corrections": answer.corrections,
         "notices": answer.notices,
     }

@@ -60,8 +60,7 @@ def result_to_json(result, renderings: dict | None = None) -> dict:
     return {
         "query": result.query,
         "hits": [
-            {"id": h.unit.id, "symbol": h.unit.symbol, "paragraph": h.unit.paragraph, "item": h.unit.item,
-             "section": h.unit.section, "kind": h.unit.kind, "text": h.unit.text,
+            {**h.unit.address(), "section": h.unit.section, "kind": h.unit.kind, "text": h.unit.text,
              "score": round(h.score, 6),
              "translation": renderings[h.unit.id].as_json() if h.unit.id in renderings else None}
             for h in result.hits
