@@ -194,8 +194,9 @@ def compare_answer(question: str, groups: list[tuple[str, list[Unit]]], language
                       for u, s in select_sentences(question, units, per_document, per_unit=1, shown=shown)]
         else:
             lines.append("")
-            lines.append(f"{symbol}：未检索到相关段落。" if language == "zh"
-                         else f"{symbol}: no relevant paragraph was retrieved.")
+            # said as what it is (none of its closest paragraphs is an answer), not as a claim
+            lines.append(f"{symbol}：检索到的段落均未涉及这一问题。" if language == "zh"
+                         else f"{symbol}: the paragraphs retrieved from it do not address this.")
     return "\n".join(lines)
 
 

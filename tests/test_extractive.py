@@ -2,6 +2,7 @@
 
 from dataclasses import replace
 
+import pytest
 from test_verification import EU, LAC, units
 
 from assistant import extractive
@@ -91,7 +92,19 @@ def test_compare_groups_by_document_and_says_when_a_document_has_nothing():
     answer = extractive.compare_answer("资产没收", groups, "zh")
     eu_at, lac_at = answer.index("欧洲区域筹备会议报告"), answer.index("拉丁美洲和加勒比区域筹备会议报告")
     assert eu_at < answer.index(f"{EU} ¶36(e)") < lac_at < answer.index(f"{LAC} ¶24(d)")
-    assert "A/CONF.999/RPM.9/1：未检索到相关段落" in answer
+    assert "A/CONF.999/RPM.9/1：检索到的段落均未涉及这一问题。" in answer
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_document_with_nothing_on_the_theme_is_not_flagged_as_an_unsupported_claim(language):
+    """The line saying a document has nothing is no claim about its content: verification must
+    not append "(no supporting paragraph found)" to it."""
+    from assistant.verification import verify_answer
+
+    groups = [(LAC, units(f"{LAC}#24(d)")), ("A/RES/76/181", [])]
+    answer = extractive.compare_answer("资产没收", groups, language)
+    result = verify_answer(answer, units(f"{LAC}#24(d)"), language)
+    assert result.corrections == [] and result.text == answer
 
 
 def test_draft_puts_recommendations_first_and_cites_every_bullet():

@@ -59,3 +59,23 @@ def test_a_word_shared_only_with_the_rendering_counts(chain):
     units = chain.searcher.store.get([f"{LAC}#37(n)"])
     assert shares_no_word(question, units, no_rendering)
     assert not shares_no_word(question, units, chain._rendering)
+
+
+def test_chinese_questions_use_the_official_terms_as_domain_vocabulary():
+    from assistant.relevance import uses_domain_vocabulary
+
+    assert uses_domain_vocabulary("拉美报告和京都宣言关于资产追回有何异同？")  # 资产追回: a term of the table
+    assert not uses_domain_vocabulary("巧克力蛋糕怎么做？")
+    assert not uses_domain_vocabulary("法国和日本的首都分别是哪里？")  # names of States are no domain terms
+    assert uses_domain_vocabulary("asset recovery") and not uses_domain_vocabulary("chocolate cake")
+
+
+def test_a_compare_question_in_chinese_keeps_the_english_declaration_s_paragraphs(chain):
+    """The Kyoto Declaration's paras. 70-71 are on asset recovery: a Chinese comparison with the
+    LAC report must quote them, not say the declaration has nothing (cross-language cosines of a
+    Chinese question to English text are low; the question's official term makes it in-domain)."""
+    answer = chain.invoke("拉美报告和京都宣言关于资产追回有何异同？", mode="compare")
+    cited = {u.id for u in answer.citations}
+    assert cited & {f"{KYOTO}#annex:70", f"{KYOTO}#annex:71"}, answer.text
+    assert any(u.symbol == LAC for u in answer.citations)
+    assert "均未涉及" not in answer.text
