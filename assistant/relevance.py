@@ -39,6 +39,7 @@ from vectorstore.filters import Filters
 from vectorstore.retrieval import Hit
 from vectorstore.terms import load_terms
 from vectorstore.units import Unit
+from vectorstore.wording import other_language
 
 RELEVANT_LEXICAL = 0.5
 DOMAIN_TERMS = re.compile(
@@ -115,18 +116,22 @@ def best_dense(store, question: str, filters: Filters, hits: list[Hit]) -> tuple
 
 
 def shares_no_word(question: str, units: list[Unit], rendering, ignore: set[str] = frozenset()) -> bool:
-    """Not one content word of the question (beside question words and `ignore`, the cited
-    documents' names) is in any of `units`, nor in their renderings (`rendering(unit, language)`).
-
-    Such an answer may be about something else ("the death penalty" answered by a paragraph on
-    sentencing); the reader is told to check it. Paraphrase has no floor here: one shared word
-    in either language is enough.
+    """Not one content word of the question (beside question words and `ignore`, the documents'
+    names) is in any of `units`, nor in their renderings (`rendering(unit, language)`): they are
+    about something else ("the death penalty" answered by a paragraph on sentencing). One shared
+    word in either language is enough. A unit in another language than the question's without
+    a rendering in it (an upload still being translated) cannot be compared: then False.
     """
     tokens = lexical_tokens(question) - _QUESTION_WORDS - ignore
     if not tokens or not units:
         return False
+    language = detect_language(question)
     texts = [u.text for u in units]
-    texts += [rendering(u, language) or "" for u in units for language in ("en", "zh")]
+    for unit in units:
+        rendered = rendering(unit, other_language(unit.language))
+        if unit.language != language and not rendered:
+            return False
+        texts.append(rendered or "")
     return not any(tokens & lexical_tokens(text) for text in texts)
 
 
