@@ -49,7 +49,7 @@ from vectorstore.references import document_mentions, parse_references
 from vectorstore.renderings import RenderingStore
 from vectorstore.retrieval import Hit, HybridSearcher
 from vectorstore.settings import Settings
-from vectorstore.terms import load_terms
+from vectorstore.terms import terms_if_readable
 from vectorstore.units import Unit
 from vectorstore.wording import say
 
@@ -132,7 +132,7 @@ class AnswerChain:
         self._backend_error = ""
         self._backend_made = backend is not None
         embeddings = getattr(searcher.store, "embeddings", None)
-        self._terms = _load_terms()
+        self._terms = terms_if_readable()
         self._rendering = _load_rendering(settings)
         self.retrieval = Retrieval(searcher, self._rendering)
         self._support = SupportChecker(embeddings, rendering=self._rendering, terms=self._terms)
@@ -669,14 +669,6 @@ def _drop_notes(dropped: list[Statement], language: str) -> list[str]:
         notes.append(f"已删除一条陈述（引用 {cited}；{s.support}）：“{snippet}”" if language == "zh" else
                      f"dropped a statement (cites {cited}; {s.support}): “{snippet}”")
     return notes
-
-
-def _load_terms():
-    """The official terms table, or None when it cannot be read (answers work without it)."""
-    try:
-        return load_terms()
-    except (OSError, ValueError):
-        return None
 
 
 def _load_rendering(settings: Settings):

@@ -29,7 +29,6 @@ ask, draft and compare modes, 224 of the 230 checks that reach the cosine decide
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from assistant.language import detect_language
 from assistant.support import attribution_tokens
@@ -37,7 +36,7 @@ from assistant.verification import lexical_tokens
 from vectorstore.embeddings import calibration_for
 from vectorstore.filters import Filters
 from vectorstore.retrieval import Hit
-from vectorstore.terms import load_terms
+from vectorstore.terms import terms_if_readable
 from vectorstore.units import Unit
 from vectorstore.wording import other_language
 
@@ -92,16 +91,8 @@ def uses_domain_vocabulary(question: str) -> bool:
     instrument of the official terms table (资产追回, 《打击有组织犯罪公约》)."""
     if detect_language(question) != "zh":
         return bool(DOMAIN_TERMS.search(question))
-    table = _terms()
+    table = terms_if_readable()  # without it, a Chinese question is simply not found in-domain
     return table is not None and any(m.term.kind in DOMAIN_KINDS for m in table.find(question, "zh"))
-
-
-@lru_cache(maxsize=1)
-def _terms():
-    try:
-        return load_terms()
-    except (OSError, ValueError):  # the check works without the table, with English words only
-        return None
 
 
 def best_dense(store, question: str, filters: Filters, hits: list[Hit]) -> tuple[Unit, float] | None:

@@ -244,9 +244,10 @@ def print_summary(results: dict) -> None:
 
 def support_eval(store, labels_path: Path = LABELS_PATH, split: str | None = None) -> dict:
     """Precision/recall of "supported" by assistant.support against hand labels."""
-    from assistant.chain import _load_rendering, _load_terms
+    from assistant.chain import _load_rendering
     from assistant.statements import Statement
     from assistant.support import SupportChecker
+    from vectorstore.terms import terms_if_readable
 
     rows = [json.loads(line) for line in labels_path.read_text(encoding="utf-8").splitlines() if line.strip()]
     if split:
@@ -254,7 +255,7 @@ def support_eval(store, labels_path: Path = LABELS_PATH, split: str | None = Non
     ids = {uid for r in rows for uid in r["cited"] + r.get("retrieved", [])}
     units = {u.id: u for u in store.get(sorted(ids))}
     checker = SupportChecker(getattr(store, "embeddings", None), rendering=_load_rendering(store.settings),
-                             terms=_load_terms())
+                             terms=terms_if_readable())
     tp = fp = fn = tn = 0
     mistakes = []
     for row in rows:

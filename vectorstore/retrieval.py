@@ -569,10 +569,9 @@ class HybridSearcher:
         # where that numbering runs: the document, the preamble, the annex, the annex's preamble
         if part:  # "the annex", but "annex I"
             scope_en = ("the " if " " not in part else "") + part + ("'s preamble" if preamble else "")
-            scope_zh = part_zh
         else:
-            scope_en, scope_zh = ("the preamble", "") if preamble else ("the document", "该文件")
-        scope_zh += "序言部分" if preamble else ""
+            scope_en = "the preamble" if preamble else "the document"
+        scope_zh = (part_zh + ("序言部分" if preamble else "")) or "该文件"
         return say(language, en=f"{cite['en']} does not exist: {scope_en} has paragraphs {first}–{last}.",
                    zh=f"{cite['zh']}不存在：{scope_zh}的段落编号为 {first}–{last}。")
 

@@ -221,3 +221,12 @@ def parse_terms(text: str, name: str = "official_terms.tsv") -> list[Term]:
 def load_terms(path: Path = TERMS_PATH) -> TermTable:
     """The table, read once per process."""
     return TermTable(parse_terms(path.read_text(encoding="utf-8"), path.name))
+
+
+def terms_if_readable() -> TermTable | None:
+    """The table, or None when it cannot be read: for features that work without it (answers,
+    the relevance check), where a broken table must not stop the product."""
+    try:
+        return load_terms()
+    except (OSError, ValueError):
+        return None
