@@ -42,6 +42,7 @@ from vectorstore.renderings import (
     TranslationCache,
     cjk_share,
     dropped_numbers,
+    starts_with_lead_in,
     target_language,
     text_hash,
 )
@@ -129,7 +130,7 @@ class UnitTranslator:
         cached = self.cache.get(unit.language, unit.text)
         if not cached:
             return None
-        text = drop_lead_in(clean_output(cached[0]), unit.text)  # cached before a cleaning rule existed
+        text = drop_lead_in(clean_output(cached[0]), unit.text, unit.chapeau)  # cached before a cleaning rule existed
         if self._unusable(unit.text, unit.language, text):
             return None
         return text, cached[1]
@@ -275,7 +276,7 @@ class UnitTranslator:
         messages = build_messages(text, source_language, heading, chapeau, hints, problems)
         budget = 96 + (2 * len(text) if source_language == "zh" else len(text))
         chunks = self.backend.stream(messages, max_tokens=min(1536, budget), spec=spec)
-        return drop_lead_in(clean_output("".join(chunks)), text)
+        return drop_lead_in(clean_output("".join(chunks)), text, chapeau)
 
     def _repair_cjk(self, rendering: str) -> str:
         """Replace each CJK fragment by its official term, else by the model's translation of it alone."""
@@ -366,17 +367,11 @@ def clean_output(text: str) -> str:
     return text
 
 
-def drop_lead_in(rendering: str, source: str) -> str:
-    """Drop a first line ending with a colon that the source does not have.
-
-    Given a sub-item's chapeau as context, the model tends to translate it too ("The Meeting
-    identified the following recommendations:"), or to announce its answer ("Here is the
-    translation:"); such a line is dropped when the source has no colon of its own.
-    """
-    lines = rendering.strip().split("\n")
-    # a source with a colon of its own ("例如需要：㈠…") may rightly be rendered with a lead-in line
-    if len(lines) > 1 and lines[0].rstrip().endswith((":", "：")) and not re.search("[:：]", source):
-        return "\n".join(lines[1:]).strip()
+def drop_lead_in(rendering: str, source: str, chapeau: str = "") -> str:
+    """The rendering without a first line that is a lead-in its source does not have (the chapeau
+    given as context, rendered too, or "Here is the translation:"; see `starts_with_lead_in`)."""
+    if starts_with_lead_in(rendering, source, chapeau):
+        return rendering.strip().split("\n", 1)[1].strip()
     return rendering.strip()
 
 

@@ -17,7 +17,7 @@ from test_verification import LAC, units
 from assistant.cli import main
 from assistant.translation import UnitTranslator, build_messages, clean_output, drop_lead_in
 from vectorstore.ingest import ingest_files
-from vectorstore.renderings import CJK, Rendering, RenderingStore, cjk_share
+from vectorstore.renderings import CJK, Rendering, RenderingStore, cjk_share, text_hash
 from vectorstore.store import UnitStore
 
 SYMBOL = "A/CONF.777/RPM.1/1"
@@ -175,3 +175,19 @@ def test_improve_flag_retries_only_renderings_with_faults(settings, capsys):
     assert faulty and retried and faulty[1] == retried[1] and int(retried[2]) <= int(retried[1]), err
     code, _, err = run(settings, capsys, "--symbol", SYMBOL, "--improve")  # a second run retries nothing new
     assert code == 0 and "0 renderings with faults to retry" in err, err
+
+
+def test_a_rendered_chapeau_is_found_by_check_and_dropped_by_improve_without_the_model(settings, capsys):
+    store = UnitStore(settings)
+    unit = next(u for u in store.units() if u.id == "A/RES/76/181#pp2")  # chapeau "The General Assembly,"
+    renderings = RenderingStore(settings)
+    body = renderings.get(unit).text
+    renderings.put([Rendering(unit.id, "zh", "中华人民大会,\n" + body, "machine", MODEL, "2026-12-03",
+                              text_hash(unit.text))])
+    code, out, _ = run(settings, capsys, "--check", "--symbol", "A/RES/76/181")
+    assert code == 1 and "A/RES/76/181#pp2: the rendering starts with a lead-in" in out, out
+    code, _, err = run(settings, capsys, "--symbol", "A/RES/76/181", "--improve", "--cached-only")
+    assert code == 0 and "1 renderings started with a lead-in their original does not have: dropped." in err, err
+    assert renderings.get(unit).text == body
+    _, out, _ = run(settings, capsys, "--check", "--symbol", "A/RES/76/181")
+    assert "lead-in" not in out.split("\n\n")[0]

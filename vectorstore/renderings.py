@@ -377,6 +377,7 @@ class DocumentCheck:
     unrendered: list[str] = field(default_factory=list)  # unit ids
     dropping: list[tuple[str, list[str]]] = field(default_factory=list)  # (unit id, numbers not carried)
     english_in_chinese: list[tuple[str, list[str]]] = field(default_factory=list)  # (unit id, words left)
+    lead_in: list[str] = field(default_factory=list)  # unit ids whose rendering starts with a lead-in
 
     @property
     def percent(self) -> float:
@@ -414,7 +415,34 @@ def check_renderings(units: Iterable[Unit], renderings: dict[str, Rendering], ta
         dropped = dropped_numbers(unit.text, rendering.text)
         if dropped:
             check.dropping.append((unit.id, dropped))
+        if starts_with_lead_in(rendering.text, unit.text, unit.chapeau):
+            check.lead_in.append(unit.id)
     return list(checks.values())
+
+
+_COMMA = (",", "，")
+
+
+def starts_with_lead_in(rendering: str, source: str, chapeau: str = "") -> bool:
+    """Whether the rendering's first line is a lead-in its source does not have.
+
+    Given a unit's chapeau as context, the model tends to translate it too: "The Meeting identified
+    the following recommendations:" before a sub-item, "中华人民大会," / "我们，……代表，" before a
+    preambular paragraph. So is a first line that ends with a colon when the source has no colon of
+    its own ("例如需要：㈠…" may rightly be rendered with a lead-in line), or, for a unit whose
+    chapeau ends with a comma, a first line ending with a comma where the source has no line break
+    after a comma: a translation breaks a line after a comma only where its source does (a
+    preambular paragraph ends with a comma, so its one line is not such a break).
+    """
+    lines = rendering.strip().split("\n")
+    if len(lines) < 2:
+        return False
+    first = lines[0].rstrip()
+    if first.endswith((":", "：")) and not re.search("[:：]", source):
+        return True
+    source_lines = source.strip().split("\n")
+    own_break = len(source_lines) > 1 and source_lines[0].rstrip().endswith(_COMMA)
+    return chapeau.rstrip().endswith(_COMMA) and first.endswith(_COMMA) and not own_break
 
 
 # Ordinary lower-case English words in a Chinese rendering (not acronyms, names, symbols or URLs).

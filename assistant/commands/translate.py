@@ -10,6 +10,7 @@ The model is the configured one (--model; the 1.5B model is the quality default)
   assistant translate --symbol A/RES/76/181    # one document
   assistant translate --check                  # renderings lacking a term or a number; % per document
   assistant translate --improve                # ... and retry once those lacking a term or a number
+  assistant translate --improve --cached-only  # only the fixes that need no model (a rendered lead-in)
   assistant translate --fresh --export corpus/renderings.jsonl   # regenerate the shipped file
 """
 
@@ -43,9 +44,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--limit", type=int, default=0, metavar="N",
                         help="translate at most N units this run (0: all)")
     parser.add_argument("--improve", action="store_true",
-                        help="also retry once the machine renderings that lack an official term, drop a "
-                             "number or leave most of the text out; the retry is kept when it has fewer "
-                             "faults (once per text on this machine)")
+                        help="also drop a lead-in the machine renderings start with that their original "
+                             "does not have (no model), then retry once those that lack an official term, "
+                             "drop a number or leave most of the text out; the retry is kept when it has "
+                             "fewer faults (once per text on this machine; not with --cached-only)")
     parser.add_argument("--cached-only", action="store_true",
                         help="store only what this machine's translation cache already holds (no model)")
 
@@ -69,7 +71,7 @@ def run(args, settings) -> int:
         checks = check_renderings(units, renderings.get_many(units, include_shipped), load_terms())
         print(format_check(checks))
         return 0 if all(c.percent >= TARGET_PERCENT and not c.cjk_in_english and not c.english_in_chinese
-                        and not c.unrendered for c in checks) else 1
+                        and not c.lead_in and not c.unrendered for c in checks) else 1
 
     # Most-read first, so that an interrupted run has rendered what readers see most.
     missing = renderings.missing(units, include_shipped)
@@ -85,8 +87,10 @@ def run(args, settings) -> int:
               f"{stats.retried} retried, {stats.repaired} repaired.", file=sys.stderr)
         for failure in stats.failures:
             print(f"  not rendered: {failure}", file=sys.stderr)
-    if args.improve and not args.cached_only:
-        _improve(settings, units, renderings, include_shipped)
+    if args.improve:
+        _drop_lead_ins(units, renderings, include_shipped)
+        if not args.cached_only:
+            _improve(settings, units, renderings, include_shipped)
     if args.export:
         _export(args, units, renderings.get_many(units, include_shipped), settings)
     return 0
@@ -105,6 +109,26 @@ def _translate(settings, units, renderings, cached_only: bool):
             bar.update(1)
         return translate_units(settings, units, renderings, translator, on_unit=advance,
                                cached_only=cached_only)
+
+
+def _drop_lead_ins(units, renderings, include_shipped: bool) -> None:
+    """Machine renderings that start with their chapeau rendered (or "Here is the translation:"),
+    stored without that line: a fix that needs no model, so it applies to shipped renderings too."""
+    from dataclasses import replace
+
+    from assistant.translation import drop_lead_in
+
+    found = renderings.get_many(units, include_shipped)
+    tidied = []
+    for unit in units:
+        rendering = found.get(unit.id)
+        if rendering is not None and rendering.source == "machine":
+            text = drop_lead_in(rendering.text, unit.text, unit.chapeau)
+            if text != rendering.text:
+                tidied.append(replace(rendering, text=text))
+    renderings.put(tidied)
+    print(f"{len(tidied)} renderings started with a lead-in their original does not have: dropped.",
+          file=sys.stderr)
 
 
 def _improve(settings, units, renderings, include_shipped: bool) -> None:
@@ -151,6 +175,8 @@ def format_check(checks) -> str:
             lines.append(f"{uid}: English words left in the Chinese rendering: " + "; ".join(words))
         for uid in check.cjk_in_english:
             lines.append(f"{uid}: English rendering contains CJK characters")
+        for uid in check.lead_in:
+            lines.append(f"{uid}: the rendering starts with a lead-in its original does not have")
         for uid in check.unrendered:
             lines.append(f"{uid}: no rendering")
     lines.append("")
@@ -161,5 +187,5 @@ def format_check(checks) -> str:
         lines.append(f"  {check.symbol:<24} {figures}   "
                      f"rendered {check.rendered}/{check.units}, CJK in English: {len(check.cjk_in_english)}, "
                      f"English in Chinese: {len(check.english_in_chinese)}, "
-                     f"dropping a number: {len(check.dropping)}")
+                     f"dropping a number: {len(check.dropping)}, starting with a lead-in: {len(check.lead_in)}")
     return "\n".join(lines)
