@@ -51,7 +51,7 @@ from vectorstore.retrieval import Hit, HybridSearcher
 from vectorstore.settings import Settings
 from vectorstore.terms import terms_if_readable
 from vectorstore.units import Unit
-from vectorstore.wording import say
+from vectorstore.wording import declaration_name, describe_document, say
 
 MODES = mode_names()
 MAX_QUESTION_CHARS = 2000
@@ -495,7 +495,8 @@ class AnswerChain:
         catalog = None if turn.mode.named_congress_only else self.searcher.snapshot().infos
         mentions = document_mentions(question, documents=catalog)
         if turn.mode.named_congress_only and not filters.congresses:
-            congresses = tuple(dict.fromkeys(m.value for m in mentions if m.kind == "congress"))
+            congresses = tuple(dict.fromkeys(m.value for m in mentions
+                                             if m.kind in ("congress", "declaration")))
             if congresses:
                 filters = replace(filters, congresses=congresses)
                 if not any(d.congress in congresses for d in documents):
@@ -503,21 +504,32 @@ class AnswerChain:
                     missing = say(language, zh=f"库中没有第{names}届大会的文件。",
                                   en=f"No document of Congress {names} is in the store.")
                     return filters, [missing], True
+        # a declaration no stored document holds ("the Abu Dhabi Declaration"): said, and the
+        # question is answered from what is stored (its congress's reports rank higher)
+        absent = []
+        for congress in dict.fromkeys(m.value for m in mentions if m.kind == "declaration"):
+            name = declaration_name(congress, self.searcher.snapshot().infos.values(), language)
+            absent.append(say(language, zh=f"{name}不在库中；以下依据库中文件作答。",
+                              en=f"{name[0].upper()}{name[1:]} is not in the store; the answer draws on "
+                              "the stored documents."))
+        if turn.mode.named_congress_only:
+            absent = []
         if filters.symbols or filters.regions:
-            return filters, [], False
+            return filters, absent, False
         named = [(m.start, m.end, m.value) for m in mentions if m.kind in ("region", "symbol")]
         if not named:
-            return filters, [], False
+            return filters, absent, False
         symbols = []
         for _, _, value in named:
             matching = [d.symbol for d in documents if value in (d.symbol, d.region)]
             if not matching:
-                stored = "; ".join(f"{d.symbol} ({d.region})" for d in documents)
+                stored = "; ".join(describe_document(d.symbol, d.region, d.congress, language)
+                                   for d in documents)
                 notice = say(language, zh=f"库中没有“{value}”的报告（库中文件：{stored}）。",
                               en=f"No report for “{value}” is in the store (stored: {stored}).")
                 return filters, [notice], True
             symbols += [s for s in matching if s not in symbols]
-        return replace(filters, symbols=tuple(symbols)), [], False
+        return replace(filters, symbols=tuple(symbols)), absent, False
 
     def _add_previous_sources(self, context: Context, history: list[dict], filters: Filters) -> None:
         """The previous turn's sources stay available to a follow-up (prompt and citations)."""

@@ -130,7 +130,8 @@ class UnitTranslator:
         cached = self.cache.get(unit.language, unit.text)
         if not cached:
             return None
-        text = drop_lead_in(clean_output(cached[0]), unit.text, unit.chapeau)  # cached before a cleaning rule existed
+        # cached before a cleaning rule existed
+        text = drop_lead_in(clean_output(cached[0]), unit.text, unit.chapeau)
         if self._unusable(unit.text, unit.language, text):
             return None
         return text, cached[1]

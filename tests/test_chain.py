@@ -46,6 +46,23 @@ def test_english_question_over_chinese_reports_gets_an_english_answer(extractive
     check_citations(answer, builtin_store)
 
 
+@pytest.mark.parametrize("question, notice", [
+    ("What does the Abu Dhabi Declaration say about cybercrime?",
+     "The Abu Dhabi Declaration (15th Congress) is not in the store; the answer draws on the stored "
+     "documents."),
+    ("阿布扎比宣言关于网络犯罪说了什么？",
+     "《阿布扎比宣言》（第15届预防犯罪大会）不在库中；以下依据库中文件作答。"),
+])
+def test_a_question_on_a_declaration_that_is_not_stored_says_so(extractive_chain, builtin_store, question,
+                                                               notice):
+    """The answer comes from what is stored (its congress's report ranks first), never passed off as
+    the declaration's text."""
+    answer = extractive_chain.invoke(question)
+    assert notice in answer.notices
+    assert answer.citations and answer.citations[0].symbol == LAC
+    check_citations(answer, builtin_store)
+
+
 def test_follow_up_swaps_the_report_and_retrieves_from_it(extractive_chain, builtin_store):
     first = extractive_chain.invoke("欧洲报告对网络犯罪有什么建议？")
     assert first.citations and all(u.symbol == EU for u in first.citations)

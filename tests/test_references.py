@@ -163,3 +163,26 @@ def test_chinese_numbers():
     assert chinese_number("十五") == 15
     assert chinese_number("一百零五") == 105
     assert chinese_number("abc") is None
+
+
+def test_a_declaration_named_by_its_congress_reads_through_the_catalog():
+    from vectorstore.catalog import load_catalog
+    from vectorstore.settings import BUILTIN_CORPUS_DIR
+
+    catalog = {info.symbol: info for info in load_catalog(BUILTIN_CORPUS_DIR / "catalog.json").values()}
+    for text in ("the declaration of the Fourteenth Congress, para. 36", "第十四届大会通过的宣言第36段",
+                 "Kyoto Declaration, para. 36"):
+        (ref,) = parse_references(text, catalog)
+        expected = ("A/RES/76/181", "annex", 36, False)
+        assert (ref.symbol, ref.part, ref.paragraph, ref.declaration) == expected, text
+    for text in ("Abu Dhabi Declaration, para. 5", "阿布扎比宣言第5段", "the declaration adopted at the "
+                 "Fifteenth Congress, paragraph 5"):
+        (ref,) = parse_references(text, catalog)
+        assert (ref.symbol, ref.congress, ref.declaration) == (None, 15, True), text
+    # without the declaration's holder in the store, the Kyoto Declaration is not stored either
+    reports = {s: i for s, i in catalog.items() if s != "A/RES/76/181"}
+    (ref,) = parse_references("Kyoto Declaration, para. 36", reports)
+    assert (ref.symbol, ref.congress, ref.declaration) == (None, 14, True)
+    # a congress without the word declaration is still the congress's documents
+    (ref,) = parse_references("第十四届大会欧洲区域筹备会议报告第36段", catalog)
+    assert (ref.region, ref.congress, ref.declaration) == ("Europe", 14, False)

@@ -179,25 +179,30 @@ def test_every_shipped_rendering_is_current_in_the_other_language_and_english_on
 def test_no_shipped_rendering_starts_with_its_chapeau_rendered(shipped):
     _, found = shipped
     units = corpus()
-    with_lead_in = [uid for uid, r in found.items() if starts_with_lead_in(r.text, units[uid].text, units[uid].chapeau)]
-    assert not with_lead_in, f"regenerate with `assistant translate --fresh --cached-only --export`: {with_lead_in}"
+    with_lead_in = [uid for uid, r in found.items()
+                    if starts_with_lead_in(r.text, units[uid].text, units[uid].chapeau)]
+    assert not with_lead_in, f"run `assistant translate --improve --cached-only --export`: {with_lead_in}"
 
 
 def test_a_rendered_chapeau_is_told_from_the_text_s_own_lead_in():
     # the chapeaux of the resolution's and the declaration's preambles, rendered with the paragraph
-    assert starts_with_lead_in("中华人民大会,\n承认联合国预防犯罪和刑事司法大会……", "Acknowledging that the "
-                               "United Nations congresses ..., have influenced national policies.", "The General Assembly,")
+    assert starts_with_lead_in("中华人民大会,\n承认联合国预防犯罪和刑事司法大会……",
+                               "Acknowledging that the United Nations congresses ..., have influenced "
+                               "national policies.", "The General Assembly,")
     assert starts_with_lead_in("我们，联合国的领导人和政府部长和代表，\n再次回顾了……多哈宣言。",
-                               "Recalling the Doha Declaration ...,", "We, Heads of State and Government, Ministers "
-                               "and Representatives of Member States,")
+                               "Recalling the Doha Declaration ...,",
+                               "We, Heads of State and Government, Ministers and Representatives of "
+                               "Member States,")
     # a sub-item's chapeau ending with a colon, rendered before it
     assert starts_with_lead_in("The Meeting made the following recommendations:\nStrengthen the capacity.",
                                "加强负责打击枪支贩运机构的能力", "会议提出了下列建议：")
     # the text's own lead-in: a colon in the source, or a comma ending the source's own first line
-    own = "In the future Kyoto Declaration, reflect, for example, the need:\n(i) to enhance ...;\n(ii) to strengthen ..."
-    assert not starts_with_lead_in(own, "在未来的京都宣言中反映一些内容，例如需要：㈠增强……；㈡加强……", "会议确定了以下建议：")
-    assert not starts_with_lead_in("The General Assembly,\nRecalling ...", "The General Assembly,\nRecalling ...",
-                                   "The Meeting,")
+    own = ("In the future Kyoto Declaration, reflect, for example, the need:\n(i) to enhance ...;\n"
+           "(ii) to strengthen ...")
+    assert not starts_with_lead_in(own, "在未来的京都宣言中反映一些内容，例如需要：㈠增强……；㈡加强……",
+                                   "会议确定了以下建议：")
+    assert not starts_with_lead_in("The General Assembly,\nRecalling ...",
+                                   "The General Assembly,\nRecalling ...", "The Meeting,")
     # one line, or no chapeau ending with a comma: nothing to drop
     assert not starts_with_lead_in("中华人民大会，承认……", "Acknowledging ...", "The General Assembly,")
     assert not starts_with_lead_in("第一行，\n第二行。", "First, second.", "")

@@ -269,6 +269,38 @@ def test_a_missing_paragraph_of_a_part_is_named_as_a_citation_writes_it(searcher
     assert result.hits == []
 
 
+@pytest.mark.parametrize("query", [
+    "the declaration of the Fourteenth Congress, para. 36",
+    "Fourteenth Congress declaration paragraph 36",
+    "the declaration adopted in Kyoto, paragraph 36",
+    "第十四届大会宣言第36段",
+    "第十四届预防犯罪大会通过的宣言第36段",
+])
+def test_a_congress_s_declaration_is_the_stored_text_of_it(searcher, query):
+    """A declaration named by its congress is the document part the catalog's name for that
+    declaration is an alias of (the Kyoto Declaration: the annex of A/RES/76/181), not the body of
+    the resolution nor the European report, which are of the same congress."""
+    result = searcher.search(query, k=5)
+    assert ids(result) == ["A/RES/76/181#annex:36"] and result.notices == []
+
+
+@pytest.mark.parametrize("query, notice", [
+    ("Abu Dhabi Declaration para. 5", "The Abu Dhabi Declaration (15th Congress) is not in the store, "
+     "so its para. 5 cannot be quoted (stored: A/CONF.234/RPM.5/1 (Europe, 14th Congress); "
+     "A/CONF.241/RPM.2/2 (Latin America and the Caribbean, 15th Congress); A/RES/76/181 (14th Congress))."),
+    ("第十五届大会宣言第5段", "《阿布扎比宣言》（第15届预防犯罪大会）不在库中，无法引用其第5段"),
+    ("阿布扎比宣言第5段", "《阿布扎比宣言》（第15届预防犯罪大会）不在库中，无法引用其第5段"),
+    ("Doha Declaration, paragraph 5", "The declaration of the 13th Congress is not in the store"),
+])
+def test_a_declaration_that_is_not_stored_is_not_looked_up_in_the_reports_that_fed_it(searcher, query,
+                                                                                     notice):
+    """"Abu Dhabi Declaration para. 5" used to quote para. 5 of the Latin American report (15th
+    Congress): a paragraph of another document, under a name a delegate would paste."""
+    result = searcher.search(query, k=5)
+    assert result.hits == []
+    assert len(result.notices) == 1 and result.notices[0].startswith(notice), result.notices
+
+
 # ---------------------------------------------------------------- filters
 
 

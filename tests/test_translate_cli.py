@@ -187,7 +187,8 @@ def test_a_rendered_chapeau_is_found_by_check_and_dropped_by_improve_without_the
     code, out, _ = run(settings, capsys, "--check", "--symbol", "A/RES/76/181")
     assert code == 1 and "A/RES/76/181#pp2: the rendering starts with a lead-in" in out, out
     code, _, err = run(settings, capsys, "--symbol", "A/RES/76/181", "--improve", "--cached-only")
-    assert code == 0 and "1 renderings started with a lead-in their original does not have: dropped." in err, err
+    assert code == 0, err
+    assert "1 renderings started with a lead-in their original does not have: dropped." in err, err
     assert renderings.get(unit).text == body
     _, out, _ = run(settings, capsys, "--check", "--symbol", "A/RES/76/181")
     assert "lead-in" not in out.split("\n\n")[0]

@@ -142,7 +142,7 @@ def resolve_scope(text: str, documents: list[DocumentFacts], catalog: Mapping | 
             scope.noun_spans += _document_nouns(text, m.start, m.end)
         if m.kind == "region":
             regions.add(m.value)
-        elif m.kind == "congress":
+        elif m.kind in ("congress", "declaration"):  # a declaration not stored: its congress's documents
             congresses.add(m.value)
         scope.metadata_spans.append((m.start, m.end))
 

@@ -98,6 +98,9 @@ class Reference(UnitAddress):
     text: str = ""  # the matched text, e.g. "第24(d)段"
     part: str = ""  # "" (body), "annex", "annex II", "appendix"
     preamble: bool = False  # a preambular paragraph, numbered by position
+    # the declaration of `congress` ("Abu Dhabi Declaration", "第十五届大会宣言"), which no stored
+    # document holds (a stored one is named by its symbol and part instead)
+    declaration: bool = False
 
     @property
     def names_document(self) -> bool:
@@ -130,9 +133,10 @@ class ReferenceGroup:
 
 @dataclass(frozen=True)
 class DocumentMention:
-    """A phrase naming a document: its symbol (or catalog alias), its region or its congress."""
+    """A phrase naming a document: its symbol (or catalog alias), its region or its congress, or
+    a congress's declaration that no stored document holds."""
 
-    kind: str  # "symbol", "region" or "congress"
+    kind: str  # "symbol", "region", "congress" or "declaration" (value: the congress)
     value: str | int
     start: int
     end: int
@@ -357,6 +361,7 @@ class _Documents:
                 names.setdefault(key, set()).add((alias.symbol, alias.part))
         # a name shared by two documents names neither
         self.aliases = {k: v.pop() for k, v in names.items() if len(v) == 1}
+        self.declarations = _declaration_holders(documents)
         self.pattern = None
         if self.aliases:
             alternatives = "|".join(r"\s+".join(map(re.escape, name.split()))
@@ -370,6 +375,55 @@ class _Documents:
             return self.by_lower[written.lower()]
         head = written.split("/", 1)[0]
         return written.upper() if head != head.upper() else written
+
+
+def _declaration_holders(documents) -> dict[int, tuple[str, str]]:
+    """Congress -> (symbol, part) of the stored text of its declaration.
+
+    The catalog gives each congress's declaration its name (`declaration`: "Kyoto Declaration",
+    on the reports that fed it too); the document with an alias of that name holds it (the Kyoto
+    Declaration is the annex of A/RES/76/181), else one whose title contains the name.
+    """
+    if not isinstance(documents, Mapping):
+        return {}
+    names: dict[int, set[str]] = {}
+    for info in documents.values():
+        if _field(info, "congress") and _field(info, "declaration"):
+            names.setdefault(_field(info, "congress"), set()).add(_field(info, "declaration").lower())
+    holders = {}
+    for congress, wanted in names.items():
+        by_alias = [(a.symbol, a.part) for a in document_aliases(documents) if a.name.lower() in wanted]
+        by_title = [(symbol, "") for symbol, info in documents.items()
+                    if any(name in (_field(info, "title_en") or "").lower() for name in wanted)]
+        found = list(dict.fromkeys(by_alias or by_title))
+        if len(found) == 1:
+            holders[congress] = found[0]
+    return holders
+
+
+# "Kyoto Declaration", "the Fourteenth Congress's declaration", "第十四届大会（通过的）宣言": a congress
+# followed by the word declaration, or "the declaration adopted at/of the Fifteenth Congress"
+_DECLARATION_AFTER = re.compile(
+    r"(?:\s+(?:United\s+Nations\s+)?(?:Crime\s+)?Congress)?(?:['’]s)?\s*declaration\b"
+    r"|(?:联合国)?(?:预防犯罪(?:和刑事司法)?)?(?:大会)?(?:上)?(?:通过的|的)?宣言",
+    re.IGNORECASE,
+)
+_DECLARATION_BEFORE = re.compile(
+    r"\bdeclaration\s+(?:(?:that\s+was\s+)?adopted\s+)?(?:of|at|by|in|from)\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+def _declaration(q: _Qualifier, norm: str, docs: _Documents) -> _Qualifier:
+    """A congress mention that names the congress's declaration: the stored text of it (kind
+    "symbol", with its part) or, when no stored document holds it, kind "declaration"."""
+    after = _DECLARATION_AFTER.match(norm, q.end)
+    before = _DECLARATION_BEFORE.search(norm, max(0, q.start - 40), q.start)
+    if not after and not before:
+        return q
+    start, end = (before.start() if before else q.start), (after.end() if after else q.end)
+    if q.value in docs.declarations:
+        symbol, part = docs.declarations[q.value]
+        return _Qualifier("symbol", symbol, start, end, part)
+    return _Qualifier("declaration", q.value, start, end)
 
 
 def _qualifiers(norm: str, docs: _Documents) -> list[_Qualifier]:
@@ -401,7 +455,7 @@ def _qualifiers(norm: str, docs: _Documents) -> list[_Qualifier]:
         else:
             number = _VENUES[re.sub(r"\s+", " ", m["venue"].lower())]
         if number in _CONGRESS_RANGE:
-            found.append(_Qualifier("congress", number, m.start(), m.end()))
+            found.append(_declaration(_Qualifier("congress", number, m.start(), m.end()), norm, docs))
     # a region word inside a symbol is not a region ("A/CONF.../LAC"), "Kyoto" inside
     # "Kyoto Declaration" is that document: the longer name wins
     named_spans = sorted((q.start, q.end) for q in named)
@@ -631,10 +685,12 @@ def find_references(text: str, documents: Mapping | Iterable[str] | None = None,
         part = match.part or (bound.get("part", "") if not match.symbol else "")
         start, end = source.span(match.start, match.end)
         written = text[start:end]
+        declaration = "declaration" in bound and not symbol
         refs = tuple(
             Reference(paragraph=paragraph, item=item, symbol=symbol, region=bound.get("region"),
-                      congress=bound.get("congress"), span=(start, end), text=written,
-                      part=part, preamble=match.preamble)
+                      congress=bound.get("declaration") if declaration else bound.get("congress"),
+                      span=(start, end), text=written, part=part, preamble=match.preamble,
+                      declaration=declaration)
             for paragraph, item in match.pairs
         )
         symbol_q = next((q for q in chosen if q.kind == "symbol" and q.value == symbol), None)
@@ -663,7 +719,7 @@ def parse_references(text: str, documents: Mapping | Iterable[str] | None = None
 def _dedupe(refs: list[Reference]) -> list[Reference]:
     seen, out = set(), []
     for r in refs:
-        key = (r.paragraph, r.item, r.part, r.preamble, r.symbol, r.region, r.congress)
+        key = (r.paragraph, r.item, r.part, r.preamble, r.symbol, r.region, r.congress, r.declaration)
         if key not in seen:
             seen.add(key)
             out.append(r)

@@ -50,7 +50,7 @@ from vectorstore.query_text import clean_query, has_content_besides_references, 
 from vectorstore.references import Reference, parse_references, reference_label
 from vectorstore.settings import Settings
 from vectorstore.units import Unit, UnitKey, part_label
-from vectorstore.wording import congress_name, describe_document, region_name, say
+from vectorstore.wording import congress_name, declaration_name, describe_document, region_name, say
 
 MODES = ("hybrid", "dense", "bm25")
 MAX_K = 200
@@ -485,6 +485,15 @@ class HybridSearcher:
                        language: str) -> tuple[list[str], str]:
         """Symbols the reference may point to, or a notice saying why there are none."""
         stored = sorted(snap.documents)
+        if ref.declaration:  # "Abu Dhabi Declaration, para. 5": not the reports that fed it
+            name = declaration_name(ref.congress, snap.infos.values(), language)
+            return [], say(
+                language,
+                en=f"{name[0].upper()}{name[1:]} is not in the store, so its {_label(ref, 'en')} cannot be "
+                f"quoted (stored: {'; '.join(_describe(snap, s, 'en') for s in stored)}).",
+                zh=f"{name}不在库中，无法引用其{_label(ref, 'zh')}"
+                f"（库中文件：{'；'.join(_describe(snap, s, 'zh') for s in stored)}）。",
+            )
         if ref.symbol:
             if ref.symbol not in snap.documents:
                 return [], say(

@@ -187,5 +187,6 @@ def format_check(checks) -> str:
         lines.append(f"  {check.symbol:<24} {figures}   "
                      f"rendered {check.rendered}/{check.units}, CJK in English: {len(check.cjk_in_english)}, "
                      f"English in Chinese: {len(check.english_in_chinese)}, "
-                     f"dropping a number: {len(check.dropping)}, starting with a lead-in: {len(check.lead_in)}")
+                     f"dropping a number: {len(check.dropping)}, "
+                     f"starting with a lead-in: {len(check.lead_in)}")
     return "\n".join(lines)
