@@ -45,7 +45,7 @@ from assistant.translation import pending_notice
 from assistant.verification import SupportScorer, verify_answer
 from vectorstore.errors import UserError
 from vectorstore.filters import Filters
-from vectorstore.references import document_mentions, parse_references
+from vectorstore.references import document_mentions, find_references, parse_references, reference_label
 from vectorstore.renderings import RenderingStore
 from vectorstore.retrieval import Hit, HybridSearcher
 from vectorstore.settings import Settings
@@ -420,6 +420,9 @@ class AnswerChain:
         if not previous or not _is_follow_up(question):
             return question
         catalog = self.searcher.snapshot().infos
+        other_item = _other_item(question, previous, catalog)
+        if other_item:  # "拉美报告第24(d)段" then "(e)呢？": 24 (e)
+            return other_item
         new_docs = _document_mentions(question, catalog)
         old_docs = _document_mentions(previous, catalog)
         if new_docs:
@@ -507,7 +510,9 @@ class AnswerChain:
         # a declaration no stored document holds ("the Abu Dhabi Declaration"): said, and the
         # question is answered from what is stored (its congress's reports rank higher)
         absent = []
-        for congress in dict.fromkeys(m.value for m in mentions if m.kind == "declaration"):
+        quoted = {r.congress for r in parse_references(question, catalog) if r.declaration}  # lookup says it
+        for congress in dict.fromkeys(m.value for m in mentions
+                                      if m.kind == "declaration" and m.value not in quoted):
             name = declaration_name(congress, self.searcher.snapshot().infos.values(), language)
             absent.append(say(language, zh=f"{name}不在库中；以下依据库中文件作答。",
                               en=f"{name[0].upper()}{name[1:]} is not in the store; the answer draws on "
@@ -734,6 +739,26 @@ def _follow_up_content(question: str) -> str:
     while previous != text:
         previous, text = text, _FOLLOW_UP_FILLER.sub("", text).strip()
     return text if len(re.sub(r"\W", "", text)) >= 2 else ""
+
+
+_LONE_ITEM = re.compile(r"[（(]\s*([a-zA-Z]{1,2})\s*[)）]")
+
+
+def _other_item(question: str, previous: str, catalog) -> str:
+    """The previous question with its last paragraph reference moved to the sub-item the follow-up
+    names alone ("(e)呢？", "And (f)?"), or "" when the follow-up is not that."""
+    item = _LONE_ITEM.search(question)
+    if not item or parse_references(question, catalog):
+        return ""
+    groups = find_references(previous, catalog)
+    if not groups:
+        return ""
+    ref = groups[-1].references[-1]
+    written_part = ref.part if re.search(r"annex|appendix|附件|附录", ref.text, re.IGNORECASE) else ""
+    key = ref.key._replace(symbol="", part=written_part, item=item.group(1).lower())
+    label = reference_label(key, detect_language(ref.text))
+    start, end = ref.span
+    return previous[:start] + label + previous[end:]
 
 
 def _document_mentions(text: str, catalog=None) -> list[tuple[int, int, str]]:

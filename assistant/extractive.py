@@ -23,12 +23,13 @@ from vectorstore.units import Unit, resolution_number
 from vectorstore.wording import congress_name, reader_language, region_adjective, region_name, say
 
 KIND_LABEL = {
-    "zh": {"recommendation": "建议", "summary": "审议情况概要", "other": "其他"},
-    "en": {"recommendation": "recommendation", "summary": "summary of deliberations", "other": "other"},
+    "zh": {"recommendation": "建议", "summary": "审议情况概要", "other": "其他", "preamble": "序言部分"},
+    "en": {"recommendation": "recommendation", "summary": "summary of deliberations", "other": "other",
+           "preamble": "preamble"},
 }
 _VERB = {
-    "zh": {"recommendation": "建议", "summary": "指出", "other": "写道"},
-    "en": {"recommendation": "recommends", "summary": "notes", "other": "states"},
+    "zh": {"recommendation": "建议", "summary": "指出", "other": "写道", "preamble": "写道"},
+    "en": {"recommendation": "recommends", "summary": "notes", "other": "states", "preamble": "states"},
 }
 _SENTENCE_END = {"zh": r"(?<=[。；;！？])", "en": r"(?<=[.;])\s+"}
 _TRAILING = "；;。.，,：: \n"

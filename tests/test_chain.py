@@ -103,6 +103,22 @@ def test_a_follow_up_pointing_back_is_read_with_the_question_before(extractive_c
     assert expected in [h.unit.id for h in answer.retrieved][:5]
 
 
+@pytest.mark.parametrize("question, history, standalone, expected", [
+    ("(e)呢？", "拉美报告第24(d)段", "拉美报告第24(e)段", f"{LAC}#24(e)"),
+    ("And (f)?", "para. 43 (e) of the European report", "para. 43 (f) of the European report", f"{EU}#43(f)"),
+    ("And (b)?", "Kyoto Declaration, para. 36", "Kyoto Declaration, para. 36 (b)", None),
+])
+def test_a_follow_up_naming_only_a_sub_item_moves_the_reference_before_to_it(extractive_chain, question,
+                                                                             history, standalone, expected):
+    """"(e)呢？" after 第24(d)段 is 24 (e); it used to return 24 (d) again."""
+    answer = extractive_chain.invoke(question, [{"role": "user", "content": history}], mode="lookup")
+    assert answer.standalone_question == standalone
+    if expected:
+        assert [u.id for u in answer.citations] == [expected]
+    else:  # annex para. 36 has no sub-items: said, not another paragraph shown
+        assert not answer.citations and any("(b)" in n for n in answer.notices), answer.notices
+
+
 @pytest.mark.parametrize("question", ["拉美报告说应该如何打击其他形式的犯罪？",
                                       "Did the European report say that prisons are overcrowded?"])
 def test_other_and_should_and_a_that_clause_do_not_point_back(extractive_chain, question):

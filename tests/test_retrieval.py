@@ -204,6 +204,45 @@ def test_lookup_forms(searcher, query, expected):
     assert result.references
 
 
+RES = "A/RES/76/181"
+
+
+@pytest.mark.parametrize("query, expected", [
+    # each reference keeps the document written right before it, though a comma and another
+    # document follow it
+    ("A/CONF.234/RPM.5/1, para. 24, A/CONF.241/RPM.2/2, para. 25", [f"{EU}#24", f"{LAC}#25"]),
+    ("European report para. 10, Kyoto Declaration para. 5", [f"{EU}#10", f"{RES}#annex:5"]),
+    ("京都宣言第5段，欧洲报告第10段", [f"{RES}#annex:5", f"{EU}#10"]),
+    ("欧洲报告第43(e)段，拉美报告第24(d)段", [f"{EU}#43(e)", f"{LAC}#24(d)"]),
+    ("Kyoto Declaration para 36, European report para 10", [f"{RES}#annex:36", f"{EU}#10"]),
+    # but "para. 24 of the European report" and "第24段（欧洲报告）" point forward
+    ("para. 24 of the European report, para. 25 of the LAC report", [f"{EU}#24", f"{LAC}#25"]),
+    # the preamble, written in every way
+    ("第76/181号决议序言第2段", [f"{RES}#pp2"]),
+    ("京都宣言序言第二段", [f"{RES}#annex:pp2"]),
+    ("Kyoto Declaration preamble para 3", [f"{RES}#annex:pp3"]),
+    ("resolution 76/181, preamble, paragraph 2", [f"{RES}#pp2"]),
+    ("PP2 of resolution 76/181", [f"{RES}#pp2"]),
+    ("the 2nd preambular paragraph of resolution 76/181", [f"{RES}#pp2"]),
+    ("OP 6 of resolution 76/181", [f"{RES}#6"]),
+    # the annex, written in every way
+    ("the annex's paragraph 36 of resolution 76/181", [f"{RES}#annex:36"]),
+    ("paragraph 36 in the annex", [f"{RES}#annex:36"]),
+    ("Kyoto Decl., para. 36", [f"{RES}#annex:36"]),
+    # sub-items: lists after the paragraph, a letter without brackets, "item (d) of paragraph 24"
+    ("拉美报告第24段(d)和(e)项", [f"{LAC}#24(d)", f"{LAC}#24(e)"]),
+    ("拉美报告第24段(d)至(f)项", [f"{LAC}#24(d)", f"{LAC}#24(e)", f"{LAC}#24(f)"]),
+    ("para 24 d of the LAC report", [f"{LAC}#24(d)"]),
+    ("LAC report para 24d", [f"{LAC}#24(d)"]),
+    ("欧洲报告第43e段", [f"{EU}#43(e)"]),
+    ("item (d) of paragraph 24 of the LAC report", [f"{LAC}#24(d)"]),
+])
+def test_lookup_reads_each_reference_as_a_delegate_writes_it(searcher, query, expected):
+    result = searcher.search(query, k=5)
+    assert ids(result) == expected, result.notices
+    assert all(h.via == "lookup" for h in result.hits)
+
+
 def test_lookup_without_document_returns_every_match_labelled(searcher):
     result = searcher.search("第16段讲的是什么？", k=10)
     got = ids(result)
@@ -251,7 +290,10 @@ def test_notices_follow_the_question_language(searcher):
     ("第76/181号决议序言部分第30段", "第76/181号决议序言部分第30段不存在：序言部分的段落编号为 1–6。"),
     ("A/RES/76/181 preambular paragraph 30",
      "A/RES/76/181, preambular para. 30 does not exist: the preamble has paragraphs 1–6."),
-    ("A/RES/76/181 para. 20", "A/RES/76/181, para. 20 does not exist: the document has paragraphs 1–13."),
+    ("A/RES/76/181 para. 20", "A/RES/76/181, para. 20 does not exist: the document has paragraphs 1–13. "
+     "Did you mean A/RES/76/181, annex, para. 20?"),
+    ("第76/181号决议第36段",
+     "第76/181号决议第36段不存在：该文件的段落编号为 1–13。是否指第76/181号决议附件第36段？"),
     ("京都宣言序言部分第9段", "第76/181号决议附件序言部分第9段不存在：附件序言部分的段落编号为 1–4。"),
     ("Kyoto Declaration preambular paragraph 9",
      "A/RES/76/181, annex, preambular para. 9 does not exist: the annex's preamble has paragraphs 1–4."),
@@ -290,7 +332,7 @@ def test_a_congress_s_declaration_is_the_stored_text_of_it(searcher, query):
      "A/CONF.241/RPM.2/2 (Latin America and the Caribbean, 15th Congress); A/RES/76/181 (14th Congress))."),
     ("第十五届大会宣言第5段", "《阿布扎比宣言》（第15届预防犯罪大会）不在库中，无法引用其第5段"),
     ("阿布扎比宣言第5段", "《阿布扎比宣言》（第15届预防犯罪大会）不在库中，无法引用其第5段"),
-    ("Doha Declaration, paragraph 5", "The declaration of the 13th Congress is not in the store"),
+    ("Doha Declaration, paragraph 5", "The Doha Declaration (13th Congress) is not in the store"),
 ])
 def test_a_declaration_that_is_not_stored_is_not_looked_up_in_the_reports_that_fed_it(searcher, query,
                                                                                      notice):

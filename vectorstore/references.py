@@ -8,12 +8,15 @@ document:
 | written                                             | reads as                              |
 |-----------------------------------------------------|---------------------------------------|
 | 第24段, 第二十四段, 第九九段, 第２４段, para99         | 24 / 24 / 99 / 24 / 99                |
-| 第24(d)段, 第24段(d)项, para. 24 (d), 24(d)           | 24(d)                                 |
+| 第24(d)段, 第24段(d)项, para. 24 (d), 24(d), 24d, para 24 d, item (d) of paragraph 24 | 24(d) |
+| 第24段(d)和(e)项, 第24段(d)至(f)项                    | 24(d), 24(e) / 24(d), 24(e), 24(f)    |
 | 第24至26段, paras. 24-26; para. 24 (a)-(c)            | 24, 25, 26; 24(a), 24(b), 24(c)       |
 | paragraph No. 99, ¶ 99, A/CONF.241/RPM.2/2#99         | 99 (the last one of that document)    |
 | annex, para. 36; paragraph 36 of the annex; 附件第36段 | part "annex", 36                      |
 | annex II, para. 4 (b); SYM#annex-ii:4(b)              | part "annex II", 4(b)                 |
-| preambular paragraph 3; 序言部分第3段; ¶pp3            | preamble, 3                           |
+| preambular paragraph 3; 3rd preambular paragraph; preamble, para. 3; PP3; 序言第3段 | preamble, 3 |
+| 序言部分第3段; ¶pp3                                   | preamble, 3                           |
+| OP 6 (operative paragraph 6, in capitals: "pp. 24" is pages) | 6                                     |
 
 The document is a symbol (`A/CONF.241/RPM.2/2`), a region (`拉美报告`, `the European report`)
 or a congress (`第十五届`, `Kyoto`). Given the stored documents (`documents=`), their catalog
@@ -257,6 +260,11 @@ _VENUES = {"kyoto": 14, "京都": 14, "abu dhabi": 15, "阿布扎比": 15, "doha
            "salvador": 12, "萨尔瓦多": 12}
 _CONGRESS_RANGE = range(10, 31)  # plausible congress numbers; excludes e.g. "委员会第三十三届会议"
 
+
+def congress_venue(congress: int) -> str:
+    """"Abu Dhabi" for 15, "Kyoto" for 14 ...: the congresses whose venue a question may name; ""."""
+    return next((v.title() for v, n in _VENUES.items() if n == congress and v.isascii()), "")
+
 _ROMAN_VALUES = (("X", 10), ("IX", 9), ("V", 5), ("IV", 4), ("I", 1))
 
 
@@ -306,8 +314,8 @@ _CONGRESS = re.compile(
 )
 # General Assembly resolutions by number: they name A/RES/76/181 when that document is stored
 _RESOLUTION = re.compile(
-    r"(?:General\s+Assembly\s+)?\bresolution\s+(?P<en>\d{1,3}/\d{1,4})(?![\d/])"
-    r"|(?:大会)?第\s*(?P<zh>\d{1,3}/\d{1,4})\s*号决议",
+    r"(?:(?:General\s+Assembly|GA)\s+)?\b(?:resolution|res\.)\s*(?P<en>\d{1,3}/\d{1,4})(?![\d/])"
+    r"|(?:大会)?第?\s*(?P<zh>\d{1,3}/\d{1,4})\s*号决议|(?:大会)?决议\s*(?P<zh_after>\d{1,3}/\d{1,4})(?![\d/])",
     re.IGNORECASE,
 )
 
@@ -404,7 +412,7 @@ def _declaration_holders(documents) -> dict[int, tuple[str, str]]:
 # "Kyoto Declaration", "the Fourteenth Congress's declaration", "第十四届大会（通过的）宣言": a congress
 # followed by the word declaration, or "the declaration adopted at/of the Fifteenth Congress"
 _DECLARATION_AFTER = re.compile(
-    r"(?:\s+(?:United\s+Nations\s+)?(?:Crime\s+)?Congress)?(?:['’]s)?\s*declaration\b"
+    r"(?:\s+(?:United\s+Nations\s+)?(?:Crime\s+)?Congress)?(?:['’]s)?\s*(?:declaration\b|decl\b\.?)"
     r"|(?:联合国)?(?:预防犯罪(?:和刑事司法)?)?(?:大会)?(?:上)?(?:通过的|的)?宣言",
     re.IGNORECASE,
 )
@@ -435,7 +443,7 @@ def _qualifiers(norm: str, docs: _Documents) -> list[_Qualifier]:
             named.append(_Qualifier("symbol", symbol, m.start(), m.end(), part))
     if docs.given:
         for m in _RESOLUTION.finditer(norm):
-            symbol = docs.by_lower.get(f"a/res/{m['en'] or m['zh']}")
+            symbol = docs.by_lower.get(f"a/res/{m['en'] or m['zh'] or m['zh_after']}")
             if symbol and not any(q.start < m.end() and m.start() < q.end for q in named):
                 named.append(_Qualifier("symbol", symbol, m.start(), m.end()))
     found = []
@@ -472,12 +480,13 @@ _NUM = rf"(?:{_D}|{_CN_NUM})"
 _IT = r"\(\s*[a-zA-Z]{1,2}\s*\)"
 _ITEM = r"\(\s*(?P<{name}>[a-zA-Z]{{1,2}})\s*\)"
 _SEP = r"\s*(?:、|,|，|和|以及|及|与|或|至|到|-|–|—|~|\band\b|\bor\b|\bto\b|\bthrough\b)\s*"
-_NUM_ITEM = rf"{_NUM}\s*(?:{_IT})?"
+_GLUED = r"(?<=\d)[a-zA-Z](?![A-Za-z0-9/.])"  # "24d", "第43e段": a sub-item letter without brackets
+_NUM_ITEM = rf"{_NUM}(?:\s*{_IT}|{_GLUED})?"
 _LONE_ITEM = rf"{_IT}"  # "(e)" in "24(d) and (e)"
 _ROMAN = r"(?-i:[IVX]{1,4})"
-_EN_LIST = (rf"{_D}\s*(?:{_IT})?(?:{_SEP}(?:(?:(?:paras?\.?|paragraphs?|¶)\s*)?\d{{1,3}}(?!\d)\s*"
+_EN_LIST = (rf"{_D}(?:\s*{_IT}|{_GLUED})?(?:{_SEP}(?:(?:(?:paras?\.?|paragraphs?|¶)\s*)?\d{{1,3}}(?!\d)\s*"
             rf"(?:{_IT})?|{_LONE_ITEM}))*")
-_EN_PART_AFTER = (rf"(?:\s*,?\s*of\s+(?:the\s+)?"
+_EN_PART_AFTER = (rf"(?:\s*,?\s*(?:of|in)\s+(?:the\s+)?"
                   rf"(?:(?P<ofpart>annex|appendix)(?:\s+(?P<ofno>{_ROMAN}|\d{{1,2}}))?|(?P<ofpre>preamble))\b)?")
 
 # Unit ids and the marker form: SYM#24(d), SYM#annex:36, ¶annex-ii:4(b), ¶pp3. The `#` makes a unit
@@ -491,29 +500,35 @@ _UNIT_REF = re.compile(
 # Chinese: 第24段, 第24(d)段, 第24、37段, 第24至26段, 第66段(k)项, 附件第36段, 附件二第4(b)段, 序言部分第3段
 _ZH = re.compile(
     rf"(?:(?P<part>附件|附录)\s*(?P<partno>[一二三四五六七八九十]{{1,3}}|{_ROMAN}|\d{{1,2}})?\s*(?:的\s*)?)?"
-    rf"(?P<pre>序言部分?\s*(?:的\s*)?)?"
+    rf"(?P<pre>序言(?:部分)?\s*(?:的\s*)?)?"
     rf"第\s*(?P<list>{_NUM_ITEM}(?:{_SEP}(?:第?\s*{_NUM_ITEM}|{_LONE_ITEM}))*)\s*段落?"
-    rf"(?:\s*第?\s*(?:{_ITEM.format(name='after')}|(?P<bare>[a-z]{{1,2}})(?=\s*(?:项|分段|小段)))"
+    rf"(?:\s*第?\s*(?:(?P<items>{_IT}(?:{_SEP}第?\s*{_IT})*)|(?P<bare>[a-z]{{1,2}})(?=\s*(?:项|分段|小段)))"
     rf"\s*(?:项|分段|小段)?)?",
     re.IGNORECASE,
 )
 # English: para. 37 (o), paragraph No. 16, para99, paras. 24 and 37, ¶¶ 24-26, annex II, para. 4 (b),
 # preambular paragraph 3, subparagraph (d) of paragraph 24, paragraph 36 of the annex
 _EN = re.compile(
-    rf"(?:(?<![A-Za-z])(?P<part>annex|appendix)(?:\s+(?P<partno>{_ROMAN}|\d{{1,2}})\b)?\s*,?\s*)?"
-    rf"(?:(?<![A-Za-z])(?:sub-?)?paragraph\s*{_ITEM.format(name='sub')}\s*of\s*)?"
-    rf"(?P<pre>(?<![A-Za-z])preambular\s+)?"
+    rf"(?:(?<![A-Za-z])(?P<part>annex|appendix)(?:\s+(?P<partno>{_ROMAN}|\d{{1,2}})\b)?(?:['’]s)?\s*,?\s*)?"
+    rf"(?:(?<![A-Za-z])(?:(?:sub-?)?paragraph|item)\s*{_ITEM.format(name='sub')}\s*of\s*)?"
+    rf"(?P<pre>(?<![A-Za-z])(?:preambular\s+|preamble\s*,?\s*))?"
     rf"(?:(?<![A-Za-z])(?:paragraphs?|paras?)(?![a-z])\.?|¶¶?|§)\s*(?:(?:No|number)\b\.?\s*|#\s*)?"
     rf"(?P<list>{_EN_LIST})"
-    rf"(?:\s*,?\s*(?:sub-?paragraph|item)\s*{_ITEM.format(name='after')})?"
+    rf"(?:\s*,?\s*(?:sub-?paragraph|item)\s*{_ITEM.format(name='after')}"
+    # "para 24 d of the LAC report": a lone letter, where what follows cannot continue a word
+    rf"|\s(?P<letter>[a-z])(?=\s*(?:$|[.,;:)）?!，。；：]|(?:of|in|from|and|or)\b)))?"
     rf"{_EN_PART_AFTER}",
     re.IGNORECASE,
 )
 # the third preambular paragraph (of the annex)
 _EN_ORDINAL_PP = re.compile(
-    rf"(?<![A-Za-z])(?P<ordinal>{'|'.join(_ORDINALS)})\s+preambular\s+paragraph\b{_EN_PART_AFTER}",
+    rf"(?<![A-Za-z0-9])(?P<ordinal>{'|'.join(_ORDINALS)}|\d{{1,2}}(?:st|nd|rd|th))\s+preambular\s+paragraph\b"
+    rf"{_EN_PART_AFTER}",
     re.IGNORECASE,
 )
+# the shorthand of resolutions: PP2 (second preambular paragraph), OP 6 (operative paragraph 6);
+# capitals only, as "pp. 24" is pages
+_EN_SHORT = re.compile(r"(?<![A-Za-z])(?P<short>OP|PP)\.?\s?(?P<list>\d{1,3})(?!\d)")
 # inside a citation marker only: [SYM 24], [SYM, 24(d), 25]
 _SYMBOL_NUMBER = re.compile(
     rf"(?<![A-Za-z0-9/.\-])(?P<symbol>{SYMBOL_PATTERN})(?![A-Za-z0-9/])\s*[,:]?\s*(?P<list>{_EN_LIST})",
@@ -527,7 +542,8 @@ _NOT_BEFORE_BARE = re.compile(
     re.IGNORECASE,
 )
 _LIST_ITEM = re.compile(
-    rf"(?P<num>{_NUM})?\s*(?:\(\s*(?P<item>[a-zA-Z]{{1,2}})\s*\))?(?P<sep>{_SEP})?", re.IGNORECASE
+    rf"(?P<num>{_NUM})?(?:\s*\(\s*(?P<item>[a-zA-Z]{{1,2}})\s*\)|(?P<glued>{_GLUED}))?(?P<sep>{_SEP})?",
+    re.IGNORECASE,
 )
 _RANGE_WORDS = {"至", "到", "-", "–", "—", "~", "to", "through"}
 
@@ -545,7 +561,8 @@ def _expand_list(listing: str) -> list[tuple[int, str | None]]:
             continue  # a separator alone
         if not number:  # "(e)" with no paragraph before it, or "第0段"
             continue
-        item = m["item"].lower() if m["item"] else None
+        letter = m["item"] or m["glued"]
+        item = letter.lower() if letter else None
         if range_start is not None and not item and 0 < number - range_start <= MAX_RANGE:
             out.extend((n, None) for n in range(range_start + 1, number + 1))
         elif item_start and item and len(item) == 1 and item_start < item and not m["num"]:
@@ -589,20 +606,25 @@ def _paragraph_matches(norm: str, docs: _Documents, in_marker: bool = False) -> 
         add(_Match(m.start(), m.end(), [(int(m["num"]), (m["item"] or "").lower() or None)],
                    part_name((m["slug"] or "").lower()), bool(m["pp"]),
                    docs.symbol(m["symbol"]) if m["symbol"] else None))
-    patterns = (_ZH, _EN, _EN_ORDINAL_PP) + ((_SYMBOL_NUMBER,) if in_marker else ())
+    patterns = (_ZH, _EN, _EN_ORDINAL_PP, _EN_SHORT) + ((_SYMBOL_NUMBER,) if in_marker else ())
     for pattern in patterns:
         for m in pattern.finditer(norm):
             groups = m.groupdict()
             if "ordinal" in groups:
-                pairs = [(_ORDINALS[m["ordinal"].lower()], None)]
+                ordinal = m["ordinal"].lower()
+                pairs = [(_ORDINALS.get(ordinal) or int(ordinal[:-2]), None)]
             else:
                 pairs = _expand_list(m["list"])
-            extra = groups.get("after") or groups.get("bare") or groups.get("sub")
-            if extra and len(pairs) == 1 and pairs[0][1] is None:
-                pairs = [(pairs[0][0], extra.lower())]
+            extra = groups.get("after") or groups.get("bare") or groups.get("sub") or groups.get("letter")
+            if len(pairs) == 1 and pairs[0][1] is None:
+                if groups.get("items"):  # 第24段(d)和(e)项
+                    pairs = _expand_list(f"{pairs[0][0]}{groups['items'].replace('第', '')}")
+                elif extra:
+                    pairs = [(pairs[0][0], extra.lower())]
             part = _part(groups.get("part"), groups.get("partno")) or \
                 _part(groups.get("ofpart"), groups.get("ofno"))
-            preamble = bool(groups.get("pre") or groups.get("ofpre") or groups.get("ordinal"))
+            preamble = bool(groups.get("pre") or groups.get("ofpre") or groups.get("ordinal")
+                            or groups.get("short") == "PP")
             symbol = docs.symbol(m["symbol"]) if groups.get("symbol") else None
             add(_Match(m.start(), m.end(), pairs, part, preamble, symbol))
     if not in_marker:
@@ -614,6 +636,10 @@ def _paragraph_matches(norm: str, docs: _Documents, in_marker: bool = False) -> 
 
 # "para. 24 of the European report", "第24段（拉美报告）", "paragraph 36 of the annex to resolution 76/181"
 _BINDS_FORWARD = re.compile(r"^\s*(?:[,，(（:：]\s*)?(?:(?:of|in|from|to)\s+)?(?:the\s+)?$", re.IGNORECASE)
+# ... explicitly: "para. 24 of the LAC report", "第24段（拉美报告）", which win over a document before it
+_OF_FORWARD = re.compile(r"^\s*(?:[,，]\s*)?(?:(?:of|in|from|to)\s+(?:the\s+)?|[(（]\s*(?:the\s+)?)$",
+                         re.IGNORECASE)
+
 # what may stand between qualifiers naming one document: "第十四届预防犯罪大会欧洲区域筹备会议报告",
 # "the European report of the Fourteenth Congress", "LAC (15th Congress)"
 _CHAIN = re.compile(
@@ -643,8 +669,13 @@ def _bind(groups: list[list[_Qualifier]], starts: list[int], text: str, start: i
     i = bisect_left(starts, end)
     before = next((g for g in reversed(groups[max(0, i - 3):i]) if g[-1].end <= start), None)
     after = groups[i] if i < len(groups) else None
-    if after and _BINDS_FORWARD.match(text[end:after[0].start]):
+    if after and _OF_FORWARD.match(text[end:after[0].start]):
         return after  # "para. 24 of the LAC report"
+    gap_before = text[before[-1].end:start] if before else ""
+    if before and len(gap_before) < 60 and _CHAIN.match(gap_before):  # a document written right before
+        return before  # "European report para. 10, Kyoto Declaration para. 5": each its own
+    if after and _BINDS_FORWARD.match(text[end:after[0].start]):
+        return after  # "para. 24, LAC report"
     if before:
         return before  # "拉美报告第24段和第37段", "[SYM ¶24(d)]"
     if after and not backward_only:

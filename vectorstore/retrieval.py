@@ -581,8 +581,16 @@ class HybridSearcher:
         else:
             scope_en = "the preamble" if preamble else "the document"
         scope_zh = (part_zh + ("序言部分" if preamble else "")) or "该文件"
-        return say(language, en=f"{cite['en']} does not exist: {scope_en} has paragraphs {first}–{last}.",
-                   zh=f"{cite['zh']}不存在：{scope_zh}的段落编号为 {first}–{last}。")
+        # "A/RES/76/181, para. 36": the body has 1-13, the annex (the Kyoto Declaration) has a 36
+        elsewhere = sorted({pt for s, pt, pre, p in snap.paragraphs
+                            if s == symbol and not pre and pt != part and p == ref.paragraph})
+        meant = {lang: "".join(say(lang, en=f" Did you mean {_label(replace(ref, part=pt), lang, symbol)}?",
+                                   zh=f"是否指{_label(replace(ref, part=pt), lang, symbol)}？")
+                               for pt in elsewhere if ref.item is None and not preamble)
+                 for lang in ("en", "zh")}
+        return say(language,
+                   en=f"{cite['en']} does not exist: {scope_en} has paragraphs {first}–{last}.{meant['en']}",
+                   zh=f"{cite['zh']}不存在：{scope_zh}的段落编号为 {first}–{last}。{meant['zh']}")
 
 
 def reciprocal_rank_fusion(rankings: list[tuple[list[Unit], float]],
