@@ -236,6 +236,9 @@ RES = "A/RES/76/181"
     ("LAC report para 24d", [f"{LAC}#24(d)"]),
     ("欧洲报告第43e段", [f"{EU}#43(e)"]),
     ("item (d) of paragraph 24 of the LAC report", [f"{LAC}#24(d)"]),
+    # a meeting named by its city or year (catalog `venue`, `dates`)
+    ("the San José meeting, para. 24 (d)", [f"{LAC}#24(d)"]),
+    ("the 2019 report, para. 43 (e)", [f"{EU}#43(e)"]),
 ])
 def test_lookup_reads_each_reference_as_a_delegate_writes_it(searcher, query, expected):
     result = searcher.search(query, k=5)

@@ -66,13 +66,15 @@ def similarity_text(text: str, spans: list[tuple[int, int]] | None = None) -> st
     return stripped if tokenize(stripped) else text
 
 
-def has_content_besides_references(text: str, documents=None) -> bool:
+def has_content_besides_references(text: str, documents=None, spans=()) -> bool:
     """Does the question ask something beyond "show me paragraph 24 of report X"?
 
-    `documents` (the stored ones) let names such as "第76/181号决议" count as references too."""
+    `documents` (the stored ones) let names such as "第76/181号决议" count as references too;
+    `spans` are more phrases that only point to a document (a city, a year: `QueryScope.spans`)."""
     rest = list(text)
-    for start, end in reference_spans(text, documents):
+    for start, end in [*reference_spans(text, documents), *spans]:
         rest[start:end] = " " * (end - start)
     leftover = "".join(rest)
-    filler = {"说", "内容", "全文", "原文", "show", "quote", "text", "full", "什么", "了", "看"}
+    filler = {"说", "内容", "全文", "原文", "show", "quote", "text", "full", "什么", "了", "看",
+              "meeting", "report", "会议", "报告"}
     return len([t for t in tokenize(leftover) if t not in filler and not t.isdigit()]) >= 2

@@ -286,17 +286,17 @@ class HybridSearcher:
             return SearchResult(text, [], [], notices)
 
         references = parse_references(text, documents=snap.infos)
-        hits, lookup_notices = self._lookup(snap, references, filters, language)
+        scope = resolve_scope(text, snap.facts, snap.infos)
+        hits, lookup_notices = self._lookup(snap, references, filters, language, scope.boosted)
         notices += lookup_notices
         result = SearchResult(text, hits, references, notices)
         wanted = k - len(hits)
         if references:
             # "第24段" alone: similarity search on it would only add noise
-            result.asks_more = has_content_besides_references(text, snap.infos)
+            result.asks_more = has_content_besides_references(text, snap.infos, scope.spans)
             wanted = max(wanted, k // 2) if result.asks_more else 0
         if wanted > 0:
             seen = {h.unit.id for h in hits}
-            scope = resolve_scope(text, snap.facts, snap.infos)
             search_filters = filters
             targets = scope.named | scope.boosted if scope.named else scope.boosted
             if (filters is None or filters.empty) and scope.named and targets != set(snap.documents):
@@ -436,12 +436,17 @@ class HybridSearcher:
     # ------------------------------------------------------------ exact lookup
 
     def _lookup(self, snap: _Snapshot, references: list[Reference], filters: Filters | None,
-                language: str) -> tuple[list[Hit], list[str]]:
+                language: str, pointed: set[str] = frozenset()) -> tuple[list[Hit], list[str]]:
+        """The units of each referenced paragraph, with notices for what is missing. A reference
+        naming no document looks in the documents the question points to by a city, a year or
+        "the two meetings" (`pointed`: "the San José meeting, para. 24"), else in all of them."""
         hits: list[Hit] = []
         notices: list[str] = []
         seen: set[str] = set()
         for ref in references:
             symbols, why_none = self._documents_for(snap, ref, filters, language)
+            if not ref.names_document and any(s in pointed for s in symbols):
+                symbols = [s for s in symbols if s in pointed]
             if why_none:
                 notices.append(why_none)
                 continue
