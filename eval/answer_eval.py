@@ -117,7 +117,7 @@ def evaluate(chain, questions: list[Question], store, progress=None) -> list[Rec
         total = time.perf_counter() - started
         cited = [u.id for u in answer.citations]
         language = detect_language_of_answer(answer.text, default=q.lang)
-        named = {m.value for m in document_mentions(q.question) if m.kind == "congress"}
+        named = {m.value for m in document_mentions(q.question) if m.kind in ("congress", "declaration")}
         congress_ok = None
         if q.type == "draft" and named:
             congress_ok = all(congress_of.get(u.symbol) in named for u in answer.citations)

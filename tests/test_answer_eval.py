@@ -9,15 +9,17 @@ import json
 import pytest
 
 from assistant.cli import main
+from assistant.language import detect_language
 from eval.answer_eval import (
     LABELS_PATH,
     QUESTIONS_PATH,
+    evaluate,
     load_floors,
     question_splits,
     stratified_sample,
     support_eval,
 )
-from eval.harness import LANGUAGES, load_questions
+from eval.harness import LANGUAGES, Question, load_questions
 
 
 def test_the_sample_covers_both_languages_and_every_type_of_its_half():
@@ -67,3 +69,17 @@ def test_an_unknown_model_stops_the_evaluation_instead_of_measuring_quotes(built
     assert "cannot be used" in err and "qwen2.5-1.5b" in err, err[-2000:]
     assert "answers:" not in out  # no question was answered
 
+
+
+@pytest.mark.parametrize("question, congress_ok", [
+    ("Draft bullet points on cybercrime for the Abu Dhabi Declaration.", True),
+    ("起草京都宣言关于青年参与的要点。", True),
+    ("Draft bullet points on cybercrime.", None),  # no congress named: nothing to check
+])
+def test_a_draft_naming_a_declaration_is_checked_against_its_congress(extractive_chain, builtin_store,
+                                                                      question, congress_ok):
+    """The draft check reads "Abu Dhabi Declaration" / "京都宣言" as the congress they belong to
+    (once read as congresses, they became declarations, and the check went silent: None)."""
+    q = Question("x1", detect_language(question), "draft", question, ["A/CONF.241/RPM.2/2#66(g)"])
+    (record,) = evaluate(extractive_chain, [q], builtin_store)
+    assert record.cited and record.congress_ok is congress_ok
