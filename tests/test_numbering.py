@@ -84,3 +84,21 @@ def test_gap_is_refused_or_stored_under_the_printed_numbers():
     assert [u.ref for u in parsed.units] == ["1", "2", "4", "5"]
     assert parsed.units[1].text == "The Meeting elected its officers."  # 4 is not merged into 2
     assert parsed.parts[0].numbering == "accepted: gap at line 7"
+
+
+@pytest.mark.parametrize("accept", [False, True])
+def test_a_repeated_sub_item_letter_is_always_refused(accept):
+    """A second (b) merged into the first before; "paragraph 2\n(b) above" is text, not an item."""
+    with pytest.raises(DocumentParseError, match=r"paragraph 2 has sub-item \(b\) twice: line 11"):
+        _parse("duplicate_sub_item.txt", accept=accept)
+
+
+def test_a_skipped_sub_item_letter_is_refused_or_stored_under_its_printed_letter():
+    with pytest.raises(DocumentParseError, match=r"sub-item \(d\) of paragraph 2 was not found but line 13 "
+                                                 r".* is lettered \(e\).*--accept-numbering-warnings"):
+        _parse("gap_in_sub_items.zh.txt", language="zh")
+    parsed = _parse("gap_in_sub_items.zh.txt", accept=True, language="zh")
+    units = {u.ref: u.text for u in parsed.units}
+    assert list(units) == ["1", "2", "2(a)", "2(b)", "2(c)", "2(e)", "3"]
+    assert units["2(c)"] == "支持研究网上受害对儿童的长期影响；"  # (e) is not merged into (c)
+    assert parsed.parts[0].numbering == "accepted: sub-item gap at line 13"

@@ -11,12 +11,16 @@ a lead-in ("... as follows:" then 1.-7.) is an anomaly:
 - a restart (a "1." after paragraph n, without an "Annex" heading): refused, or with
   `accept_warnings` stored as a new part ("part 2") and reported;
 - text that belongs to no paragraph (after a heading): refused.
+
+Sub-items are checked the same way: a lettered line after a finished item that repeats a letter
+("(b)" twice) is refused; one that skips letters ("(e)" after "(c)") is refused, or with
+`accept_warnings` stored under its printed letter and reported.
 """
 
 from __future__ import annotations
 
 from vectorstore.errors import DocumentParseError
-from vectorstore.paragraph_assembly import Anomaly, Assembler
+from vectorstore.paragraph_assembly import Anomaly, Assembler, ItemAnomaly
 
 ACCEPT_FLAG = "--accept-numbering-warnings"
 
@@ -36,6 +40,12 @@ def check_part(assembler: Assembler, part_name: str, source_name: str, accept_wa
             raise DocumentParseError(f"{source_name}: {where}{message}")
         warnings.append(f"{where}{message}")
         accepted.append(f"{anomaly.kind} at line {anomaly.lineno}")
+    for anomaly in assembler.item_anomalies:
+        message = describe_item(anomaly)
+        if anomaly.kind == "duplicate" or not accept_warnings:
+            raise DocumentParseError(f"{source_name}: {where}{message}")
+        warnings.append(f"{where}{message}")
+        accepted.append(f"sub-item gap at line {anomaly.lineno}")
     if assembler.stray:
         raise DocumentParseError(
             f"{source_name}: {where}some text is not inside any numbered paragraph: "
@@ -62,3 +72,14 @@ def describe(anomaly: Anomaly, assembler: Assembler) -> str:
     return (f"the paragraph numbering restarts at 1 after paragraph {anomaly.after} on {line} without "
             "an annex heading (“Annex”, “Annex II”, “附件”, “Appendix” on a line of its own). Add the "
             f"heading, or ingest with {ACCEPT_FLAG} to store what follows as a separate part.")
+
+
+def describe_item(anomaly: ItemAnomaly) -> str:
+    line = f"line {anomaly.lineno} (“{anomaly.text[:50]}”)"
+    if anomaly.kind == "duplicate":
+        return (f"paragraph {anomaly.paragraph} has sub-item ({anomaly.letter}) twice: {line}. Fix the "
+                "letter in the file; which of the two is right cannot be told from the text.")
+    return (f"sub-item ({anomaly.expected}) of paragraph {anomaly.paragraph} was not found but {line} is "
+            f"lettered ({anomaly.letter}). Check the text near ({anomaly.expected}) (a lost letter merges "
+            "an item into the one before); if the document really skips that letter, ingest with "
+            f"{ACCEPT_FLAG}.")

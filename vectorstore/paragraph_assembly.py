@@ -288,6 +288,22 @@ class Anomaly:
         return "restart" if self.number == 1 else "duplicate"
 
 
+@dataclass
+class ItemAnomaly:
+    """A lettered line, after a finished sub-item, that is not the next letter: a second (b)
+    ("duplicate"), or (e) after (c) ("gap"). Either would otherwise merge into the item before."""
+
+    kind: str  # "duplicate" or "gap"
+    paragraph: int
+    letter: str
+    expected: str
+    lineno: int
+    text: str
+
+
+_ITEM_END = (";", "；", ".", "。", ":", "：")
+
+
 def _next_letter(letter: str) -> str:
     """a -> b ... z -> aa -> bb (the UN convention after z)."""
     if letter == "z":
@@ -313,6 +329,7 @@ class Assembler:
         self.open: Paragraph | None = None  # the paragraph that continuation text goes to
         self.last_numbered_heading = 0
         self.anomalies: list[Anomaly] = []
+        self.item_anomalies: list[ItemAnomaly] = []
         self.stray: list[str] = []  # text after paragraph 1 that belongs to no paragraph
         self.front: list[Segment] = []  # unnumbered blocks before paragraph 1
         self.preamble = Preamble()
@@ -473,7 +490,9 @@ class Assembler:
             self._keep_stray([segment.full_text])
             return
         expected = _next_letter(paragraph.items[-1].letter) if paragraph.items else "a"
-        if paragraph.has_inner_list or segment.head.letter != expected:
+        letter = segment.head.letter
+        if paragraph.has_inner_list or (letter != expected and not self._out_of_sequence(paragraph, segment,
+                                                                                          expected)):
             paragraph.append(segment.full_text)
             return
         item = Item(segment.head.letter, JoinedText(segment.head.body), segment.head.lineno)
@@ -483,6 +502,25 @@ class Assembler:
                 paragraph.tail = JoinedText(line)
             else:
                 paragraph.append(line)
+
+
+    def _out_of_sequence(self, paragraph: Paragraph, segment: Segment, expected: str) -> bool:
+        """Whether a lettered line that is not the next letter starts an item all the same: it
+        follows a finished item and begins like one ("(e) Promote ...", not "(b) above"). A
+        later letter is kept as its own item; a repeated one merges. Both are anomalies."""
+        body = segment.head.body.lstrip()
+        if not (paragraph.items and paragraph.current_text.endswith(_ITEM_END) and body
+                and (body[0].isupper() or _has_cjk(body[0]))):
+            return False
+        letter = segment.head.letter
+        used = {item.letter for item in paragraph.items}
+        later = (len(letter), letter) > (len(expected), expected)
+        if letter not in used and not later:
+            return False
+        kind = "duplicate" if letter in used else "gap"
+        self.item_anomalies.append(ItemAnomaly(kind, paragraph.number, letter, expected,
+                                               segment.head.lineno, segment.full_text))
+        return kind == "gap"
 
 
 def _is_subject(text: str) -> bool:
