@@ -102,3 +102,16 @@ def test_a_skipped_sub_item_letter_is_refused_or_stored_under_its_printed_letter
     assert list(units) == ["1", "2", "2(a)", "2(b)", "2(c)", "2(e)", "3"]
     assert units["2(c)"] == "支持研究网上受害对儿童的长期影响；"  # (e) is not merged into (c)
     assert parsed.parts[0].numbering == "accepted: sub-item gap at line 13"
+
+
+def test_a_running_title_printed_on_few_pages_stays_out_of_the_paragraphs():
+    """UN resolutions print their running title on even pages only: a 5-page resolution repeats
+    it twice, a 4-page one once. Neither may end up inside a paragraph, nor may a Chinese
+    footnote number before full-width punctuation ("报告1；")."""
+    english = {u.ref: u.text for u in _parse("resolution_title_on_even_pages.en.txt").units}
+    assert english["pp6"].endswith("and its contribution to the discussion of emerging forms of crime, "
+                                   "including trafficking in cultural property,")
+    assert not any("Strengthening international cooperation to protect" in t for t in english.values())
+    chinese = {u.ref: u.text for u in _parse("short_resolution.zh.txt", language="zh").units}
+    assert chinese["6"].endswith("为上述目的提供预算外资源；")
+    assert chinese["1"] == "欢迎秘书长关于第76/185号决议执行情况的报告；"

@@ -40,6 +40,11 @@ _PARAGRAPH_START = re.compile(r"^\d{1,3}[.．](?:\s|$)")  # "32. Encourage ..." 
 _MARKER_OR_ITEM = re.compile(r"^(?:\d{1,3}[.．]|[(（][a-z]{1,2}[)）])")
 _RUNNING_HEAD_MIN_REPEATS = 2  # a running head repeats beside page breaks on 2+ (and most) pages
 _RUNNING_HEAD_WINDOW = 4  # how many content lines around a page number/symbol line belong to its head
+_SANDWICH_BEFORE = _SANDWICH_AFTER = 3  # title lines between the symbol and the job/page line
+_OPENING_LINES = 20  # the masthead and title of the first page (a resolution's take 13 lines)
+_DOT_LEADER = re.compile(r"(?:\. ?){3}|…|\.{3}")  # a table of contents' "II. Recommendations . . . 2"
+_SENTENCE_END = (".", "。", ";", "；", ":", "：")
+_SYMBOL_LINE = re.compile(SYMBOL_PATTERN)
 _URL_PREFIXES = ("http://", "https://")
 
 BLANK, PAGE = "blank", "page"
@@ -129,7 +134,30 @@ def _running_heads(lines: list[str]) -> set[int]:
                       if a is None or b - a > 2 * _RUNNING_HEAD_WINDOW)
     needed = max(_RUNNING_HEAD_MIN_REPEATS, (page_breaks + 1) // 2)
     heads = {i for i in candidates if repeats[lines[i]] >= needed}
+    # A repeated line between two header/footer lines of one page break ("A/RES/78/224" / the
+    # title / "23-26011" / "2/5") is part of that head even on fewer than half the pages: UN
+    # resolutions print their running title on even pages only.
+    marked = set(artefact)
+    position = {i: k for k, i in enumerate(content)}
+    heads |= {i for i in candidates if repeats[lines[i]] >= _RUNNING_HEAD_MIN_REPEATS
+              and any(j in marked for j in range(position[i] - _SANDWICH_BEFORE, position[i]))
+              and any(j in marked for j in range(position[i] + 1, position[i] + _SANDWICH_AFTER + 1))}
+    # A line right under a page's symbol line that repeats part of the document's title (the
+    # running head of a short document, printed once or twice: "A/CONF.241/RPM.1/1" / "Report
+    # of the Western Asia Regional Preparatory Meeting") is furniture too. Only there: a chapter
+    # heading at the top of a page repeats the table of contents, also on the first page.
+    title_lines = [lines[i] for i in content[:_OPENING_LINES] if not _DOT_LEADER.search(lines[i])]
+    under_symbol = {content[k + d] for k in artefact for d in (1, 2) if k + d < len(content)
+                    and _SYMBOL_LINE.fullmatch(lines[content[k]])}
+    heads |= {i for i in candidates if i in under_symbol and position[i] >= _OPENING_LINES
+              and _title_sized(lines[i]) and not lines[i].endswith(_SENTENCE_END)
+              and any(lines[i] in title for title in title_lines)}
     return heads | {content[k] for k in artefact}
+
+
+def _title_sized(text: str) -> bool:
+    """Long enough not to be a heading repeated by chance: 4 words, or 10 CJK characters."""
+    return len(text.split()) >= 4 or sum("\u4e00" <= ch <= "\u9fff" for ch in text) >= 10
 
 
 def _footnote_block(lines: list[str], start: int, furniture: set[int]) -> tuple[int, list[str]]:
@@ -153,9 +181,10 @@ def _footnote_block(lines: list[str], start: int, furniture: set[int]) -> tuple[
 # Where a footnote reference number can stand: glued after a letter or punctuation, or after a
 # comma, semicolon, colon or bracket and a space (not after "para." and a space: "para. 24" is a
 # reference, not a marker); `_LOOSE_MARKER`: after a word and a space ("Development 4 and").
-_SURE_MARKER = re.compile(r"(?:(?<=[^\W\d_])|(?<=[)\],;:.’”\"])|(?<=[),;:]) )(\d{1,3})(?=[\s,;.:)]|$)")
+_MARKER_END = r"(?=[\s,;.:)，；。：）、]|$)"  # what may follow a marker, full-width punctuation included
+_SURE_MARKER = re.compile(rf"(?:(?<=[^\W\d_])|(?<=[)\],;:.’”\"])|(?<=[),;:]) )(\d{{1,3}}){_MARKER_END}")
 _AFTER_ALL = 1 << 62  # sorts after any end offset: bisect past every place at the cursor
-_LOOSE_MARKER = re.compile(r"(?<=[^\W\d_]) (\d{1,3})(?=[\s,;.:)]|$)")
+_LOOSE_MARKER = re.compile(rf"(?<=[^\W\d_]) (\d{{1,3}}){_MARKER_END}")
 
 
 def _remove_markers(page: list[FlowLine], notes: list[str]) -> int:
