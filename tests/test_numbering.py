@@ -115,3 +115,15 @@ def test_a_running_title_printed_on_few_pages_stays_out_of_the_paragraphs():
     chinese = {u.ref: u.text for u in _parse("short_resolution.zh.txt", language="zh").units}
     assert chinese["6"].endswith("为上述目的提供预算外资源；")
     assert chinese["1"] == "欢迎秘书长关于第76/185号决议执行情况的报告；"
+
+
+def test_markdown_emphasis_is_markup_not_text():
+    """"*The Economic and Social Council,*" is the subject and "*Recalling* ..." a preambular
+    paragraph: with the asterisks left in, the first preambular paragraph was dropped as front
+    matter and the second became pp1."""
+    parsed = _parse("italic_preamble.en.md")
+    units = {u.ref: u for u in parsed.units}
+    assert list(units) == ["pp1", "pp2", "1", "2"]
+    assert units["pp1"].text.startswith("Recalling the United Nations Convention against Transnational")
+    assert units["pp1"].chapeau == "The Economic and Social Council,"
+    assert units["1"].text.startswith("Urges Member States") and "*" not in units["2"].text

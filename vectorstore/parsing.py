@@ -54,6 +54,8 @@ __all__ = ["ParsedDocument", "PartSummary", "is_annex_heading", "is_artefact_lin
 
 _MD_LINK = re.compile(r"\[([^\[\]]*)\]\([^()]*\)")  # [text](#) -> text (no nesting: linear)
 _MD_BOLD = re.compile(r"\*\*([^*]+)\*\*")
+# *Recalling* -> Recalling; not a barcode "*2326012*" (page furniture)
+_MD_ITALIC = re.compile(r"(?<![\w*])\*(?=\S)(?!\d+\*)([^*]+?)(?<=\S)\*(?![\w*])")
 _BULLET = re.compile(r"^(?:[-*•·]\s+)+")  # "- (a) ..." -> "(a) ..."
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
 _TOC_TITLE = re.compile(r"^(?:目\s*录|contents)$", re.IGNORECASE)
@@ -86,6 +88,8 @@ def _clean_markup(line: str) -> str:
         line = _MD_LINK.sub(r"\1", line)
     if "**" in line:
         line = _MD_BOLD.sub(r"\1", line)
+    if "*" in line:
+        line = _MD_ITALIC.sub(r"\1", line)
     return line.strip()
 
 
