@@ -511,6 +511,22 @@ def test_congress_city_and_year_rank_the_matching_document_higher(mixed_searcher
     assert f"{RESOLUTION}#1" in got  # ranked lower, not excluded
 
 
+@pytest.mark.parametrize("question, boosted", [
+    ("How long should dealers keep records under the Vienna Practical Guidelines?", set()),
+    ("What do the San José Principles say about witnesses?", set()),
+    ("What did the Vienna Regional Preparatory Meeting recommend?", {"EU"}),
+    ("What did the Vienna meeting recommend?", {"EU"}),
+])
+def test_a_city_that_begins_a_name_is_not_where_a_meeting_was_held(question, boosted):
+    """"the Vienna Practical Guidelines" ranked the report of the meeting held in Vienna first,
+    above the annex that holds the guidelines (from an ingest audit)."""
+    from vectorstore.query_scope import DocumentFacts, resolve_scope
+
+    facts = [DocumentFacts("EU", "Europe", 14, ("Vienna",), ("2019",), True),
+             DocumentFacts("LAC", "Latin America and the Caribbean", 15, ("San José",), ("2025",), True)]
+    assert resolve_scope(question, facts).boosted == boosted
+
+
 def test_a_catalog_alias_names_its_document(mixed_searcher):
     result = mixed_searcher.search("What does the Test Declaration say about prison overcrowding?", k=3)
     assert {h.unit.symbol for h in result.hits} == {RESOLUTION}

@@ -37,6 +37,10 @@ _NOUN_AFTER = re.compile(
 )
 _NOUN_BEFORE = re.compile(r"\b(?:the\s+)?(?:reports?|meetings?)\s+of\s+(?:the\s+)?$", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+# a city that begins a name ("the Vienna Practical Guidelines", "the San José Principles") says
+# nothing about where a meeting was held; "the Vienna Regional Preparatory Meeting" does
+_NAMED_AFTER_A_CITY = re.compile(
+    r"\s+(?!(?:Regional|Preparatory|Meeting|Meetings|Report|Reports|Congress|Conference)\b)[A-Z][a-z]")
 # meetings (or their reports) in the plural or one by one: general words, not document names
 _MEETINGS = re.compile(
     r"\b(?:(?:the\s+)?(?:two|both|each|all)\s+(?:(?:regional\s+)?(?:preparatory\s+)?meetings?|reports?)"
@@ -158,7 +162,8 @@ def resolve_scope(text: str, documents: list[DocumentFacts], catalog: Mapping | 
     scope.metadata_spans += meetings
     folded = _fold(text)
     for doc in documents:
-        cities = [span for city in doc.cities for span in _find(city, folded) if not inside_a_name(*span)]
+        cities = [span for city in doc.cities for span in _find(city, folded)
+                  if not inside_a_name(*span) and not _NAMED_AFTER_A_CITY.match(text, span[1])]
         scope.metadata_spans += cities
         if doc.region in regions:
             scope.regional.add(doc.symbol)
