@@ -204,6 +204,19 @@ def test_lookup_forms(searcher, query, expected):
     assert result.references
 
 
+@pytest.mark.parametrize("query, notice, expected", [
+    ("paras. 1-50 of the LAC report", "“paras. 1-50”: a range of more than 30 paragraphs is not expanded; "
+     "only paras. 1 and 50 are shown.", [f"{LAC}#1", f"{LAC}#50"]),
+    ("拉美报告第1至40段", "“第1至40段”：超过 30 段的范围不予展开，只列出第1段和第40段。",
+     [f"{LAC}#1", f"{LAC}#40"]),
+    ("para. 1000 of the LAC report", "“para. 1000”: no paragraph is numbered 1000.", []),
+    ("第1000段", "“第1000段”：没有编号为 1000 的段落。", []),
+])
+def test_what_lookup_does_not_read_is_said_not_dropped(searcher, query, notice, expected):
+    result = searcher.search(query, k=5)
+    assert result.notices == [notice] and ids(result) == expected
+
+
 RES = "A/RES/76/181"
 
 

@@ -47,7 +47,14 @@ from vectorstore.glossary import english_terms, translate_query
 from vectorstore.language import detect_language
 from vectorstore.query_scope import DocumentFacts, resolve_scope
 from vectorstore.query_text import clean_query, has_content_besides_references, similarity_text
-from vectorstore.references import Reference, parse_references, reference_label
+from vectorstore.references import (
+    MAX_PARAGRAPH,
+    MAX_RANGE,
+    Reference,
+    find_references,
+    parse_references,
+    reference_label,
+)
 from vectorstore.settings import Settings
 from vectorstore.units import Unit, UnitKey, part_label
 from vectorstore.wording import congress_name, declaration_name, describe_document, region_name, say
@@ -286,12 +293,14 @@ class HybridSearcher:
             return SearchResult(text, [], [], notices)
 
         references = parse_references(text, documents=snap.infos)
+        unread = _unread_references(text, snap.infos, language)
+        notices += unread
         scope = resolve_scope(text, snap.facts, snap.infos)
         hits, lookup_notices = self._lookup(snap, references, filters, language, scope.boosted)
         notices += lookup_notices
         result = SearchResult(text, hits, references, notices)
         wanted = k - len(hits)
-        if references:
+        if references or unread:
             # "第24段" alone: similarity search on it would only add noise
             result.asks_more = has_content_besides_references(text, snap.infos, scope.spans)
             wanted = max(wanted, k // 2) if result.asks_more else 0
@@ -709,6 +718,28 @@ def _label(ref: Reference, language: str, symbol: str = "") -> str:
     """The referenced paragraph as a citation writes it (`para. 24 (d)`, `附件第36段`); with
     `symbol`, the whole citation (`A/RES/76/181, annex, para. 36`). Never the internal `annex:36`."""
     return reference_label(UnitKey(symbol, ref.paragraph, ref.item, ref.part, ref.preamble), language)
+
+
+def _unread_references(text: str, documents, language: str) -> list[str]:
+    """What a question asks that lookup does not read, said rather than dropped: a paragraph
+    number of 1000 or more, and a range of more than MAX_RANGE paragraphs (only its ends)."""
+    notices = []
+    for group in find_references(text, documents):
+        numbers = [r.paragraph for r in group.references]
+        written = text[group.start:group.end]
+        if any(n > MAX_PARAGRAPH for n in numbers):
+            notices.append(say(language, en=f"“{written}”: no paragraph is numbered {max(numbers)}.",
+                               zh=f"“{written}”：没有编号为 {max(numbers)} 的段落。"))
+        elif len(numbers) == 2 and numbers[1] - numbers[0] > MAX_RANGE and _RANGE_WORD.search(written):
+            notices.append(say(language,
+                               en=f"“{written}”: a range of more than {MAX_RANGE} paragraphs is not "
+                               f"expanded; only paras. {numbers[0]} and {numbers[1]} are shown.",
+                               zh=f"“{written}”：超过 {MAX_RANGE} 段的范围不予展开，只列出第{numbers[0]}段和"
+                               f"第{numbers[1]}段。"))
+    return notices
+
+
+_RANGE_WORD = re.compile(r"\d\s*(?:-|–|—|~|至|到|to|through)\s*(?:paras?\.?\s*|第)?\d", re.IGNORECASE)
 
 
 def _en_document(ref: Reference) -> str:
