@@ -507,18 +507,8 @@ class AnswerChain:
                     missing = say(language, zh=f"库中没有第{names}届大会的文件。",
                                   en=f"No document of Congress {names} is in the store.")
                     return filters, [missing], True
-        # a declaration no stored document holds ("the Abu Dhabi Declaration"): said, and the
-        # question is answered from what is stored (its congress's reports rank higher)
-        absent = []
-        quoted = {r.congress for r in parse_references(question, catalog) if r.declaration}  # lookup says it
-        for congress in dict.fromkeys(m.value for m in mentions
-                                      if m.kind == "declaration" and m.value not in quoted):
-            name = declaration_name(congress, self.searcher.snapshot().infos.values(), language)
-            absent.append(say(language, zh=f"{name}不在库中；以下依据库中文件作答。",
-                              en=f"{name[0].upper()}{name[1:]} is not in the store; the answer draws on "
-                              "the stored documents."))
-        if turn.mode.named_congress_only:
-            absent = []
+        absent = [] if turn.mode.named_congress_only else \
+            self._absent_declarations(question, mentions, catalog, language)
         if filters.symbols or filters.regions:
             return filters, absent, False
         named = [(m.start, m.end, m.value) for m in mentions if m.kind in ("region", "symbol")]
@@ -535,6 +525,20 @@ class AnswerChain:
                 return filters, [notice], True
             symbols += [s for s in matching if s not in symbols]
         return replace(filters, symbols=tuple(symbols)), absent, False
+
+    def _absent_declarations(self, question: str, mentions, catalog, language: str) -> list[str]:
+        """A notice for each declaration the question names that no stored document holds ("the
+        Abu Dhabi Declaration"): the stored documents answer (its congress's rank higher). A
+        lookup of one of its paragraphs says so itself."""
+        looked_up = {r.congress for r in parse_references(question, catalog) if r.declaration}
+        notices = []
+        for congress in dict.fromkeys(m.value for m in mentions
+                                      if m.kind == "declaration" and m.value not in looked_up):
+            name = declaration_name(congress, self.searcher.snapshot().infos.values(), language)
+            notices.append(say(language, zh=f"{name}不在库中；以下依据库中文件作答。",
+                               en=f"{name[0].upper()}{name[1:]} is not in the store; the answer draws on "
+                               "the stored documents."))
+        return notices
 
     def _add_previous_sources(self, context: Context, history: list[dict], filters: Filters) -> None:
         """The previous turn's sources stay available to a follow-up (prompt and citations)."""
