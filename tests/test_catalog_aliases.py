@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -34,3 +35,21 @@ def test_catalog_aliases_of_the_wrong_shape_are_refused(tmp_path):
         {"file": "r.txt", "symbol": "X/1", "language": "en", "aliases": {"en": "x"}}]}), encoding="utf-8")
     with pytest.raises(DocumentParseError, match=r"\"aliases\" must be a list of names"):
         load_catalog(catalog)
+
+
+@pytest.mark.parametrize("name, title", [
+    ("parts/resolution_title_on_even_pages.en.txt",
+     "Strengthening international cooperation to protect cultural property against trafficking and "
+     "related offences"),
+    ("parts/short_resolution.zh.txt", "加强预防犯罪和刑事司法对策，打击影响环境的犯罪"),
+    ("en_report_excerpt.txt", "Report of the Western Asian Regional Preparatory Meeting for the Sixteenth "
+     "United Nations Congress on Crime Prevention and Criminal Justice,"),
+])
+def test_an_uncatalogued_document_gets_the_title_printed_on_its_first_page(tmp_path, name, title):
+    """Listed by `ingest --list`, the app and MCP; it used to be the file name."""
+    text = (Path(__file__).parent / "data" / name).read_text(encoding="utf-8")
+    path = tmp_path / Path(name).name
+    path.write_text(text, encoding="utf-8")
+    info = document_info_for(path, text)
+    assert (info.title_en or info.title_zh).startswith(title)
+    assert document_info_for(path, text, {"title_en": "Given"}).title_en == "Given"  # a given title wins

@@ -145,6 +145,38 @@ def detect_symbol(text: str) -> str | None:
     return None
 
 
+# the first line of a title on the first page: a resolution's "78/224. Strengthening ...", a
+# report's "Report of the ... Meeting ..." / "……区域筹备会议的报告" (which may wrap onto the next line)
+_TITLE_START = re.compile(r"^(?:\d{1,3}/\d{1,4}\.\s*\S|Report of the\b|Draft resolution\b)")
+_ZH_REPORT_TITLE = re.compile(r"(?:会议|筹备会议)(?:的)?报告$")
+_TITLE_MAX_LINES = 3
+
+
+def detect_title(text: str) -> str:
+    """The title printed on the first page, before paragraph 1 ("" when none is recognised):
+    "78/224. Strengthening international cooperation ..." (without the resolution number), "Report
+    of the ... Regional Preparatory Meeting ...", "……区域筹备会议的报告". A title's lines run
+    until a blank line."""
+    raw = [line.strip() for line in text.splitlines()[:_FIRST_PAGE_LINES * 3]]
+    for i, line in enumerate(raw):
+        if _PARAGRAPH_START.match(line):
+            break
+        pieces = []
+        if _TITLE_START.match(line):
+            pieces = [line]
+            for more in raw[i + 1:i + _TITLE_MAX_LINES]:
+                if not more or _PARAGRAPH_START.match(more) or is_annex_heading(more):
+                    break
+                pieces.append(more)
+        elif _ZH_REPORT_TITLE.search(line):  # its first line may be the one before
+            before = raw[i - 1] if i and raw[i - 1] and not is_artefact_line(raw[i - 1]) else ""
+            pieces = [before, line] if before and not before.endswith(("。", "：")) else [line]
+        if pieces:
+            title = " ".join(pieces) if pieces[0].isascii() else "".join(pieces)
+            return re.sub(r"^\d{1,3}/\d{1,4}\.\s*", "", re.sub(r"\s+", " ", title)).strip()
+    return ""
+
+
 def document_info_for(path: Path, text: str, overrides: dict | None = None) -> DocumentInfo:
     """Metadata for the report in `path` (whose text is `text`).
 
@@ -157,6 +189,9 @@ def document_info_for(path: Path, text: str, overrides: dict | None = None) -> D
     entry["file"] = path.name
     entry.setdefault("symbol", detect_symbol(text))
     entry.setdefault("language", detect_language(text))
+    title_key = "title_en" if entry["language"] == "en" else "title_zh"
+    if not entry.get(title_key) and not entry.get("title_en" if title_key == "title_zh" else "title_zh"):
+        entry[title_key] = detect_title(text)
     if not entry["symbol"]:
         raise DocumentParseError(
             f"{path.name}: the document symbol is not printed in the text and not in "
