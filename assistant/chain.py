@@ -46,7 +46,7 @@ from assistant.verification import SupportScorer, verify_answer
 from vectorstore.errors import UserError
 from vectorstore.filters import Filters
 from vectorstore.references import document_mentions, find_references, parse_references, reference_label
-from vectorstore.renderings import RenderingStore
+from vectorstore.renderings import RenderingStore, renderings_for
 from vectorstore.retrieval import Hit, HybridSearcher
 from vectorstore.settings import Settings
 from vectorstore.terms import terms_if_readable
@@ -88,6 +88,8 @@ class Answer:
     notices: list[str] = field(default_factory=list)
     statements: list[Statement] = field(default_factory=list)  # a model answer's kept statements
     dropped: list[Statement] = field(default_factory=list)  # statements the checks removed (with why)
+    # unit id -> rendering in the reader's language of the units shown (sources panel, exports)
+    renderings: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -480,7 +482,21 @@ class AnswerChain:
             context.notices.append(say(language, zh="文件中没有找到这个问题的答案；下面列出最接近的段落。",
                                         en="The documents do not contain the answer; the closest "
                                         "paragraphs are listed below."))
+        context.renderings = self._reader_renderings(context, language)
         return context
+
+    def _reader_renderings(self, context: Context, language: str) -> dict:
+        """The renderings, in the reader's language, of every unit the answer may show, from this
+        chain's data directory (a `--data-dir` store has its own)."""
+        units = {u.id: u for u in [*(h.unit for h in context.hits), *context.citable,
+                                   *(u for _, group in context.groups for u in group)]}
+        foreign = [u for u in units.values() if u.language != language]
+        if not foreign:
+            return {}
+        try:
+            return renderings_for(foreign, self.settings)
+        except Exception:  # renderings are an aid: answers work without them
+            return {}
 
     def _document_filters(self, question: str, filters: Filters,
                           turn: Turn) -> tuple[Filters, list[str], bool]:
@@ -611,7 +627,7 @@ class AnswerChain:
         lines = [say(language, zh="文件中没有这个问题的答案。最接近的段落如下（仅供参考，并不回答该问题）：",
                       en="The documents do not contain the answer to this question. The closest "
                       "paragraphs are (for reference only; they do not answer it):")]
-        shown = readings(context.units[:3], language)
+        shown = readings(context.units[:3], language, context.renderings)
         for unit in context.units[:3]:
             reading = shown[unit.id]
             snippet = " ".join(reading.text.split())[:80]
@@ -635,7 +651,8 @@ class AnswerChain:
                       corrections=_unique(corrections), retrieved=turn.context.hits,
                       standalone_question=turn.standalone, notices=_unique(turn.notices),
                       statements=list(generated.kept) if generated else [],
-                      dropped=list(generated.dropped) if generated else [])
+                      dropped=list(generated.dropped) if generated else [],
+                      renderings=turn.context.renderings)
 
 
 def _names(ref, unit: Unit) -> bool:

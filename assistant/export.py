@@ -54,7 +54,9 @@ def rendering_caption(rendering: Rendering, language: str) -> str:
 
 
 def _renderings(answer, renderings) -> dict[str, Rendering]:
-    return renderings if renderings is not None else renderings_for(answer.citations)
+    if renderings is not None:
+        return renderings
+    return getattr(answer, "renderings", None) or renderings_for(answer.citations)
 
 
 def _notes(answer) -> list[str]:

@@ -40,6 +40,9 @@ class Context:
     notices: list[str] = field(default_factory=list)
     relevant: bool = True
     groups: list[tuple[str, list[Unit]]] = field(default_factory=list)  # compare: per document
+    # unit id -> rendering in the reader's language, from the chain's own data directory (quotes
+    # and the sources panel show a unit in the other language through it)
+    renderings: dict = field(default_factory=dict)
 
     def prompt_units(self, limit: int) -> list[Unit]:
         """The first `limit` units, less those whose cosine to the question trails the closest of
@@ -214,13 +217,15 @@ register(Mode(
                 "says that answers the question. Restate only sources that answer it directly; one is "
                 "often enough."},
     retrieve=retrieve_ask,
-    extractive=lambda question, context, language: extractive.ask_answer(question, context.units, language),
+    extractive=lambda question, context, language: extractive.ask_answer(question, context.units, language,
+                                                                         renderings=context.renderings),
 ))
 register(Mode(
     name="lookup", labels={"zh": "查段落", "en": "Look up paragraph"}, summary="quote a paragraph",
     task={"zh": "逐字引用所问的段落。", "en": "Quote the requested paragraph verbatim."},
     retrieve=retrieve_lookup,
-    extractive=lambda question, context, language: extractive.lookup_answer(context.units, language),
+    extractive=lambda question, context, language: extractive.lookup_answer(context.units, language,
+                                                                            renderings=context.renderings),
     needs_model=False, checks_relevance=False, lead=False,
 ))
 register(Mode(
@@ -230,7 +235,8 @@ register(Mode(
                 "restates one source."},
     retrieve=retrieve_compare,
     extractive=lambda question, context, language: extractive.compare_answer(question, context.groups,
-                                                                             language),
+                                                                             language,
+                                                                             renderings=context.renderings),
     checks_relevance=False, max_statements=3, prompt_sources=1, lead=False, per_document=True,
     fallback_quotes_shown=True,
 ))
@@ -242,7 +248,8 @@ register(Mode(
                 "in the language of a declaration and restates one source (prefer recommendations). "
                 "Restate only sources that treat the theme directly."},
     retrieve=retrieve_draft,
-    extractive=lambda question, context, language: extractive.draft_answer(question, context.units, language),
+    extractive=lambda question, context, language: extractive.draft_answer(question, context.units, language,
+                                                                           renderings=context.renderings),
     max_statements=5, prompt_sources=5, lead=False, framing={"zh": "我们承诺", "en": "We commit to"},
     named_congress_only=True, offers_agreed_language=True, fallback_quotes_shown=True,
 ))

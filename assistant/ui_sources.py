@@ -80,7 +80,7 @@ def sources_html(answer=None, placeholder: str = L.SOURCES_EMPTY,
     others = [h.unit for h in answer.retrieved if h.unit.id not in cited_ids]
     if renderings is None:
         foreign = [u for u in [*answer.citations, *others] if u.language != answer.language]
-        renderings = renderings_for(foreign) if foreign else {}
+        renderings = getattr(answer, "renderings", None) or (renderings_for(foreign) if foreign else {})
     parts = ['<div class="src-panel">']
     parts += [f'<p class="src-notice">{escape(n)}</p>' for n in answer.notices]
     parts.append(f'<div class="src-section">{escape(L.CITED)} ({len(answer.citations)})</div>')

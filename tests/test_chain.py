@@ -717,3 +717,33 @@ def test_local_model_english_answer_has_no_chinese_characters(small_model_chain,
     if answer.backend == "llamacpp":
         assert not has_cjk(answer.rendered)
     check_citations(answer, builtin_store)
+
+
+@pytest.mark.parametrize("mode, question", [
+    ("lookup", "para. 37 (n) of the Latin American report"),
+    ("ask", "What did the Latin American meeting recommend on firearms trafficking?"),
+])
+def test_answers_show_the_renderings_of_their_own_data_directory(builtin_store, builtin_settings, tmp_path,
+                                                                 mode, question):
+    """With `--data-dir`, quotes, the fallback and the sources panel read that directory's
+    renderings; they used to read the default one (the helper's audit: an uploaded report's
+    stored translations were never shown, its Chinese quoted as "pending")."""
+    import shutil
+
+    from assistant.ui_sources import sources_html
+    from vectorstore.renderings import Rendering, RenderingStore, text_hash
+    from vectorstore.retrieval import HybridSearcher
+    from vectorstore.store import UnitStore
+
+    data_dir = tmp_path / "data"
+    shutil.copytree(builtin_settings.data_dir, data_dir)
+    settings = builtin_settings.with_overrides(data_dir=str(data_dir), backend="extractive")
+    unit = next(u for u in UnitStore(settings).units() if u.id == f"{LAC}#37(n)")
+    mine = "Strengthen the agencies against trafficking in firearms (rendering of this data directory)."
+    RenderingStore(settings).put([Rendering(unit.id, "en", mine, "machine", "test", "2026-12-03",
+                                            text_hash(unit.text))])
+    chain = AnswerChain(settings, HybridSearcher(UnitStore(settings), settings))
+    answer = chain.invoke(question, mode=mode)
+    assert answer.renderings[unit.id].text == mine
+    assert "(rendering of this data directory)" in answer.rendered
+    assert "(rendering of this data directory)" in sources_html(answer)
