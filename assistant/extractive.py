@@ -142,7 +142,8 @@ def _intro(units: list[Unit], language: str, zh_text: str, en_text: str,
     """One framing line ending with a colon (framing states nothing that needs a citation).
 
     It says how the quotes relate to the originals: renderings (machine or official) or originals
-    quoted in the other language while their renderings are pending.
+    quoted in the other language where there is no rendering yet (being produced in the
+    background after an upload, or `assistant translate` not run).
     """
     shown = shown or {}
     quoted = [shown.get(u.id, Reading(u.text, u.language)) for u in units]
@@ -155,7 +156,7 @@ def _intro(units: list[Unit], language: str, zh_text: str, en_text: str,
         if "official" in sources:
             notes.append("部分引文取自正式中文本")
         if untranslated:
-            notes.append("部分来源的译文尚在生成，引用原文")
+            notes.append("部分来源尚无译文，引用原文")
         return zh_text.rstrip("：") + (f"（{'，'.join(notes)}）" if notes else "") + "："
     if "machine" in sources:
         notes.append("Chinese sources are quoted in an unofficial machine translation, "
@@ -163,7 +164,7 @@ def _intro(units: list[Unit], language: str, zh_text: str, en_text: str,
     if "official" in sources:
         notes.append("some quotes are from the official English version")
     if untranslated:
-        notes.append("some sources are quoted in Chinese as their translations are pending")
+        notes.append("some sources are quoted in Chinese as they have no translation yet")
     # one clause ending with a colon: verification treats it as framing (a ';' would split it)
     return en_text + (f" ({', '.join(notes)})" if notes else "") + ":"
 

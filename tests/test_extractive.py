@@ -64,7 +64,7 @@ def test_a_pending_rendering_is_quoted_in_the_original_and_the_answer_says_so():
     retrieved = units(f"{LAC}#24(e)")
     answer = extractive.ask_answer("What is recommended on firearms trafficking?", retrieved, "en",
                                    renderings={})
-    assert "quoted in Chinese as their translations are pending" in answer
+    assert "quoted in Chinese as they have no translation yet" in answer
     assert "“加强打击枪支贩运的行动" in answer
 
 

@@ -55,7 +55,7 @@ def test_english_reader_sees_original_and_labelled_machine_translation(page):
             assert card["label"].startswith("unofficial machine translation"), card
             assert card["source"] == "machine" and not CJK.search(card["rendering"]), card["id"]
         else:  # not rendered yet: said so, in English
-            assert card["label"] == "translation pending", card
+            assert card["label"] == "no translation yet", card
     firearms = next(c for c in shown if c["id"] == "A/CONF.241/RPM.2/2#37(n)")
     assert "firearms" in firearms["rendering"]
     answer = page.locator("#chatbot").inner_text()

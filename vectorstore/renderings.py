@@ -52,8 +52,8 @@ _LANGUAGE_NAMES = {"en": {"en": "English", "zh": "Chinese"}, "zh": {"en": "英�
 
 
 def pending_label(reader_language: str) -> str:
-    """Shown where a unit's rendering is still being produced."""
-    return say(reader_language, zh="译文尚在生成中", en="translation pending")
+    """Shown where a unit has no rendering yet (being produced after an upload, or never asked for)."""
+    return say(reader_language, zh="尚无译文", en="no translation yet")
 
 
 def target_language(unit_language: str) -> str:
