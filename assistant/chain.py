@@ -51,7 +51,7 @@ from vectorstore.retrieval import Hit, HybridSearcher
 from vectorstore.settings import Settings
 from vectorstore.terms import terms_if_readable
 from vectorstore.units import Unit
-from vectorstore.wording import declaration_name, describe_document, say
+from vectorstore.wording import congress_name, declaration_name, describe_document, region_name, say
 
 MODES = mode_names()
 MAX_QUESTION_CHARS = 2000
@@ -531,8 +531,15 @@ class AnswerChain:
         if not named:
             return filters, absent, False
         symbols = []
+        # a congress written out ("Fourteenth Congress", "第十四届"), not a city ("Kyoto Protocol")
+        congresses = {m.value for m in mentions
+                      if m.kind == "congress" and re.search(r"\d|届|congress", question[m.start:m.end], re.I)}
         for _, _, value in named:
             matching = [d.symbol for d in documents if value in (d.symbol, d.region)]
+            if congresses and value not in {d.symbol for d in documents}:
+                matching, notice = _region_of_congress(value, congresses, documents, language)
+                if notice:
+                    return filters, [notice], True
             if not matching:
                 stored = "; ".join(describe_document(d.symbol, d.region, d.congress, language)
                                    for d in documents)
@@ -760,6 +767,24 @@ def _follow_up_content(question: str) -> str:
     while previous != text:
         previous, text = text, _FOLLOW_UP_FILLER.sub("", text).strip()
     return text if len(re.sub(r"\W", "", text)) >= 2 else ""
+
+
+def _region_of_congress(region: str, congresses: set[int], documents, language: str) -> tuple[list[str], str]:
+    """The region's reports of the congresses the question names ("the 14th Congress's Western
+    Asia report"), or, when the store has the region's report of another congress only, none
+    and a notice saying so."""
+    of_region = [d for d in documents if d.region == region]
+    of_congress = [d.symbol for d in of_region if d.congress in congresses]
+    if of_congress or not of_region:
+        return of_congress or [d.symbol for d in of_region], ""
+    stored = "; ".join(describe_document(d.symbol, d.region, d.congress, language) for d in of_region)
+    zh_congresses = "、".join(congress_name(c, "zh") for c in sorted(congresses))
+    en_congresses = " or ".join("the " + congress_name(c, "en") for c in sorted(congresses))
+    return [], say(language,
+                   zh=f"库中没有{zh_congresses}的“{region_name(region, 'zh')}”报告"
+                   f"（库中该区域的报告：{stored}）。",
+                   en=f"No {region} report of {en_congresses} is in the store (stored for that region: "
+                   f"{stored}).")
 
 
 _LONE_ITEM = re.compile(r"[（(]\s*([a-zA-Z]{1,2})\s*[)）]")

@@ -747,3 +747,22 @@ def test_answers_show_the_renderings_of_their_own_data_directory(builtin_store, 
     assert answer.renderings[unit.id].text == mine
     assert "(rendering of this data directory)" in answer.rendered
     assert "(rendering of this data directory)" in sources_html(answer)
+
+
+@pytest.mark.parametrize("question, notice", [
+    ("What did the Latin American meeting of the Fourteenth Congress recommend on firearms?",
+     "No Latin America and the Caribbean report of the 14th Congress is in the store (stored for that "
+     "region: A/CONF.241/RPM.2/2 (Latin America and the Caribbean, 15th Congress))."),
+    ("第十五届大会欧洲区域筹备会议报告对网络犯罪有什么建议？",
+     "库中没有第15届预防犯罪大会的“欧洲”报告（库中该区域的报告：A/CONF.234/RPM.5/1（欧洲，第14届））。"),
+])
+def test_a_region_s_report_of_another_congress_is_not_passed_off_as_the_one_asked_for(extractive_chain,
+                                                                                        question, notice):
+    answer = extractive_chain.invoke(question)
+    assert notice in answer.notices and not answer.citations
+
+
+def test_a_region_s_report_of_the_congress_named_is_found(extractive_chain):
+    answer = extractive_chain.invoke("What did the European meeting for the Fourteenth Congress recommend on "
+                                     "cybercrime?")
+    assert answer.citations and all(u.symbol == EU for u in answer.citations)

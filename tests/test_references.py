@@ -186,3 +186,13 @@ def test_a_declaration_named_by_its_congress_reads_through_the_catalog():
     # a congress without the word declaration is still the congress's documents
     (ref,) = parse_references("第十四届大会欧洲区域筹备会议报告第36段", catalog)
     assert (ref.region, ref.congress, ref.declaration) == ("Europe", 14, False)
+
+
+def test_el_salvador_is_a_state_not_the_venue_of_the_twelfth_congress():
+    """"Was El Salvador represented at the 2025 Latin American meeting?" read as a question about
+    the 12th Congress (held in Salvador, Brazil); the Salvador Declaration still names it."""
+    from vectorstore.references import document_mentions
+
+    assert not [m for m in document_mentions("Was El Salvador among the countries represented?")
+                if m.kind in ("congress", "declaration")]
+    assert [(m.kind, m.value) for m in document_mentions("the Salvador Declaration")] == [("declaration", 12)]

@@ -309,7 +309,7 @@ _CONGRESS = re.compile(
     rf"第\s*(?P<zh>\d{{1,2}}|{_CN_NUM})\s*届"
     rf"|\b(?P<num>\d{{1,2}})(?:st|nd|rd|th)\s+(?:United\s+Nations\s+|UN\s+)?(?:Crime\s+)?Congress\b"
     rf"|\b(?P<ord>{'|'.join(_ORDINALS)})\s+(?:United\s+Nations\s+|UN\s+)?(?:Crime\s+)?Congress\b"
-    rf"|(?P<venue>(?<![A-Za-z])(?:Kyoto|Abu\s+Dhabi|Doha|Salvador)(?![A-Za-z])|京都|阿布扎比|多哈)",
+    rf"|(?P<venue>(?<![A-Za-z])(?:Kyoto|Abu\s+Dhabi|Doha|(?<!El )Salvador)(?![A-Za-z])|京都|阿布扎比|多哈)",
     re.IGNORECASE,
 )
 # General Assembly resolutions by number: they name A/RES/76/181 when that document is stored
