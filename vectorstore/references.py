@@ -742,9 +742,12 @@ def parse_references(text: str, documents: Mapping | Iterable[str] | None = None
     With `documents` (see `find_references`), "Kyoto Declaration, para. 36" is annex
     paragraph 36 of A/RES/76/181.
     """
-    refs = [r for group in find_references(text, documents) for r in group.references
-            if r.paragraph <= MAX_PARAGRAPH]
-    return _dedupe(refs)
+    return references_in(find_references(text, documents))
+
+
+def references_in(groups: list[ReferenceGroup]) -> list[Reference]:
+    """The references of `find_references` groups, as `parse_references` returns them."""
+    return _dedupe([r for group in groups for r in group.references if r.paragraph <= MAX_PARAGRAPH])
 
 
 def _dedupe(refs: list[Reference]) -> list[Reference]:

@@ -52,8 +52,8 @@ from vectorstore.references import (
     MAX_RANGE,
     Reference,
     find_references,
-    parse_references,
     reference_label,
+    references_in,
 )
 from vectorstore.settings import Settings
 from vectorstore.units import Unit, UnitKey, part_label
@@ -292,8 +292,9 @@ class HybridSearcher:
                                 zh="库中没有文件：请用 `assistant ingest` 添加报告。"))
             return SearchResult(text, [], [], notices)
 
-        references = parse_references(text, documents=snap.infos)
-        unread = _unread_references(text, snap.infos, language)
+        groups = find_references(text, snap.infos)
+        references = references_in(groups)
+        unread = _unread_references(text, groups, language)
         notices += unread
         scope = resolve_scope(text, snap.facts, snap.infos)
         hits, lookup_notices = self._lookup(snap, references, filters, language, scope.boosted)
@@ -720,11 +721,11 @@ def _label(ref: Reference, language: str, symbol: str = "") -> str:
     return reference_label(UnitKey(symbol, ref.paragraph, ref.item, ref.part, ref.preamble), language)
 
 
-def _unread_references(text: str, documents, language: str) -> list[str]:
+def _unread_references(text: str, groups, language: str) -> list[str]:
     """What a question asks that lookup does not read, said rather than dropped: a paragraph
     number of 1000 or more, and a range of more than MAX_RANGE paragraphs (only its ends)."""
     notices = []
-    for group in find_references(text, documents):
+    for group in groups:
         numbers = [r.paragraph for r in group.references]
         written = text[group.start:group.end]
         if any(n > MAX_PARAGRAPH for n in numbers):
