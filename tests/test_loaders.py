@@ -397,8 +397,12 @@ def test_cli_overrides_beat_everything(tmp_path):
     doc = document_info_for(EN_FILE, text, {"symbol": "A/CONF.999/RPM.9/2", "congress": "16",
                                             "region": "Western Asia", "dates": "2024-04-23, 2024-04-25",
                                             "title_en": None})
-    assert (doc.symbol, doc.congress, doc.region, doc.dates, doc.title_en) == (
-        "A/CONF.999/RPM.9/2", 16, "Western Asia", ["2024-04-23", "2024-04-25"], "")
+    assert (doc.symbol, doc.congress, doc.region, doc.dates) == (
+        "A/CONF.999/RPM.9/2", 16, "Western Asia", ["2024-04-23", "2024-04-25"])
+    # a title not given (None) is the one printed on the first page
+    assert doc.title_en == ("Report of the Western Asian Regional Preparatory Meeting for the Sixteenth "
+                            "United Nations Congress on Crime Prevention and Criminal Justice, held in "
+                            "Beirut from 23 to 25 April 2024")
 
 
 def test_metadata_detected_from_the_text(tmp_path):
