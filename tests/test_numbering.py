@@ -127,3 +127,17 @@ def test_markdown_emphasis_is_markup_not_text():
     assert units["pp1"].text.startswith("Recalling the United Nations Convention against Transnational")
     assert units["pp1"].chapeau == "The Economic and Social Council,"
     assert units["1"].text.startswith("Urges Member States") and "*" not in units["2"].text
+
+
+def test_in_a_recommendations_chapter_without_subheadings_what_speakers_said_is_a_summary():
+    """A chapter titled 建议 / Recommendations with no "Summary of deliberations" subheading made
+    every paragraph a recommendation, so answers quoted "许多发言者强调…" as "recommends"."""
+    kinds = {u.ref: u.kind for u in _parse("report_without_kind_subheadings.zh.txt", language="zh").units}
+    assert [kinds[str(n)] for n in range(4, 10)] == ["summary"] * 5 + ["recommendation"]
+    assert kinds["9(a)"] == "recommendation"  # 与会者未经谈判提出了下列建议：(a) …
+    english = ("E/CN.15/2099/L.9\n\nII. Recommendations\n\n"
+               "1. Many speakers stressed the threat of cybercrime.\n\n"
+               "2. The representative of UNODC introduced the theme.\n\n"
+               "3. Strengthen mutual legal assistance.\n")
+    units = parse_document(english, DocumentInfo(SYMBOL, "en"), "inline").units
+    assert [u.kind for u in units] == ["summary", "summary", "recommendation"]

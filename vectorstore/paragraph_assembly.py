@@ -533,6 +533,15 @@ def _is_subject(text: str) -> bool:
 # --- kinds ----------------------------------------------------------------------------------
 
 _RECOMMENDATION_LEAD_IN = re.compile(r"(?:以下|下列)建议|following recommendations?", re.IGNORECASE)
+# a paragraph reporting what speakers said ("许多发言者强调…", "毒罪办的代表介绍了…", "One speaker
+# suggested ...", "The representative of UNODC introduced ..."): a summary of the deliberations
+_REPORTS_SPEAKERS = re.compile(
+    r"^(?:许多|很多|一些|若干|几位|多位|一位|一名|有些|另有|其他)?(?:[^，。；]{0,15}的)?"
+    r"(?:发言者|与会者|与会代表|代表|专家|观察员)"
+    r"|^(?:(?:many|several|some|a\s+number\s+of|one|other|two|three|the)\s+)*"
+    r"(?:speakers?|participants?|delegations?|representatives?|experts?|observers?)\b",
+    re.IGNORECASE,
+)
 
 
 def paragraph_kind(paragraph: Paragraph, chapters_with_subheadings: set[str]) -> str:
@@ -542,7 +551,8 @@ def paragraph_kind(paragraph: Paragraph, chapters_with_subheadings: set[str]) ->
     2. a paragraph that introduces lettered items as recommendations ("会议确定了...以下建议：")
        is a recommendation wherever it stands (e.g. 57 under 其他事项);
     3. a chapter titled like 建议 / Recommendations makes its paragraphs recommendations only if
-       it has no such subheadings (otherwise its untitled paragraphs are introductions, e.g. 7-9).
+       it has no such subheadings (otherwise its untitled paragraphs are introductions, e.g. 7-9),
+       and not those that report what speakers said ("许多发言者强调…": summaries).
     """
     for heading in reversed(paragraph.headings):
         if heading.level > 1 and (kind := title_kind(heading.title)):
@@ -551,7 +561,7 @@ def paragraph_kind(paragraph: Paragraph, chapters_with_subheadings: set[str]) ->
         return "recommendation"
     chapter = next((h.title for h in paragraph.headings if h.level == 1), None)
     if chapter and title_kind(chapter) == "recommendation" and chapter not in chapters_with_subheadings:
-        return "recommendation"
+        return "summary" if _REPORTS_SPEAKERS.match(str(paragraph.text).lstrip()) else "recommendation"
     return "other"
 
 
