@@ -189,9 +189,8 @@ def document_info_for(path: Path, text: str, overrides: dict | None = None) -> D
     entry["file"] = path.name
     entry.setdefault("symbol", detect_symbol(text))
     entry.setdefault("language", detect_language(text))
-    title_key = "title_en" if entry["language"] == "en" else "title_zh"
-    if not entry.get(title_key) and not entry.get("title_en" if title_key == "title_zh" else "title_zh"):
-        entry[title_key] = detect_title(text)
+    if not (entry.get("title_en") or entry.get("title_zh")):
+        entry["title_en" if entry["language"] == "en" else "title_zh"] = detect_title(text)
     if not entry["symbol"]:
         raise DocumentParseError(
             f"{path.name}: the document symbol is not printed in the text and not in "

@@ -21,7 +21,7 @@ from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 
-from vectorstore.references import SYMBOL_PATTERN
+from vectorstore.references import SYMBOL_PATTERN, is_symbol
 
 # Tokens that make up page headers and footers: the symbol, "7/15", the job number "V.19-02889",
 # a language code "(C)", a barcode "*1902889*", a bare page number.
@@ -44,7 +44,6 @@ _SANDWICH_BEFORE = _SANDWICH_AFTER = 3  # title lines between the symbol and the
 _OPENING_LINES = 20  # the masthead and title of the first page (a resolution's take 13 lines)
 _DOT_LEADER = re.compile(r"(?:\. ?){3}|…|\.{3}")  # a table of contents' "II. Recommendations . . . 2"
 _SENTENCE_END = (".", "。", ";", "；", ":", "：")
-_SYMBOL_LINE = re.compile(SYMBOL_PATTERN)
 _URL_PREFIXES = ("http://", "https://")
 
 BLANK, PAGE = "blank", "page"
@@ -148,7 +147,7 @@ def _running_heads(lines: list[str]) -> set[int]:
     # heading at the top of a page repeats the table of contents, also on the first page.
     title_lines = [lines[i] for i in content[:_OPENING_LINES] if not _DOT_LEADER.search(lines[i])]
     under_symbol = {content[k + d] for k in artefact for d in (1, 2) if k + d < len(content)
-                    and _SYMBOL_LINE.fullmatch(lines[content[k]])}
+                    and is_symbol(lines[content[k]])}
     heads |= {i for i in candidates if i in under_symbol and position[i] >= _OPENING_LINES
               and _title_sized(lines[i]) and not lines[i].endswith(_SENTENCE_END)
               and any(lines[i] in title for title in title_lines)}

@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from vectorstore.text_cleaning import invisible_characters
@@ -132,6 +132,8 @@ class ReferenceGroup:
     start: int
     end: int
     references: tuple[Reference, ...]
+    # (first, last) of each range longer than MAX_RANGE: only its two ends are in `references`
+    long_ranges: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -399,8 +401,9 @@ def _declaration_holders(documents) -> dict[int, tuple[str, str]]:
         if _field(info, "congress") and _field(info, "declaration"):
             names.setdefault(_field(info, "congress"), set()).add(_field(info, "declaration").lower())
     holders = {}
+    aliases = document_aliases(documents)
     for congress, wanted in names.items():
-        by_alias = [(a.symbol, a.part) for a in document_aliases(documents) if a.name.lower() in wanted]
+        by_alias = [(a.symbol, a.part) for a in aliases if a.name.lower() in wanted]
         by_title = [(symbol, "") for symbol, info in documents.items()
                     if any(name in (_field(info, "title_en") or "").lower() for name in wanted)]
         found = list(dict.fromkeys(by_alias or by_title))
@@ -548,8 +551,11 @@ _LIST_ITEM = re.compile(
 _RANGE_WORDS = {"至", "到", "-", "–", "—", "~", "to", "through"}
 
 
-def _expand_list(listing: str) -> list[tuple[int, str | None]]:
-    """`24、37` -> 24, 37; `24至26` -> 24, 25, 26; `24(d)` -> 24(d); `24(a)-(c)` -> 24(a), (b), (c)."""
+def _expand_list(listing: str,
+                 long_ranges: list[tuple[int, int]] | None = None) -> list[tuple[int, str | None]]:
+    """`24、37` -> 24, 37; `24至26` -> 24, 25, 26; `24(d)` -> 24(d); `24(a)-(c)` -> 24(a), (b), (c).
+
+    A range of more than MAX_RANGE paragraphs keeps its two ends only; it is added to `long_ranges`."""
     out: list[tuple[int, str | None]] = []
     range_start = number = item_start = None
     for m in _LIST_ITEM.finditer(listing):
@@ -565,6 +571,10 @@ def _expand_list(listing: str) -> list[tuple[int, str | None]]:
         item = letter.lower() if letter else None
         if range_start is not None and not item and 0 < number - range_start <= MAX_RANGE:
             out.extend((n, None) for n in range(range_start + 1, number + 1))
+        elif range_start is not None and not item and number - range_start > MAX_RANGE:
+            out.append((number, None))
+            if long_ranges is not None:
+                long_ranges.append((range_start, number))
         elif item_start and item and len(item) == 1 and item_start < item and not m["num"]:
             # "24 (a)-(c)": the letters in between too (at most a..z)
             out.extend((number, chr(c)) for c in range(ord(item_start) + 1, ord(item) + 1))
@@ -584,6 +594,7 @@ class _Match:
     part: str = ""
     preamble: bool = False
     symbol: str | None = None  # written in the reference itself (SYM#24)
+    long_ranges: list[tuple[int, int]] = field(default_factory=list)
 
 
 def _paragraph_matches(norm: str, docs: _Documents, in_marker: bool = False) -> list[_Match]:
@@ -610,11 +621,12 @@ def _paragraph_matches(norm: str, docs: _Documents, in_marker: bool = False) -> 
     for pattern in patterns:
         for m in pattern.finditer(norm):
             groups = m.groupdict()
+            long_ranges: list[tuple[int, int]] = []
             if "ordinal" in groups:
                 ordinal = m["ordinal"].lower()
                 pairs = [(_ORDINALS.get(ordinal) or int(ordinal[:-2]), None)]
             else:
-                pairs = _expand_list(m["list"])
+                pairs = _expand_list(m["list"], long_ranges)
             extra = groups.get("after") or groups.get("bare") or groups.get("sub") or groups.get("letter")
             if len(pairs) == 1 and pairs[0][1] is None:
                 if groups.get("items"):  # 第24段(d)和(e)项
@@ -626,7 +638,7 @@ def _paragraph_matches(norm: str, docs: _Documents, in_marker: bool = False) -> 
             preamble = bool(groups.get("pre") or groups.get("ofpre") or groups.get("ordinal")
                             or groups.get("short") == "PP")
             symbol = docs.symbol(m["symbol"]) if groups.get("symbol") else None
-            add(_Match(m.start(), m.end(), pairs, part, preamble, symbol))
+            add(_Match(m.start(), m.end(), pairs, part, preamble, symbol, long_ranges))
     if not in_marker:
         for m in _BARE.finditer(norm):
             if not _NOT_BEFORE_BARE.search(norm[max(0, m.start() - 30): m.start()]):
@@ -727,7 +739,7 @@ def find_references(text: str, documents: Mapping | Iterable[str] | None = None,
         symbol_q = next((q for q in chosen if q.kind == "symbol" and q.value == symbol), None)
         if symbol_q and symbol_q.end <= match.start and _ADJACENT.match(norm[symbol_q.end:match.start]):
             start = source.span(symbol_q.start, symbol_q.end)[0]
-        found.append(ReferenceGroup(start, end, refs))
+        found.append(ReferenceGroup(start, end, refs, tuple(match.long_ranges)))
     return found
 
 

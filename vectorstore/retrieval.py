@@ -731,16 +731,14 @@ def _unread_references(text: str, groups, language: str) -> list[str]:
         if any(n > MAX_PARAGRAPH for n in numbers):
             notices.append(say(language, en=f"“{written}”: no paragraph is numbered {max(numbers)}.",
                                zh=f"“{written}”：没有编号为 {max(numbers)} 的段落。"))
-        elif len(numbers) == 2 and numbers[1] - numbers[0] > MAX_RANGE and _RANGE_WORD.search(written):
-            notices.append(say(language,
-                               en=f"“{written}”: a range of more than {MAX_RANGE} paragraphs is not "
-                               f"expanded; only paras. {numbers[0]} and {numbers[1]} are shown.",
-                               zh=f"“{written}”：超过 {MAX_RANGE} 段的范围不予展开，只列出第{numbers[0]}段和"
-                               f"第{numbers[1]}段。"))
+        else:
+            notices += [say(language,
+                            en=f"“{written}”: a range of more than {MAX_RANGE} paragraphs is not "
+                            f"expanded; only paras. {first} and {last} are shown.",
+                            zh=f"“{written}”：超过 {MAX_RANGE} 段的范围不予展开，只列出第{first}段和"
+                            f"第{last}段。")
+                        for first, last in group.long_ranges]
     return notices
-
-
-_RANGE_WORD = re.compile(r"\d\s*(?:-|–|—|~|至|到|to|through)\s*(?:paras?\.?\s*|第)?\d", re.IGNORECASE)
 
 
 def _en_document(ref: Reference) -> str:

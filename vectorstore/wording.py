@@ -93,8 +93,8 @@ def declaration_name(congress: int, infos, language: str) -> str:
     names = [getattr(i, "declaration", "") for i in infos if getattr(i, "congress", None) == congress]
     table = terms_if_readable()
     # else the official name of "<venue> Declaration", when the terms table has it (Doha Declaration)
-    venue_name = f"{congress_venue(congress)} Declaration"
-    known = table.lookup(venue_name, "en") if table is not None and congress_venue(congress) else None
+    venue = congress_venue(congress)
+    known = table.lookup(f"{venue} Declaration", "en") if table is not None and venue else None
     name = next((n for n in names if n), "") or (known.official("en") if known else "")
     congress_text = congress_name(congress, language)
     if not name:
