@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import pytest
 
+from vectorstore import retrieval
 from vectorstore.errors import UserError
 from vectorstore.filters import Filters
 from vectorstore.langchain_retriever import UnitRetriever
 from vectorstore.query_text import MAX_QUERY_CHARS, similarity_text
-from vectorstore.retrieval import Hit, HybridSearcher, _alternate_documents, reciprocal_rank_fusion
+from vectorstore.retrieval import (
+    Hit,
+    HybridSearcher,
+    _alternate_documents,
+    _fuse_dense,
+    _order_top_by_scores,
+    reciprocal_rank_fusion,
+    standardised_sum,
+)
 from vectorstore.units import Unit
 
 EU = "A/CONF.234/RPM.5/1"
@@ -425,6 +434,43 @@ def test_reciprocal_rank_fusion_weights():
     assert fused[0][1] == pytest.approx(1 / 61)
 
 
+def test_standardised_sum_weighs_z_scores_and_floors_missing_units():
+    a, b, c, d = _unit(1), _unit(2), _unit(3), _unit(4)
+    # a is far ahead in the first list, b a hair ahead in the second
+    scores = standardised_sum([([(a, 10.0), (b, 2.0), (c, 1.9), (d, 1.8)], 1.0, 0),
+                               ([(b, 0.81), (a, 0.80), (c, 0.5), (d, 0.4)], 1.0, 0)])
+    assert max(scores, key=scores.get) == "S#1"  # rank fusion would tie a and b
+    # b is missing from the first list: it counts that list's lowest z-score (c's, -1)
+    only_c = standardised_sum([([(a, 3.0), (c, 1.0)], 1.0, 0), ([(c, 0.9), (b, 0.1)], 2.0, 0)])
+    assert only_c["S#2"] == pytest.approx(-1.0 + 2.0 * -1.0)
+    assert standardised_sum([([(a, 1.0)], 0.0, 0)]) == {}  # weight 0 ignores a list
+    # a BM25 ranking that matched few units: the empty places score 0, so its matches stand out
+    assert standardised_sum([([(a, 5.0)], 1.0, 0)]) == {"S#1": 0.0}  # alone, a lone match is average
+    lone = standardised_sum([([(a, 5.0)], 1.0, 10)])
+    close = standardised_sum([([(a, 5.0), (b, 4.9)], 1.0, 10)])
+    assert lone["S#1"] == pytest.approx(3.0) and close["S#1"] - close["S#2"] < 0.1
+
+
+def test_order_top_by_scores_reorders_only_the_first_places():
+    units = [_unit(n) for n in range(1, 8)]
+    fused = [(u, 1.0 / n) for n, u in enumerate(units, start=1)]
+    scores = {u.id: float(n) for n, u in enumerate(units, start=1)}  # the reverse order
+    ordered = _order_top_by_scores(fused, scores)
+    top = retrieval.SCORE_ORDERED_TOP
+    assert [u.id for u, _ in ordered[:top]] == [f"S#{n}" for n in range(top, 0, -1)]
+    assert ordered[top:] == fused[top:]  # rank fusion still decides which units are in the top
+    assert [s for _, s in ordered] == [s for _, s in fused]  # scores still decrease down the list
+
+
+def test_dense_rankings_of_original_and_rendering_keep_how_far_apart_units_are():
+    a, b, c, d = _unit(1), _unit(2), _unit(3), _unit(4)
+    # a is far nearer by its original, b a hair nearer by its rendering: ranks would tie them
+    fused = _fuse_dense([(a, 0.95), (b, 0.80), (c, 0.79), (d, 0.78)],
+                        [(b, 0.90), (a, 0.89), (c, 0.70), (d, 0.69)], n=3)
+    assert [u.id for u, _ in fused] == ["S#1", "S#2", "S#3"]
+    assert _fuse_dense([(a, 0.9)], [], n=3) == [(a, 0.9)]  # no renderings: the cosines as they are
+
+
 def test_unit_retriever_returns_documents(searcher):
     retriever = UnitRetriever(searcher=searcher, k=4)
     docs = retriever.invoke("拉美报告第24(d)段")
@@ -513,12 +559,13 @@ def test_a_congress_never_excludes_a_document_without_congress_metadata(mixed_se
 
 
 @pytest.mark.parametrize("question", [
-    "What did the Fourteenth Congress say about prison overcrowding?",
-    "What was said in Vienna about prison overcrowding?",
-    "What was said in 2019 about prison overcrowding?",
+    "What did the Fourteenth Congress say about overcrowding in prisons?",
+    "What was said in Vienna about overcrowding in prisons?",
+    "What was said in 2019 about overcrowding in prisons?",
 ])
 def test_congress_city_and_year_rank_the_matching_document_higher(mixed_searcher, question):
-    assert ids(mixed_searcher.search("prison overcrowding", k=1)) == [f"{RESOLUTION}#1"]
+    # without the mention, the resolution's wording is the closer match
+    assert ids(mixed_searcher.search("overcrowding in prisons", k=1)) == [f"{RESOLUTION}#1"]
     got = ids(mixed_searcher.search(question, k=8))
     assert got[0] == f"{MEETING}#1"
     assert f"{RESOLUTION}#1" in got  # ranked lower, not excluded
@@ -623,16 +670,6 @@ def test_renderings_on_by_default_a_unit_without_one_only_lacks_that_evidence(ma
     assert chinese[0].dense_score == pytest.approx(result.dense_scores[units[0].id])
     assert units[0].id in ids(rendered.search(question, k=2, mode="bm25"))
     assert rendered.search(question, k=4).hits[0].unit.id in {units[0].id, units[3].id}
-
-
-def test_dense_rankings_of_original_and_rendering_are_fused_with_equal_weight():
-    from vectorstore.retrieval import _fuse_dense
-
-    a, b, c = (Unit("A/TEST/9", n, None, f"第{n}段", "summary") for n in (1, 2, 3))
-    fused = _fuse_dense([(a, 0.9), (b, 0.8)], [(c, 0.95), (b, 0.9)], n=10)
-    assert [u.id for u, _ in fused] == [b.id, a.id, c.id]  # b is near in both
-    assert dict((u.id, cos) for u, cos in fused) == {a.id: 0.9, b.id: 0.8, c.id: None}
-    assert _fuse_dense([(a, 0.9)], [], n=10) == [(a, 0.9)]
 
 
 def test_renderings_help_english_questions_find_chinese_paragraphs_by_dense_search(searcher, monkeypatch):
