@@ -667,10 +667,13 @@ def _standardised(ranking: list[tuple[Unit, float]], places: int = 0) -> dict[st
 def standardised_sum(rankings: list[tuple[list[tuple[Unit, float]], float, int]]) -> dict[str, float]:
     """unit id -> the weighted sum of its z-scores in the (ranking, weight, places) given; a ranking
     that lacks the unit counts its lowest z-score."""
-    standardised = [(_standardised(ranking, places), weight) for ranking, weight, places in rankings
-                    if weight > 0 and ranking]
-    ids = {uid for z, _ in standardised for uid in z}
-    return {uid: sum(weight * z.get(uid, min(z.values())) for z, weight in standardised) for uid in ids}
+    standardised = []  # (z-scores, weight, lowest z-score)
+    for ranking, weight, places in rankings:
+        if weight > 0 and ranking:
+            z = _standardised(ranking, places)
+            standardised.append((z, weight, min(z.values())))
+    ids = {uid for z, _, _ in standardised for uid in z}
+    return {uid: sum(weight * z.get(uid, floor) for z, weight, floor in standardised) for uid in ids}
 
 
 def _order_top_by_scores(fused: list[tuple[Unit, float]],
