@@ -103,11 +103,13 @@ COMPARISON_KEYWORD_WEIGHT = 2.0
 SIDE_LEAD = 2
 # Rank fusion chooses the first SCORE_ORDERED_TOP places; the channels' own scores order them:
 # the weighted sum of each ranking's z-scores among its candidates, the keyword rankings weighing
-# SCORE_KEYWORD_SCALE times their rank-fusion weight. A peaked BM25 score (the one paragraph with
-# the question's rare term) then leads a unit that is merely near the top of several rankings.
-# Dev (eval/README.md, fourteenth round): recall@1 0.540 -> 0.596, MRR 0.843 -> 0.878, recall@5
-# unchanged; keyword scale 1 / 5/3 / 10/3: recall@1 0.555 / 0.596 / 0.592; the first 3 / 5 / 10
-# places: 0.589 / 0.596 / 0.602, but 10 lost recall@5 in comparisons (0.931 -> 0.847 en->zh+en).
+# SCORE_KEYWORD_SCALE times KEYWORD_WEIGHT (0.5 of a dense ranking) in every question, comparisons
+# included. A peaked BM25 score (the one paragraph with the question's rare term) then leads a unit
+# that is merely near the top of several rankings. Dev (eval/README.md, fourteenth round): recall@1
+# 0.540 -> 0.594, MRR 0.843 -> 0.874, recall@5 0.932 -> 0.933; keyword scale 1 / 5/3 / 10/3:
+# recall@1 0.555 / 0.596 / 0.592; the first 3 / 5 / 10 places: 0.589 / 0.596 / 0.602, but 10 lost
+# recall@5 in comparisons (0.931 -> 0.847 en->zh+en) (the last two lines with a comparison's
+# keyword weight in the order too). The 1.5B model's answers on dev: precision 0.732 -> 0.739.
 SCORE_ORDERED_TOP = 5
 SCORE_KEYWORD_SCALE = 5 / 3
 
@@ -418,6 +420,10 @@ class HybridSearcher:
         # (ranking, its weight in rank fusion, its weight in ordering the top, the places its
         # scores are standardised over: a BM25 ranking that matched few units has zeros after them)
         scale = SCORE_KEYWORD_SCALE
+        if mode == "hybrid" and keyword_share:
+            # the same order weights in every question: a comparison's heavier keyword weight
+            # decides which units take the first places, not their order
+            scale *= KEYWORD_WEIGHT / keyword_share
         channels = (*((found, dense_weight, dense_weight, 0) for found in dense_rankings),
                     (keyword, keyword_weight, keyword_weight * scale, n),
                     *((found, cross_weight, cross_weight * scale, n) for found in cross_language))
