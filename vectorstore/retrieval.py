@@ -419,14 +419,14 @@ class HybridSearcher:
         # language down (0.5-0.85) or up (1.2) lost more on one slice than it won on another
         # (ranking, its weight in rank fusion, its weight in ordering the top, the places its
         # scores are standardised over: a BM25 ranking that matched few units has zeros after them)
-        scale = SCORE_KEYWORD_SCALE
-        if mode == "hybrid" and keyword_share:
-            # the same order weights in every question: a comparison's heavier keyword weight
-            # decides which units take the first places, not their order
-            scale *= KEYWORD_WEIGHT / keyword_share
+        # the same order weights in every question: a comparison's heavier keyword weight
+        # (keyword_share) decides which units take the first places, not their order
+        order_keyword = SCORE_KEYWORD_SCALE * (KEYWORD_WEIGHT * self.settings.bm25_weight
+                                               if mode == "hybrid" else 1.0)
+        order_cross = order_keyword / max(len(cross_language), 1)
         channels = (*((found, dense_weight, dense_weight, 0) for found in dense_rankings),
-                    (keyword, keyword_weight, keyword_weight * scale, n),
-                    *((found, cross_weight, cross_weight * scale, n) for found in cross_language))
+                    (keyword, keyword_weight, order_keyword, n),
+                    *((found, cross_weight, order_cross, n) for found in cross_language))
         by_score = []
         for ranking, weight, score_weight, places in channels:
             scored = [(u, s) for u, s in ranking if u.id not in snap.lead_ins]
