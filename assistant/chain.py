@@ -45,6 +45,7 @@ from assistant.translation import pending_notice
 from assistant.verification import SupportScorer, verify_answer
 from vectorstore.errors import UserError
 from vectorstore.filters import Filters
+from vectorstore.query_text import simplified
 from vectorstore.references import document_mentions, find_references, parse_references, reference_label
 from vectorstore.renderings import RenderingStore, renderings_for
 from vectorstore.retrieval import Hit, HybridSearcher
@@ -744,7 +745,7 @@ def _check_question(question) -> str:
     if len(question) > MAX_QUESTION_CHARS:
         raise UserError(f"the question is {len(question):,} characters long; the limit is "
                         f"{MAX_QUESTION_CHARS:,}. Shorten it or ask about one point at a time.")
-    return question.strip()
+    return simplified(question.strip())
 
 
 def _is_follow_up(question: str) -> bool:

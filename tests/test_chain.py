@@ -167,6 +167,12 @@ def test_lookup_of_a_missing_paragraph_says_so(extractive_chain):
     assert "没有找到所指的段落" in answer.text
 
 
+def test_a_question_in_traditional_characters_is_answered_as_simplified_chinese(extractive_chain):
+    answer = extractive_chain.invoke("維也納會議報告第43(e)段", mode="lookup")
+    assert [u.id for u in answer.citations] == [f"{EU}#43(e)"]
+    assert "第43(e)段" in answer.text and not answer.notices
+
+
 def test_compare_groups_the_answer_by_document(extractive_chain, builtin_store):
     answer = extractive_chain.invoke("各报告对网络犯罪有什么建议？", mode="compare")
     text = answer.text

@@ -1,4 +1,5 @@
 from assistant.language import detect_language, is_in_language
+from vectorstore.query_text import clean_query, simplified
 
 
 def test_chinese_and_english_questions():
@@ -26,3 +27,12 @@ def test_is_in_language_ignores_quotes_and_spots_french():
     assert not is_in_language("Le rapport recommande de renforcer la coopération dans la région.", "en")
     assert not is_in_language("The report recommends cooperation.", "zh")
     assert is_in_language("报告建议加强国际合作[A/CONF.241/RPM.2/2 ¶24(a)]。", "zh")
+
+
+def test_traditional_characters_read_as_simplified_and_nothing_else_changes():
+    traditional, simple = "拉美報告對槍支販運有什麼表述？", "拉美报告对枪支贩运有什么表述？"
+    assert simplified(traditional) == simple
+    unchanged = (simple, "干部、发展、后来、范围", "para. 24 (d) of A/CONF.241/RPM.2/2", "")
+    for text in unchanged:
+        assert simplified(text) == text
+    assert clean_query("歐洲報告 第10段")[0] == "欧洲报告 第10段"

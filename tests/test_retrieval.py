@@ -261,6 +261,13 @@ RES = "A/RES/76/181"
     # a meeting named by its city or year (catalog `venue`, `dates`)
     ("the San José meeting, para. 24 (d)", [f"{LAC}#24(d)"]),
     ("the 2019 report, para. 43 (e)", [f"{EU}#43(e)"]),
+    # ... by the city's Chinese name in the official terms table (the catalog's venue is English)
+    ("维也纳会议报告第10段", [f"{EU}#10"]),
+    ("圣何塞会议第24(d)段", [f"{LAC}#24(d)"]),
+    # traditional characters read as the simplified ones of UN Chinese
+    ("歐洲報告第43(e)段", [f"{EU}#43(e)"]),
+    ("維也納會議報告第10段", [f"{EU}#10"]),
+    ("拉美報告第24段(d)和(e)項", [f"{LAC}#24(d)", f"{LAC}#24(e)"]),
 ])
 def test_lookup_reads_each_reference_as_a_delegate_writes_it(searcher, query, expected):
     result = searcher.search(query, k=5)
@@ -290,6 +297,8 @@ def test_lookup_then_similarity_when_the_question_says_more(searcher):
     ("the African report, paragraph 3", ["Africa"]),
     ("拉美报告第24(z)段", ["24(z)", "(a)–(l)"]),
     ("para. 24 (z)", ["24 (z)"]),
+    ("欧洲报告第0段", ["第0段", "0"]),
+    ("para. 0 of the European report", ["para. 0", "no paragraph is numbered 0"]),
 ])
 def test_lookup_of_something_missing_says_so(searcher, query, words):
     result = searcher.search(query, k=5)

@@ -8,7 +8,8 @@ Two kinds of evidence, treated differently:
   metadata: "the European meeting and the Kyoto Declaration"). Words inside a name are not
   metadata ("Kyoto" in "Kyoto Declaration").
 - A congress ("Fourteenth Congress", "第十四届", "Kyoto" as a congress venue), a region ("the
-  European meeting", "拉美"), a year ("2019") or a city (a document's `venue` or `congress_venue`)
+  European meeting", "拉美"), a year ("2019") or a city (a document's `venue` or `congress_venue`,
+  in either language when the official terms table names the place: "维也纳" for Vienna)
   ranks the documents whose metadata matches higher. It never excludes a document that lacks
   that metadata: a resolution ingested without a congress number must still be found.
 - "The two meetings", "each meeting", "两次会议", "两份报告" speak of meeting reports: the
@@ -27,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from vectorstore.references import document_mentions
+from vectorstore.terms import terms_if_readable
 
 # a document described by its region or congress: "European [regional] [preparatory] meeting(s)",
 # "report of the ... meeting", "拉美和加勒比[区域][筹备]会议[的]报告"
@@ -74,10 +76,20 @@ class DocumentFacts:
         def pick(name):
             return getattr(info, name, None) or getattr(unit, name, None)
 
-        cities = tuple(c for c in (pick("venue"), pick("congress_venue")) if c)
+        cities = tuple(name for c in (pick("venue"), pick("congress_venue")) if c for name in city_names(c))
         years = tuple(sorted({d[:4] for d in pick("dates") or () if d}))
         meeting = bool(pick("venue") and pick("dates"))
         return cls(unit.symbol, pick("region") or "", pick("congress") or None, cities, years, meeting)
+
+
+def city_names(city: str) -> tuple[str, ...]:
+    """`city` and its names in the official terms table, in both languages ("San José", "San
+    Jose", "圣何塞"); `city` alone when the table has no such place."""
+    table = terms_if_readable()
+    term = table and (table.lookup(city, "en") or table.lookup(city, "zh"))
+    if not term or term.kind != "place":
+        return (city,)
+    return tuple(dict.fromkeys((city, *term.en, *term.zh)))
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """What a question asks, as text: cleaned for search, and without the words that name documents.
 
-- `clean_query`: control and invisible characters out, whitespace collapsed, cut to
-  MAX_QUERY_CHARS (with a notice in the question's language).
+- `clean_query`: control and invisible characters out, whitespace collapsed, Chinese in
+  simplified characters (`simplified`), cut to MAX_QUERY_CHARS (with a notice in the question's
+  language).
 - `similarity_text`: the question without the phrases naming documents (they say nothing about
   what is asked of them; see vectorstore.query_scope), for dense and BM25 similarity.
 - `has_content_besides_references`: does a question that cites a paragraph also ask something?
@@ -14,6 +15,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import zhconv
+
 from vectorstore.bm25 import tokenize
 from vectorstore.errors import UserError
 from vectorstore.language import detect_language
@@ -22,6 +25,14 @@ from vectorstore.references import reference_spans
 from vectorstore.wording import say
 
 MAX_QUERY_CHARS = 2000  # longer questions are cut (with a notice): embedders see ~512 tokens anyway
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def simplified(text: str) -> str:
+    """`text` with Chinese written in traditional characters (歐洲報告第10段) in the simplified ones
+    of UN Chinese (欧洲报告第10段), so that document names, references and words match; simplified
+    Chinese and other text come back unchanged (zhconv's MediaWiki tables, "zh-hans")."""
+    return zhconv.convert(text, "zh-hans") if _HAN.search(text) else text
 
 
 def clean_query(query) -> tuple[str, list[str]]:
@@ -35,7 +46,7 @@ def clean_query(query) -> tuple[str, list[str]]:
             chars.append(" ")  # newlines, tabs, NUL, escape sequences...
         elif category not in ("Cf", "Cs", "Co", "Cn"):  # zero-width, surrogates, private use
             chars.append(ch)
-    text = re.sub(r"\s+", " ", "".join(chars)).strip()
+    text = simplified(re.sub(r"\s+", " ", "".join(chars)).strip())
     if not text:
         raise UserError("empty question: type a question or a paragraph reference (第24段 / para. 24)")
     notices = []

@@ -51,7 +51,8 @@ REGIONS = (
 )
 
 MAX_RANGE = 30  # "第24至26段" expands to 24, 25, 26; longer ranges are not expanded
-MAX_PARAGRAPH = 999  # in a question, "para 1234" is no paragraph; in an answer it is checked (and removed)
+# in a question, "para 1234" (or "para 0") is no paragraph; in an answer it is checked (and removed)
+MAX_PARAGRAPH = 999
 
 # ---------------------------------------------------------------- UN document symbols
 
@@ -565,7 +566,7 @@ def _expand_list(listing: str,
             number = _number(m["num"])
         elif not m["item"]:
             continue  # a separator alone
-        if not number:  # "(e)" with no paragraph before it, or "第0段"
+        if number is None:  # "(e)" with no paragraph before it
             continue
         letter = m["item"] or m["glued"]
         item = letter.lower() if letter else None
@@ -759,7 +760,7 @@ def parse_references(text: str, documents: Mapping | Iterable[str] | None = None
 
 def references_in(groups: list[ReferenceGroup]) -> list[Reference]:
     """The references of `find_references` groups, as `parse_references` returns them."""
-    return _dedupe([r for group in groups for r in group.references if r.paragraph <= MAX_PARAGRAPH])
+    return _dedupe([r for group in groups for r in group.references if 0 < r.paragraph <= MAX_PARAGRAPH])
 
 
 def _dedupe(refs: list[Reference]) -> list[Reference]:

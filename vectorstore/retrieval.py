@@ -777,14 +777,14 @@ def _label(ref: Reference, language: str, symbol: str = "") -> str:
 
 def _unread_references(text: str, groups, language: str) -> list[str]:
     """What a question asks that lookup does not read, said rather than dropped: a paragraph
-    number of 1000 or more, and a range of more than MAX_RANGE paragraphs (only its ends)."""
+    number of 0 or of 1000 or more, and a range of more than MAX_RANGE paragraphs (only its ends)."""
     notices = []
     for group in groups:
-        numbers = [r.paragraph for r in group.references]
+        unread = [r.paragraph for r in group.references if not 0 < r.paragraph <= MAX_PARAGRAPH]
         written = text[group.start:group.end]
-        if any(n > MAX_PARAGRAPH for n in numbers):
-            notices.append(say(language, en=f"“{written}”: no paragraph is numbered {max(numbers)}.",
-                               zh=f"“{written}”：没有编号为 {max(numbers)} 的段落。"))
+        if unread:
+            notices.append(say(language, en=f"“{written}”: no paragraph is numbered {max(unread)}.",
+                               zh=f"“{written}”：没有编号为 {max(unread)} 的段落。"))
         else:
             notices += [say(language,
                             en=f"“{written}”: a range of more than {MAX_RANGE} paragraphs is not "
