@@ -43,6 +43,7 @@ from assistant.statements import (
 from assistant.support import SupportChecker, without_framing
 from assistant.translation import pending_notice
 from assistant.verification import SupportScorer, verify_answer
+from vectorstore.embeddings import calibration_for, unit_vectors
 from vectorstore.errors import UserError
 from vectorstore.filters import Filters
 from vectorstore.query_text import simplified
@@ -117,6 +118,7 @@ class _Generated:
     degenerate: bool = False
     declined: list[bool] = field(default_factory=list)  # per generation: the model wrote an empty list
     shown: list[Unit] = field(default_factory=list)  # every source a prompt gave the model
+    closeness: list[float] = field(default_factory=list)  # kept statements' cosines to the question
 
 
 class AnswerChain:
@@ -139,6 +141,9 @@ class AnswerChain:
         self._rendering = _load_rendering(settings)
         self.retrieval = Retrieval(searcher, self._rendering)
         self._support = SupportChecker(embeddings, rendering=self._rendering, terms=self._terms)
+        self._embeddings = embeddings
+        calibration = calibration_for(embeddings) if embeddings is not None else None
+        self._statement_margin = calibration.statement_margin if calibration else None
         self._scorer = SupportScorer(embeddings)  # verification of extractive answers
 
     # -- public API -------------------------------------------------------------------------
@@ -306,6 +311,8 @@ class AnswerChain:
             statement.support = verdict.reason
             reason = None if verdict.supported else say(turn.language, zh=f"来源不支持（{verdict.reason}）",
                                                          en=f"not supported by its source ({verdict.reason})")
+        if reason is None:
+            reason = self._off_question(turn, statement, generated)
         statement.supported = reason is None
         if reason is None:
             generated.kept.append(statement)
@@ -313,6 +320,22 @@ class AnswerChain:
             statement.support = reason
             generated.dropped.append(statement)
         return reason is None
+
+    def _off_question(self, turn: Turn, statement: Statement, generated: _Generated) -> str | None:
+        """Why a supported statement is off the question: its cosine to the question trails the
+        closest statement kept before it by more than the embedder's `statement_margin`. The 1.5B
+        model restates each source it is given, answering or not; the first statement always stays,
+        and a comparison's statements on each document are not compared with each other."""
+        if self._statement_margin is None or turn.mode.per_document:
+            return None
+        question = unit_vectors(self._embeddings, [turn.standalone], "query")[0]
+        cosine = float(question @ unit_vectors(self._embeddings, [statement.text], "passage")[0])
+        best = max(generated.closeness, default=None)
+        if best is not None and cosine < best - self._statement_margin:
+            return say(turn.language, zh=f"偏离问题（相似度 {cosine:.3f}，此前最接近的陈述 {best:.3f}）",
+                       en=f"off the question (cosine {cosine:.3f}, closest statement before {best:.3f})")
+        generated.closeness.append(cosine)
+        return None
 
     def _restated_sources(self, turn: Turn, generated: _Generated) -> set[str]:
         """Ids of the prompt sources that some dropped statement restates (supported by it alone).

