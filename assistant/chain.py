@@ -15,8 +15,9 @@
   (assistant.statements: a grammar or JSON schema constrains the numbers to the sources in the
   prompt, and English answers to non-CJK text). Each statement is checked against its own
   source (assistant.support) as soon as it is complete; a supported one is streamed at once,
-  an unsupported one is dropped from the answer and listed in `Answer.dropped` and
-  `corrections`. Degenerate output (a repeated pattern) stops generation with a notice.
+  an unsupported one, or a further one far off the question (`_off_question`), is dropped from
+  the answer and listed in `Answer.dropped` and `corrections`. Degenerate output (a repeated
+  pattern) stops generation with a notice.
 - Fallback: if the backend is unreachable, fails before any statement, or no statement
   survives, the mode's extractive answer is given instead, with a notice saying why.
 """
