@@ -42,6 +42,7 @@ from vectorstore.renderings import (
     TranslationCache,
     cjk_share,
     dropped_numbers,
+    english_enumerators,
     starts_with_lead_in,
     target_language,
     text_hash,
@@ -131,7 +132,8 @@ class UnitTranslator:
         if not cached:
             return None
         # cached before a cleaning rule existed
-        text = drop_lead_in(clean_output(cached[0]), unit.text, unit.chapeau)
+        target = target_language(unit.language)
+        text = tidy_rendering(clean_output(cached[0]), unit.text, unit.chapeau, target)
         if self._unusable(unit.text, unit.language, text):
             return None
         return text, cached[1]
@@ -277,7 +279,7 @@ class UnitTranslator:
         messages = build_messages(text, source_language, heading, chapeau, hints, problems)
         budget = 96 + (2 * len(text) if source_language == "zh" else len(text))
         chunks = self.backend.stream(messages, max_tokens=min(1536, budget), spec=spec)
-        return drop_lead_in(clean_output("".join(chunks)), text, chapeau)
+        return tidy_rendering(clean_output("".join(chunks)), text, chapeau, target_language(source_language))
 
     def _repair_cjk(self, rendering: str) -> str:
         """Replace each CJK fragment by its official term, else by the model's translation of it alone."""
@@ -366,6 +368,13 @@ def clean_output(text: str) -> str:
     if quoted and not any(q in text[1:-1] for q in text[0] + text[-1]):  # “A” and “B” stays
         text = text[1:-1].strip()
     return text
+
+
+def tidy_rendering(rendering: str, source: str, chapeau: str, target: str) -> str:
+    """The fixes a rendering gets without the model: no lead-in its source does not have
+    (`drop_lead_in`); in English, the source's enumerators ㈠ ㈡ ... as (i), (ii) ..."""
+    rendering = drop_lead_in(rendering, source, chapeau)
+    return english_enumerators(rendering) if target == "en" else rendering
 
 
 def drop_lead_in(rendering: str, source: str, chapeau: str = "") -> str:

@@ -15,7 +15,7 @@ from test_app_client import copy_store
 from test_verification import LAC, units
 
 from assistant.cli import main
-from assistant.translation import UnitTranslator, build_messages, clean_output, drop_lead_in
+from assistant.translation import UnitTranslator, build_messages, clean_output, drop_lead_in, tidy_rendering
 from vectorstore.ingest import ingest_files
 from vectorstore.renderings import CJK, Rendering, RenderingStore, cjk_share, text_hash
 from vectorstore.store import UnitStore
@@ -58,6 +58,17 @@ def test_the_prompt_carries_heading_chapeau_and_official_terms():
     assert drop_lead_in(added, "加强负责打击枪支贩运机构的能力") == "Strengthen the capacity."
     own = "The Meeting elected the following officers:\nChair: Alena Kupchyna (Belarus)"
     assert drop_lead_in(own, "会议选出下列主席团成员：\n主席：Alena Kupchyna（白俄罗斯）") == own
+
+
+def test_an_english_rendering_writes_the_source_s_enumerators_as_un_english_does():
+    """UN Chinese numbers the items inside a sub-item ㈠ ㈡ ...; a model copies them, and an English
+    reader cannot read them (they count as CJK in English)."""
+    source = "例如需要：㈠增强……；㈡加强……；㈩最后……"
+    copied = "For example, the need:\n㈠ to enhance ...;\n㈡ to strengthen ...;\n㈩ finally ..."
+    tidied = tidy_rendering(copied, source, "", "en")
+    assert tidied == "For example, the need:\n(i) to enhance ...;\n(ii) to strengthen ...;\n(x) finally ..."
+    assert CJK.search(copied) and not CJK.search(tidied)
+    assert tidy_rendering("例如需要：㈠增强", "For example: (i) to enhance", "", "zh") == "例如需要：㈠增强"
 
 
 def test_translate_renders_missing_units_stores_them_and_resumes_from_the_cache(settings, capsys):
@@ -188,7 +199,7 @@ def test_a_rendered_chapeau_is_found_by_check_and_dropped_by_improve_without_the
     assert code == 1 and "A/RES/76/181#pp2: the rendering starts with a lead-in" in out, out
     code, _, err = run(settings, capsys, "--symbol", "A/RES/76/181", "--improve", "--cached-only")
     assert code == 0, err
-    assert "1 renderings started with a lead-in their original does not have: dropped." in err, err
+    assert "1 renderings tidied" in err, err
     assert renderings.get(unit).text == body
     _, out, _ = run(settings, capsys, "--check", "--symbol", "A/RES/76/181")
     assert "lead-in" not in out.split("\n\n")[0]

@@ -40,7 +40,8 @@ from vectorstore.wording import other_language, say
 
 SHIPPED_PATH = BUILTIN_CORPUS_DIR / "renderings.jsonl"
 SOURCES = ("machine", "official")
-CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+# CJK punctuation, enclosed CJK (the enumerators ㈠ ㈡ ...), ideographs, full-width forms
+CJK = re.compile(r"[\u3000-\u303f\u3200-\u32ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 _LABELS = {
     ("machine", "en"): "unofficial machine translation",
@@ -443,6 +444,17 @@ def starts_with_lead_in(rendering: str, source: str, chapeau: str = "") -> bool:
     source_lines = source.strip().split("\n")
     own_break = len(source_lines) > 1 and source_lines[0].rstrip().endswith(_COMMA)
     return chapeau.rstrip().endswith(_COMMA) and first.endswith(_COMMA) and not own_break
+
+
+# UN Chinese numbers the items inside a sub-item ㈠, ㈡ ..., where UN English has (i), (ii) ...
+_ENCLOSED_NUMERALS = re.compile("[\u3220-\u3229]")
+_ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x")
+
+
+def english_enumerators(text: str) -> str:
+    """An English rendering with its source's enumerators ㈠-㈩ written as UN English writes them:
+    (i)-(x). A model copies them unchanged, and an English reader cannot read them."""
+    return _ENCLOSED_NUMERALS.sub(lambda m: f"({_ROMAN[ord(m.group()) - 0x3220]})", text)
 
 
 # Ordinary lower-case English words in a Chinese rendering (not acronyms, names, symbols or URLs).

@@ -10,7 +10,7 @@ The model is the configured one (--model; the 1.5B model is the quality default)
   assistant translate --symbol A/RES/76/181    # one document
   assistant translate --check                  # renderings lacking a term or a number; % per document
   assistant translate --improve                # ... and retry once those lacking a term or a number
-  assistant translate --improve --cached-only  # only the fixes that need no model (a rendered lead-in)
+  assistant translate --improve --cached-only  # only the fixes that need no model (lead-in, ㈠ -> (i))
   assistant translate --fresh --export corpus/renderings.jsonl   # regenerate the shipped file
 """
 
@@ -88,7 +88,7 @@ def run(args, settings) -> int:
         for failure in stats.failures:
             print(f"  not rendered: {failure}", file=sys.stderr)
     if args.improve:
-        _drop_lead_ins(units, renderings, include_shipped)
+        _tidy(units, renderings, include_shipped)
         if not args.cached_only:
             _improve(settings, units, renderings, include_shipped)
     if args.export:
@@ -111,24 +111,25 @@ def _translate(settings, units, renderings, cached_only: bool):
                                cached_only=cached_only)
 
 
-def _drop_lead_ins(units, renderings, include_shipped: bool) -> None:
+def _tidy(units, renderings, include_shipped: bool) -> None:
     """Machine renderings that start with their chapeau rendered (or "Here is the translation:"),
-    stored without that line: a fix that needs no model, so it applies to shipped renderings too."""
+    or English ones that kept their source's enumerators ㈠ ㈡ ..., stored tidied
+    (`tidy_rendering`): fixes that need no model, so they apply to shipped renderings too."""
     from dataclasses import replace
 
-    from assistant.translation import drop_lead_in
+    from assistant.translation import tidy_rendering
 
     found = renderings.get_many(units, include_shipped)
     tidied = []
     for unit in units:
         rendering = found.get(unit.id)
         if rendering is not None and rendering.source == "machine":
-            text = drop_lead_in(rendering.text, unit.text, unit.chapeau)
+            text = tidy_rendering(rendering.text, unit.text, unit.chapeau, rendering.language)
             if text != rendering.text:
                 tidied.append(replace(rendering, text=text))
     renderings.put(tidied)
-    print(f"{len(tidied)} renderings started with a lead-in their original does not have: dropped.",
-          file=sys.stderr)
+    print(f"{len(tidied)} renderings tidied (a lead-in their original does not have dropped, "
+          f"enumerators ㈠ ㈡ ... written (i), (ii) ... in English).", file=sys.stderr)
 
 
 def _improve(settings, units, renderings, include_shipped: bool) -> None:
