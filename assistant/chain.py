@@ -120,6 +120,7 @@ class _Generated:
     declined: list[bool] = field(default_factory=list)  # per generation: the model wrote an empty list
     shown: list[Unit] = field(default_factory=list)  # every source a prompt gave the model
     closeness: list[float] = field(default_factory=list)  # kept statements' cosines to the question
+    question_vector: object = None  # the question's embedding, computed at the first statement
 
 
 class AnswerChain:
@@ -329,8 +330,10 @@ class AnswerChain:
         and a comparison's statements on each document are not compared with each other."""
         if self._statement_margin is None or turn.mode.per_document:
             return None
-        question = unit_vectors(self._embeddings, [turn.standalone], "query")[0]
-        cosine = float(question @ unit_vectors(self._embeddings, [statement.text], "passage")[0])
+        if generated.question_vector is None:
+            generated.question_vector = unit_vectors(self._embeddings, [turn.standalone], "query")[0]
+        text = unit_vectors(self._embeddings, [statement.text], "passage")[0]
+        cosine = float(generated.question_vector @ text)
         best = max(generated.closeness, default=None)
         if best is not None and cosine < best - self._statement_margin:
             return say(turn.language, zh=f"偏离问题（相似度 {cosine:.3f}，此前最接近的陈述 {best:.3f}）",
