@@ -596,23 +596,6 @@ def test_a_city_that_begins_a_name_is_not_where_a_meeting_was_held(question, boo
     assert resolve_scope(question, facts).boosted == boosted
 
 
-@pytest.mark.parametrize("question, boosted, left_out", [
-    ("What did the 2019 meeting recommend on cybercrime?", {"EU"}, ["2019"]),
-    ("What does the declaration say about the 2030 Agenda for Sustainable Development?", set(), []),
-    ("哪些段落提到《1988年联合国禁止非法贩运麻醉药品和精神药物公约》？", set(), []),
-])
-def test_only_a_year_of_a_stored_document_points_to_documents(question, boosted, left_out):
-    """A year no stored document has ("the 2030 Agenda") says nothing about which document is
-    meant: it boosts none and stays in the text that similarity search reads."""
-    from vectorstore.query_scope import DocumentFacts, resolve_scope
-
-    facts = [DocumentFacts("EU", "Europe", 14, ("Vienna",), ("2019",), True),
-             DocumentFacts("LAC", "Latin America and the Caribbean", 15, ("San José",), ("2025",), True)]
-    scope = resolve_scope(question, facts)
-    assert scope.boosted == boosted
-    assert [question[start:end] for start, end in scope.spans] == left_out
-
-
 def test_a_catalog_alias_names_its_document(mixed_searcher):
     result = mixed_searcher.search("What does the Test Declaration say about prison overcrowding?", k=3)
     assert {h.unit.symbol for h in result.hits} == {RESOLUTION}

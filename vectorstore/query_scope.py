@@ -8,11 +8,10 @@ Two kinds of evidence, treated differently:
   metadata: "the European meeting and the Kyoto Declaration"). Words inside a name are not
   metadata ("Kyoto" in "Kyoto Declaration").
 - A congress ("Fourteenth Congress", "第十四届", "Kyoto" as a congress venue), a region ("the
-  European meeting", "拉美"), a year some stored document has ("2019"; not "the 2030 Agenda")
-  or a city (a document's `venue` or `congress_venue`, in either language when the official
-  terms table names the place: "维也纳" for Vienna) ranks the documents whose metadata matches
-  higher. It never excludes a document that lacks that metadata: a resolution ingested without a
-  congress number must still be found.
+  European meeting", "拉美"), a year ("2019") or a city (a document's `venue` or `congress_venue`,
+  in either language when the official terms table names the place: "维也纳" for Vienna)
+  ranks the documents whose metadata matches higher. It never excludes a document that lacks
+  that metadata: a resolution ingested without a congress number must still be found.
 - "The two meetings", "each meeting", "两次会议", "两份报告" speak of meeting reports: the
   documents whose catalog entry says where and when a meeting was held (`venue` and `dates`)
   rank higher (and a comparison alternates between them), as for any other metadata.
@@ -166,12 +165,9 @@ def resolve_scope(text: str, documents: list[DocumentFacts], catalog: Mapping | 
     def inside_a_name(start: int, end: int) -> bool:  # "2030" in "2030 Agenda", a city in a title
         return any(s <= start and end <= e for s, e in scope.named_spans)
 
-    # a year no stored document has ("the 2030 Agenda", "the 1988 Convention") points to none and
-    # stays in the searched text
-    known_years = {year for doc in documents for year in doc.years}
     years = set()
     for m in _YEAR.finditer(text):
-        if m.group() in known_years and not inside_a_name(m.start(), m.end()):
+        if not inside_a_name(m.start(), m.end()):
             years.add(m.group())
             scope.metadata_spans.append((m.start(), m.end()))
     meetings = [(m.start(), m.end()) for m in _MEETINGS.finditer(text)]
