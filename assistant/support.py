@@ -18,8 +18,10 @@
   that …", "京都宣言强调…") are attribution, not content: those its source does not contain are
   left out of the statement's tokens, like the framing words.
 - In either case, first: a statement that names a report it does not cite, or speaks of several
-  documents ("both meetings") while citing one, is not supported; and every sentence of the
-  statement must be in its source (the weakest sentence decides).
+  documents ("both meetings") while citing one, or states a figure its source does not state (as
+  a value, in any language and form: "二十届" is not "twenty-third"; vectorstore.figures), is not
+  supported; and every sentence of the statement must be in its source (the weakest sentence
+  decides). A figure of the cited document's own name, number, congress or dates is attribution.
 
 A lexical check cannot see meaning: a statement that copies a machine rendering's error, or
 recombines a source's words into a false claim, still passes (see the notes of the hand labels).
@@ -40,6 +42,7 @@ from assistant.extractive import document_name
 from assistant.language import detect_language
 from assistant.statements import Statement
 from assistant.verification import lexical_tokens
+from vectorstore.figures import changed_figures
 from vectorstore.references import document_mentions, parse_references
 from vectorstore.terms import TermTable
 from vectorstore.units import Unit
@@ -70,6 +73,7 @@ TERMS_RANK = 3
 NAMED_DOCUMENTS_RULE = True
 COMPARISON_RULE = True
 PER_SENTENCE = True
+FIGURES_RULE = True
 # Words that set documents or meetings side by side. Not every "both" or 不同: "at both national
 # and international levels" and "不同形式的犯罪" speak of one document's content.
 _SEVERAL_DOCUMENTS = re.compile(
@@ -113,6 +117,9 @@ class SupportChecker:
         if COMPARISON_RULE and len({u.symbol for u in units}) < 2 and speaks_of_several_documents(text) \
                 and not any(speaks_of_several_documents(u.text) for u in units):
             return Verdict(False, "speaks of several documents but cites one")
+        missing = figures_not_in_sources(text, units) if FIGURES_RULE else []
+        if missing:
+            return Verdict(False, "states " + ", ".join(missing) + ", which its source does not")
         language = detect_language(text, default=units[0].language)
         same = [u for u in units if u.language == language]
         names = attribution_tokens(units) | reference_tokens(text)
@@ -184,6 +191,19 @@ def named_documents_not_cited(text: str, units: list[Unit]) -> list[str]:
     named = dict.fromkeys(m.value for m in document_mentions(text) if m.kind in ("region", "symbol"))
     cited = {u.region for u in units if u.region} | {u.symbol for u in units}
     return [str(v) for v in named if v not in cited]
+
+
+def figures_not_in_sources(text: str, units: list[Unit]) -> list[str]:
+    """The figures `text` states that none of its sources states in any form (vectorstore.figures),
+    leaving out those of paragraph references and of words that set documents side by side ("the
+    two meetings"); a figure of a source's own document (its number, congress, dates) is found."""
+    aside = [r.text for r in parse_references(text)] + [m[0] for m in _SEVERAL_DOCUMENTS.finditer(text)]
+    for found in aside:
+        text = text.replace(found, " ")
+    missing = set(changed_figures(text, units[0]))
+    for unit in units[1:]:
+        missing &= set(changed_figures(text, unit))
+    return sorted(missing, key=float)
 
 
 def attribution_tokens(units: list[Unit]) -> set[str]:

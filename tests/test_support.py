@@ -155,3 +155,20 @@ def test_a_piece_that_only_names_the_document_is_no_sentence_of_its_own(checker,
     restated = "建议加强负责打击枪支贩运机构的能力，包括加强边境管制，并使用先进技术进行登记和追踪。"
     verdict = checker.check(statement(f"拉丁美洲和加勒比；{restated}", units[FIREARMS]), [])
     assert verdict.supported, verdict.reason
+
+
+def test_a_statement_that_changes_a_figure_is_not_supported(checker, units):
+    """A lexical score cannot see one wrong figure among many right words; figures are compared as
+    values, across languages (here the 1.5B model's own restatements of real paragraphs)."""
+    meeting = units[f"{LAC}#77"]  # held in San José from 4 to 6 February 2025
+    right = checker.check(statement("该会议于2025年2月4日至6日在圣何塞举行。", meeting), [])
+    wrong = checker.check(statement("该会议于2025年3月4日至6日在圣何塞举行。", meeting), [])
+    assert right.supported and not wrong.supported
+    assert wrong.reason == "states 3, which its source does not"
+    gender = units["A/RES/76/181#annex:43"]  # "... the twenty-third special session of the General Assembly"
+    copied = statement("京都宣言承诺加速执行北京宣言和行动纲要以及大会二十届特设会议所采纳的成果。", gender)
+    assert checker.check(copied, [gender]).reason == "states 20, which its source does not"
+    # the cited document's own figures (its congress, its symbol) and a paragraph reference are attribution
+    named = statement("The Fourteenth Congress, in A/RES/76/181, annex, para. 43, pledged to accelerate the "
+                      "implementation of the outcome of the twenty-third special session.", gender)
+    assert "states" not in checker.check(named, [gender]).reason
