@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date as _date
 from pathlib import Path
 
+from vectorstore.figures import added_figures
 from vectorstore.filters import Filters
 from vectorstore.renderings import (
     CJK,
@@ -64,6 +65,7 @@ _IN_CHINESE = "Write the translation in Chinese."
 _CUT_SHORT = "Translate the whole text, not the lead-in given as context."
 _TOO_SHORT = "Translate the whole text: the previous translation left most of it out."
 _UNUSABLE = (_EMPTY, _NO_CJK, _IN_CHINESE, _CUT_SHORT, _TOO_SHORT)
+_FIGURES = "Write every figure (numbers, dates, ordinals) exactly as the text has it; the text has no "
 # Rendering length / source length, median over the built-in corpus's renderings (2026-12-02):
 # zh -> en 3.7, en -> zh 0.23. Under a third of it, most of the text was left out (the shortest
 # complete renderings stand at 0.35 and 0.6 of the median; cut ones at 0.13).
@@ -170,28 +172,26 @@ class UnitTranslator:
         target = target_language(source_language)
         hints = self.terms.hints(text, source_language)
         prepared = self.terms.substitute(text, source_language)
+        context = f"{heading} {chapeau}"
         rendering = self._ask(prepared, source_language, heading, chapeau, hints)
         unusable = [p for p in self.problems(text, source_language, rendering) if p in _UNUSABLE]
         if unusable:
             self.stats.retried += 1
             retry = self._ask(prepared, source_language, heading, chapeau, hints, unusable)
-            rendering = self._better(text, source_language, rendering, retry)
+            rendering = self._better(text, source_language, rendering, retry, context)
         for size in (120, 60):
             if not self._unusable(text, source_language, rendering):
                 break
             # Still echoed or rendered the context: clause by clause, without the context, in
             # smaller pieces the second time.
-            self.stats.retried += 1
-            pieces = [self._ask(self.terms.substitute(clause, source_language), source_language, "", "",
-                                self.terms.hints(clause, source_language)) for clause in _clauses(text, size)]
-            joined = ("" if target == "zh" else " ").join(p.strip() for p in pieces if p.strip())
-            rendering = self._better(text, source_language, rendering, joined)
+            joined = self._by_clauses(text, source_language, size=size)
+            rendering = self._better(text, source_language, rendering, joined, context)
         if target == "zh" and self._unusable(text, source_language, rendering):
             # Last resort for a text the model keeps echoing in English: lower-case Latin letters
             # are excluded from the output by grammar (acronyms, symbols and numbers stay possible).
             self.stats.retried += 1
             forced = self._ask(prepared, source_language, heading, chapeau, hints, spec=_NO_LOWERCASE_LATIN)
-            rendering = self._better(text, source_language, rendering, forced)
+            rendering = self._better(text, source_language, rendering, forced, context)
         return self._repair(self._retry_faults(text, source_language, heading, chapeau, rendering), target)
 
     def improve(self, unit: Unit, rendering: Rendering) -> Rendering:
@@ -199,7 +199,7 @@ class UnitTranslator:
         the text left out), unless this machine has retried them for this text before."""
         if rendering.source != "machine" or self.cache.retried(unit.language, unit.text):
             return rendering
-        if not self.problems(unit.text, unit.language, rendering.text):
+        if not self.problems(unit.text, unit.language, rendering.text, render_context(unit)):
             return rendering
         started = time.monotonic()
         target = target_language(unit.language)
@@ -221,23 +221,42 @@ class UnitTranslator:
     def _retry_faults(self, text: str, source_language: str, heading: str, chapeau: str,
                       rendering: str) -> str:
         """One retry naming the faults of a usable rendering; the retry is kept if it has fewer."""
-        faults = self.problems(text, source_language, rendering)
+        context = f"{heading} {chapeau}"
+        faults = self.problems(text, source_language, rendering, context)
         if not faults:
             return rendering
         self.stats.retried += 1
         retry = self._ask(self.terms.substitute(text, source_language), source_language, heading, chapeau,
                           self.terms.hints(text, source_language), faults)
         self.cache.mark_retried(source_language, text)
-        return self._better(text, source_language, rendering, retry)
+        rendering = self._better(text, source_language, rendering, retry, context)
+        if any(p.startswith(_FIGURES) for p in self.problems(text, source_language, rendering, context)):
+            # A figure the model keeps changing in the whole paragraph, it often gets right clause by clause.
+            rendering = self._better(text, source_language, rendering,
+                                     self._by_clauses(text, source_language, heading, chapeau), context)
+        return rendering
+
+    def _by_clauses(self, text: str, source_language: str, heading: str = "", chapeau: str = "",
+                    size: int = 120) -> str:
+        """The text rendered clause by clause (pieces of about `size` characters), joined."""
+        self.stats.retried += 1
+        pieces = [self._ask(self.terms.substitute(clause, source_language), source_language, heading, chapeau,
+                            self.terms.hints(clause, source_language)) for clause in _clauses(text, size)]
+        joiner = "" if target_language(source_language) == "zh" else " "
+        return joiner.join(p.strip() for p in pieces if p.strip())
 
     def _unusable(self, source: str, source_language: str, rendering: str) -> bool:
         return any(p in _UNUSABLE for p in self.problems(source, source_language, rendering))
 
-    def _better(self, source: str, source_language: str, current: str, candidate: str) -> str:
-        """`candidate` if it is usable where `current` is not, or has fewer problems; else `current`."""
-        def rank(rendering: str) -> tuple[bool, int]:
-            problems = self.problems(source, source_language, rendering)
-            return any(p in _UNUSABLE for p in problems), len(problems)
+    def _better(self, source: str, source_language: str, current: str, candidate: str,
+                context: str = "") -> str:
+        """`candidate` if it is usable where `current` is not, or has fewer problems, or as many
+        but states no figure its source does not where `current` does; else `current`. (Ranking a
+        wrong figure above everything chose a rendering of the heading alone over one wrong figure.)"""
+        def rank(rendering: str) -> tuple[bool, int, bool]:
+            problems = self.problems(source, source_language, rendering, context)
+            return (any(p in _UNUSABLE for p in problems), len(problems),
+                    any(p.startswith(_FIGURES) for p in problems))
         return candidate if rank(candidate) < rank(current) else current
 
     def _repair(self, rendering: str, target: str) -> str:
@@ -250,8 +269,9 @@ class UnitTranslator:
             rendering = self._repair_latin(rendering)
         return _SPACE_BETWEEN_CJK.sub("", rendering) if target == "zh" else rendering
 
-    def problems(self, source: str, source_language: str, rendering: str) -> list[str]:
-        """What is wrong with a rendering, phrased as instructions for a retry."""
+    def problems(self, source: str, source_language: str, rendering: str, context: str = "") -> list[str]:
+        """What is wrong with a rendering, phrased as instructions for a retry. `context`: the
+        heading and chapeau given with the text (a figure of theirs is not a new one)."""
         target = target_language(source_language)
         found = []
         if not rendering.strip():
@@ -268,6 +288,9 @@ class UnitTranslator:
         dropped = dropped_numbers(source, rendering)
         if dropped:
             found.append("Keep every number of the text: " + ", ".join(dropped) + ".")
+        added = added_figures(rendering, source, context)
+        if added:
+            found.append(_FIGURES + ", ".join(added) + ".")
         missing = dict.fromkeys(m.term for m in self.terms.missing(source, source_language, rendering))
         for term in missing:
             found.append(f"Use the official term “{term.official(target)}” for "
@@ -318,6 +341,11 @@ def _clauses(text: str, size: int = 120) -> list[str]:
         joiner = " " if current and not CJK.search(clause[:1]) else ""
         current += joiner + clause
     return pieces + [current] if current else pieces
+
+
+def render_context(unit: Unit) -> str:
+    """The heading and chapeau given with a unit's text, where a rendering may take a figure from."""
+    return f"{_context_heading(unit)} {unit.chapeau}"
 
 
 def _context_heading(unit: Unit) -> str:

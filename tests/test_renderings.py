@@ -145,6 +145,17 @@ def test_check_lists_english_words_left_in_chinese_and_numbers_dropped():
     assert check.dropping == [(unit.id, ["415", "1950"])]  # 155, 13 and 1948 are carried
 
 
+def test_check_lists_a_rendering_that_states_a_figure_its_original_does_not():
+    (unit,) = [u for u in corpus().values() if u.id == "A/RES/76/181#1"]  # "from 7 to 12 March 2021"
+    wrong = "对2021年4月7日至12日在日本京都举行的第十四届联合国预防犯罪和刑事司法大会取得的成果表示满意。"
+    right = wrong.replace("4月", "3月")
+    for text, changing in ((wrong, [(unit.id, ["4"])]), (right, [])):
+        rendering = Rendering(unit.id, "zh", text, "machine", "test-model", "2026-12-04",
+                              text_hash(unit.text))
+        (check,) = check_renderings([unit], {unit.id: rendering}, load_terms())
+        assert check.changing == changing
+
+
 # ---------------------------------------------------------------- the shipped built-in renderings
 
 @pytest.fixture(scope="module")

@@ -178,6 +178,22 @@ def test_improve_retries_a_faulty_rendering_once_and_keeps_only_a_better_one(set
     assert translator.improve(unit, official) is official  # an official version is never retried
 
 
+def test_a_wrong_figure_is_a_fault_and_worse_than_a_missing_term(settings):
+    from assistant.translation import render_context
+
+    (unit,) = units("A/RES/76/181#1")  # "... held in Kyoto, Japan, from 7 to 12 March 2021 ..."
+    translator = UnitTranslator(settings)
+    wrong = ("对2021年4月7日至12日在日本京都举行的第十四届联合国预防犯罪和刑事司法大会所取得的成果表示满意，"
+             "这些成果基于有记录的会员国、联合国实体、政府间组织、非政府组织和个人专家的参与。")
+    right = wrong.replace("4月", "3月").replace("政府间组织", "国际组织")  # the month right, a term lost
+    faults = translator.problems(unit.text, "en", wrong, render_context(unit))
+    assert ("Write every figure (numbers, dates, ordinals) exactly as the text has it; the text has no 4."
+            in faults)
+    assert len(translator.problems(unit.text, "en", right, render_context(unit))) >= len(faults)
+    assert translator._better(unit.text, "en", wrong, right) == right
+    assert translator._better(unit.text, "en", right, wrong) == right
+
+
 def test_improve_flag_retries_only_renderings_with_faults(settings, capsys):
     code, _, err = run(settings, capsys, "--symbol", SYMBOL, "--improve")
     assert code == 0, err

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from vectorstore import wording
 from vectorstore.errors import UserError
+from vectorstore.figures import changed_figures
 from vectorstore.settings import BUILTIN_CORPUS_DIR, Settings
 from vectorstore.units import Unit
 from vectorstore.wording import other_language, say
@@ -314,6 +315,12 @@ def store_official_version(store, units: list[Unit]) -> int | None:
 
 # --------------------------------------------------------------------- per-machine cache
 
+# The generation of the rendering checks (assistant.translation.problems) a retry was made under:
+# 1 official terms, dropped numbers, length; 2 also figures a rendering states that its original
+# does not.
+RETRY_CHECKS = 2
+
+
 class TranslationCache:
     """Machine renderings keyed by (model fingerprint, direction, text hash), one SQLite file per model.
 
@@ -330,7 +337,8 @@ class TranslationCache:
         with self._connect() as db:
             db.execute("CREATE TABLE IF NOT EXISTS renderings (key TEXT PRIMARY KEY, text TEXT, date TEXT)")
             # Renderings whose faults (a missing official term, a dropped number) were already
-            # retried once: a second retry of the same text would give the same answer.
+            # retried once under the checks of RETRY_CHECKS: a second retry of the same text
+            # would give the same answer (a new check earns one more).
             db.execute("CREATE TABLE IF NOT EXISTS retried (key TEXT PRIMARY KEY)")
 
     def _connect(self) -> sqlite3.Connection:
@@ -355,11 +363,15 @@ class TranslationCache:
     def retried(self, source_language: str, text: str) -> bool:
         with self._lock, self._connect() as db:
             return db.execute("SELECT 1 FROM retried WHERE key = ?",
-                              (self.key(source_language, text),)).fetchone() is not None
+                              (self._retry_key(source_language, text),)).fetchone() is not None
 
     def mark_retried(self, source_language: str, text: str) -> None:
         with self._lock, self._connect() as db:
-            db.execute("INSERT OR IGNORE INTO retried VALUES (?)", (self.key(source_language, text),))
+            db.execute("INSERT OR IGNORE INTO retried VALUES (?)", (self._retry_key(source_language, text),))
+
+    def _retry_key(self, source_language: str, text: str) -> str:
+        key = self.key(source_language, text)
+        return key if RETRY_CHECKS == 1 else f"{key}@{RETRY_CHECKS}"
 
 
 # ------------------------------------------------------------------------ terminology check
@@ -377,6 +389,7 @@ class DocumentCheck:
     lacking: list[tuple[str, list[str]]] = field(default_factory=list)  # (unit id, missing terms)
     unrendered: list[str] = field(default_factory=list)  # unit ids
     dropping: list[tuple[str, list[str]]] = field(default_factory=list)  # (unit id, numbers not carried)
+    changing: list[tuple[str, list[str]]] = field(default_factory=list)  # (unit id, figures it adds)
     english_in_chinese: list[tuple[str, list[str]]] = field(default_factory=list)  # (unit id, words left)
     lead_in: list[str] = field(default_factory=list)  # unit ids whose rendering starts with a lead-in
 
@@ -387,7 +400,7 @@ class DocumentCheck:
 
 def check_renderings(units: Iterable[Unit], renderings: dict[str, Rendering], table) -> list[DocumentCheck]:
     """Per document: which renderings lack the official counterpart of a term in their original,
-    and which drop a number of it.
+    which drop a number of it, and which state a figure it does not (vectorstore.figures).
 
     `table` is a vectorstore.terms.TermTable. A term occurring three times in an original whose
     rendering lacks it counts three misses.
@@ -416,6 +429,9 @@ def check_renderings(units: Iterable[Unit], renderings: dict[str, Rendering], ta
         dropped = dropped_numbers(unit.text, rendering.text)
         if dropped:
             check.dropping.append((unit.id, dropped))
+        changed = changed_figures(rendering.text, unit, attribution=False)
+        if changed:
+            check.changing.append((unit.id, changed))
         if starts_with_lead_in(rendering.text, unit.text, unit.chapeau):
             check.lead_in.append(unit.id)
     return list(checks.values())

@@ -71,7 +71,7 @@ def run(args, settings) -> int:
         checks = check_renderings(units, renderings.get_many(units, include_shipped), load_terms())
         print(format_check(checks))
         return 0 if all(c.percent >= TARGET_PERCENT and not c.cjk_in_english and not c.english_in_chinese
-                        and not c.lead_in and not c.unrendered for c in checks) else 1
+                        and not c.lead_in and not c.changing and not c.unrendered for c in checks) else 1
 
     # Most-read first, so that an interrupted run has rendered what readers see most.
     missing = renderings.missing(units, include_shipped)
@@ -135,13 +135,13 @@ def _tidy(units, renderings, include_shipped: bool) -> None:
 def _improve(settings, units, renderings, include_shipped: bool) -> None:
     from tqdm import tqdm
 
-    from assistant.translation import UnitTranslator
+    from assistant.translation import UnitTranslator, render_context
 
     translator = UnitTranslator(settings)
     found = renderings.get_many(units, include_shipped)
     faulty = [u for u in units if u.id in found and found[u.id].source == "machine"
               and not translator.cache.retried(u.language, u.text)
-              and translator.problems(u.text, u.language, found[u.id].text)]
+              and translator.problems(u.text, u.language, found[u.id].text, render_context(u))]
     print(f"{len(faulty)} renderings with faults to retry.", file=sys.stderr)
     for unit in tqdm(faulty, desc="Retrying", unit="unit", file=sys.stderr):
         improved = translator.improve(unit, found[unit.id])
@@ -172,6 +172,8 @@ def format_check(checks) -> str:
             lines.append(f"{uid}: lacks " + "; ".join(missing))
         for uid, numbers in check.dropping:
             lines.append(f"{uid}: drops " + ", ".join(numbers))
+        for uid, figures in check.changing:
+            lines.append(f"{uid}: states figures its original does not: " + ", ".join(figures))
         for uid, words in check.english_in_chinese:
             lines.append(f"{uid}: English words left in the Chinese rendering: " + "; ".join(words))
         for uid in check.cjk_in_english:
@@ -189,5 +191,6 @@ def format_check(checks) -> str:
                      f"rendered {check.rendered}/{check.units}, CJK in English: {len(check.cjk_in_english)}, "
                      f"English in Chinese: {len(check.english_in_chinese)}, "
                      f"dropping a number: {len(check.dropping)}, "
+                     f"stating a figure the original does not: {len(check.changing)}, "
                      f"starting with a lead-in: {len(check.lead_in)}")
     return "\n".join(lines)
