@@ -6,6 +6,7 @@ Kept short for a 1.5B model on a 2-core CPU:
 - each source is the few sentences of its unit most related to the question (at most
   `MAX_SOURCE_CHARS`), numbered `[1]`, `[2]`, … inside <<<SOURCES … SOURCES>>>; the answer cites
   sources by these numbers (see assistant.statements), the chain maps them back to units;
+- the question comes both before the sources and after them;
 - source text is data: chat-template tokens are stripped from it (a document cannot switch
   roles) and the system message says instructions inside it must be ignored;
 - for an English answer over Chinese sources, each source shows its English rendering when one
@@ -14,6 +15,8 @@ Kept short for a 1.5B model on a 2-core CPU:
 """
 
 from __future__ import annotations
+
+import re
 
 from langchain_core.prompts import ChatPromptTemplate
 
@@ -27,6 +30,8 @@ from vectorstore.wording import region_adjective, region_name, say
 MAX_SOURCE_CHARS = 200
 MAX_TERMS = 12
 SOURCES_OPEN, SOURCES_CLOSE = "<<<SOURCES", "SOURCES>>>"
+# the head of a source's line in format_sources: "[1] (A/RES/76/181; other) "
+_SOURCE_HEAD = re.compile(r"\s*\[\d+\]\s*[(（][^()（）]*[)）]\s*")
 
 _RULES = {
     "zh": (
@@ -63,7 +68,10 @@ _MACHINE = {"zh": "机器翻译", "en": "machine translation"}
 
 _ANSWER_PROMPT = ChatPromptTemplate.from_messages([
     ("system", "{system}"),
-    ("human", "{sources}\n\n{question_label}: {question}"),
+    # the question before the sources as well as after them: the model reads the sources knowing
+    # what is asked (dev half, 1.5B: precision / recall zh 0.736 / 0.726 -> 0.755 / 0.746, en 0.773 /
+    # 0.693 -> 0.784 / 0.752; eval/README.md, sixteenth round)
+    ("human", "{question_label}: {question}\n\n{sources}\n\n{question_label}: {question}"),
 ])
 
 _CONDENSE = {
@@ -157,8 +165,12 @@ def clean_prompt_text(text: str) -> str:
 def without_origin_label(text: str, unit: Unit, language: str) -> str:
     """`text` without a copy of its source's label at its start: a small model sometimes begins a
     statement with the "拉丁美洲和加勒比; " of the "(拉丁美洲和加勒比; 建议)" it saw before the
-    source, which is prompt layout, not something the source says. The kind ("建议") stays: as
-    the statement's first word it reads as "recommends"."""
+    source, or with the whole "[1] (A/RES/76/181; other) " line head, which is prompt layout, not
+    something the source says. The kind alone ("建议") stays: as the statement's first word it
+    reads as "recommends"."""
+    whole = _SOURCE_HEAD.match(text)
+    if whole and text[whole.end():].strip():
+        return text[whole.end():]
     head = _origin_name(unit, language) + ";"
     if text.startswith(head) and text[len(head):].strip():
         return text[len(head):].lstrip()

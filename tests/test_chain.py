@@ -388,6 +388,23 @@ def test_a_copied_source_label_is_not_part_of_the_statement(builtin_store, built
     assert "拉丁美洲和加勒比;" not in answer.text
 
 
+def test_a_copied_source_line_head_is_not_part_of_the_statement(builtin_store, builtin_settings):
+    """The same with the whole head of a source's line, "[1] (A/RES/76/181; other) ", as the 1.5B
+    model once wrote it: its "1" is no figure the statement states, and no reader wants it."""
+    head = re.compile(r"^\[1\] \([^)]*\) ", re.MULTILINE)
+
+    def script(sources, spec):
+        copied = head.search(backend.messages[-1][-1]["content"])[0]
+        return statements_json((1, copied + first_sentence(sources[0])))
+
+    backend = ScriptedBackend(script)
+    answer = scripted_chain(builtin_store, builtin_settings, backend).invoke(
+        "What does the Kyoto Declaration say about cybercrime?")
+    assert not answer.dropped and len(answer.statements) == 1
+    assert answer.statements[0].text == first_sentence(backend.sources[0])
+    assert "[1]" not in answer.text and "; other)" not in answer.text
+
+
 @pytest.mark.parametrize("question, shown", [
     ("Who was elected Chair of the European regional preparatory meeting?", 1),
     ("欧洲会议在哪里举行？", 4),
