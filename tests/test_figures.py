@@ -30,7 +30,7 @@ def test_a_figure_is_its_value_in_either_language_and_any_form(text, values):
 @pytest.mark.parametrize("text", [
     "一些发言者指出一个问题", "两次会议分别", "两者", "十分重要", "进一步统一", "之一", "唯一",
     "One of the first speakers", "尽量减少二次伤害", "二次受害",
-    "承诺：(1) 关注儿童", "（一）加强合作", "㈠ 加强", "1. Strengthen the",
+    "承诺：(1) 关注儿童", "（一）加强合作", "㈠ 加强", "1. Strengthen the", "the COVID-19 pandemic", "G20",
 ])
 def test_words_that_are_not_figures_state_none(text):
     assert stated_figures(text) == set()

@@ -53,7 +53,8 @@ _ZH_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百千万亿]
 _ZH_MEASURE = re.compile(r"^(?:届|次|年|月|日|号|个|名|项|条|款|段|国|位|份|种|倍|岁|周年|天|小时|场|%|％)")
 
 # An Arabic number, with thousands separators or decimals; a following scale word multiplies it.
-_NUMBER = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?"
+# A number joined to letters is part of a name ("COVID-19", "G20"), not a figure.
+_NUMBER = re.compile(r"(?<![\d.A-Za-z])(?<![A-Za-z]-)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?"
                      r"(?:\s*(万|亿|million|billion)\b|(万|亿))?")
 _ORDINAL_SUFFIX = re.compile(r"(?<=\d)(?:st|nd|rd|th)\b")
 # A heading's own number ("三. 出席情况", "IV. Recommendations"): its place in the document, not a figure.
