@@ -42,7 +42,7 @@ from assistant.extractive import document_name
 from assistant.language import detect_language
 from assistant.statements import Statement
 from assistant.verification import lexical_tokens
-from vectorstore.figures import changed_figures
+from vectorstore.figures import stated_figures, unit_figures
 from vectorstore.references import document_mentions, parse_references
 from vectorstore.terms import TermTable
 from vectorstore.units import Unit
@@ -200,10 +200,8 @@ def figures_not_in_sources(text: str, units: list[Unit]) -> list[str]:
     aside = [r.text for r in parse_references(text)] + [m[0] for m in _SEVERAL_DOCUMENTS.finditer(text)]
     for found in aside:
         text = text.replace(found, " ")
-    missing = set(changed_figures(text, units[0]))
-    for unit in units[1:]:
-        missing &= set(changed_figures(text, unit))
-    return sorted(missing, key=float)
+    known = set().union(*(unit_figures(u) for u in units))
+    return [f"{v:g}" for v in sorted(stated_figures(text) - known)]
 
 
 def attribution_tokens(units: list[Unit]) -> set[str]:
