@@ -45,9 +45,10 @@ def source_details(unit: Unit) -> str:
     return " · ".join(parts)
 
 
-def rendering_caption(rendering: Rendering, language: str) -> str:
-    """'unofficial machine translation (qwen2.5-coder-1.5b (...), 2026-12-01)' in the reader's language."""
-    label = rendering.label(language)
+def rendering_caption(rendering: Rendering, language: str, unit: Unit) -> str:
+    """'unofficial machine translation (qwen2.5-coder-1.5b (...), 2026-12-01)' in the reader's
+    language, with any figure the rendering states and its original (`unit`) does not."""
+    label = rendering.cautioned_label(unit, language)
     details = ", ".join(p for p in (rendering.model, rendering.date) if p)
     return f"{label}（{details}）" if language == "zh" and details else \
         (f"{label} ({details})" if details else label)
@@ -82,7 +83,7 @@ def answer_to_markdown(answer, question: str | None = None,
         lines.append("")
         rendering = renderings.get(unit.id)
         if rendering is not None:
-            lines += [f"   *{rendering_caption(rendering, answer.language)}:*", ""]
+            lines += [f"   *{rendering_caption(rendering, answer.language, unit)}:*", ""]
             lines += [f"   > {line}" if line.strip() else "   >" for line in rendering.text.splitlines()]
             lines.append("")
     notes = _notes(answer)
@@ -119,7 +120,8 @@ def answer_to_docx(answer, path: str | Path, question: str | None = None,
         doc.add_paragraph(unit.text, style="Quote")
         rendering = renderings.get(unit.id)
         if rendering is not None:
-            doc.add_paragraph().add_run(rendering_caption(rendering, answer.language) + ":").italic = True
+            caption = rendering_caption(rendering, answer.language, unit)
+            doc.add_paragraph().add_run(caption + ":").italic = True
             doc.add_paragraph(rendering.text, style="Quote")
 
     notes = _notes(answer)

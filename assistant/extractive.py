@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from assistant.citations import marker
 from assistant.verification import lexical_tokens
-from vectorstore.renderings import Rendering, renderings_for
+from vectorstore.renderings import Rendering, figures_caution, renderings_for
 from vectorstore.terms import load_terms
 from vectorstore.units import Unit, resolution_number
 from vectorstore.wording import congress_name, reader_language, region_adjective, region_name, say
@@ -126,12 +126,17 @@ def document_name(unit: Unit, language: str) -> str:
 
 
 def quote_line(unit: Unit, sentence: str, language: str, framed: bool = True) -> str:
-    """One cited bullet: framing in the question's language, the quote verbatim."""
+    """One cited bullet: framing in the question's language, the quote verbatim. A quote whose
+    translation states a figure its original does not carries a caution in its framing."""
     quote = sentence.strip().rstrip(_TRAILING)
     cite = marker([unit])
+    caution = figures_caution(unit, quote, language)
     if not framed:
-        return say(language, zh=f"- “{quote}”{cite}", en=f"- “{quote}” {cite}")
+        lead = say(language, zh=f"（{caution}）：", en=f"({caution}): ") if caution else ""
+        return say(language, zh=f"- {lead}“{quote}”{cite}", en=f"- {lead}“{quote}” {cite}")
     verb = _VERB[language][unit.kind if unit.kind in _VERB[language] else "other"]
+    if caution:
+        verb += say(language, zh=f"（{caution}）", en=f" ({caution})")
     if language == "zh":
         return f"- {document_name(unit, 'zh')}{verb}：“{quote}”{cite}"
     return f"- {document_name(unit, 'en')} {verb}: “{quote}” {cite}"
@@ -224,7 +229,7 @@ def lookup_answer(units: list[Unit], language: str,
         reading = shown[unit.id]
         head = metadata_line(unit, language)
         if reading.rendering is not None:
-            label = reading.rendering.label(language)
+            label = reading.rendering.cautioned_label(unit, language)
             head = head[:-1] + (f"（{label}，原文见来源）：" if language == "zh"
                                 else f" ({label}; the original is in the sources):")
         blocks.append(head + "\n" + f"“{reading.text.strip()}”" + marker([unit]))

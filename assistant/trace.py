@@ -568,7 +568,8 @@ def reader_text(side: Side, lang: str) -> tuple[str, str]:
     if side.language == lang:
         return side.text, "original"
     if side.rendering is not None:
-        return side.bridge, side.rendering.label(lang)
+        rendering = side.rendering
+        return side.bridge, rendering.cautioned_label(side.unit, lang) if side.unit else rendering.label(lang)
     return side.bridge, KEY_TERMS_LABEL[lang]
 
 

@@ -63,7 +63,7 @@ def _rendering_block(unit: Unit, language: str, rendering: Rendering | None) -> 
     if rendering is None:
         return f'<p class="src-rendering-label src-rendering-pending">{escape(pending_label(language))}</p>'
     return (f'<p class="src-rendering-label" data-rendering-source="{escape(rendering.source)}">'
-            f'{escape(rendering_caption(rendering, language))}</p>'
+            f'{escape(rendering_caption(rendering, language, unit))}</p>'
             f'<blockquote class="src-rendering" lang="{escape(rendering.language)}">'
             f'{escape(rendering.text)}</blockquote>')
 

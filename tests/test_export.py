@@ -9,6 +9,7 @@ import pytest
 from assistant.chain import Answer, AnswerChain
 from assistant.citations import marker, render
 from assistant.export import SOURCES_HEADING, answer_to_docx, answer_to_markdown
+from assistant.ui_sources import sources_html
 from vectorstore.renderings import CJK, Rendering, renderings_for, text_hash
 from vectorstore.retrieval import Hit
 
@@ -88,20 +89,36 @@ def test_docx_of_a_real_lookup_answer_quotes_every_citation(builtin_settings, bu
 
 
 def test_exports_carry_original_and_labelled_rendering(cited, tmp_path):
-    renderings = {u.id: Rendering(u.id, "en", f"Rendering of {u.ref}.", "machine", "qwen-test", "2026-12-01",
+    def text(u):
+        return f"Rendering of paragraph {u.item or 'whole'}."  # "37" would be a figure not in the original
+
+    renderings = {u.id: Rendering(u.id, "en", text(u), "machine", "qwen-test", "2026-12-01",
                                   text_hash(u.text)) for u in cited}
     answer = make_answer(cited, "en")
     md = answer_to_markdown(answer, renderings=renderings)
     assert md.count("*unofficial machine translation (qwen-test, 2026-12-01):*") == 2
-    assert "   > Rendering of 37(o)." in md and "   > Rendering of 37." in md
+    assert "   > Rendering of paragraph o." in md and "   > Rendering of paragraph whole." in md
     texts = [p.text for p in docx.Document(str(answer_to_docx(answer, tmp_path / "r.docx",
                                                                renderings=renderings))).paragraphs]
     for unit in cited:
         at = texts.index(unit.text)
         assert texts[at + 1] == "unofficial machine translation (qwen-test, 2026-12-01):"
-        assert texts[at + 2] == f"Rendering of {unit.ref}."
+        assert texts[at + 2] == text(unit)
     zh = answer_to_markdown(make_answer(cited, "zh"), renderings=renderings)
     assert "*非官方机器翻译（qwen-test, 2026-12-01）:*" in zh
+
+
+def test_exports_say_which_figure_a_rendering_states_that_its_original_does_not(builtin_store, tmp_path):
+    """The shipped rendering of RPM.5/1 para. 21 says "held in 2014" for the Fourteenth Congress."""
+    cited = builtin_store.get(["A/CONF.234/RPM.5/1#21", "A/CONF.241/RPM.2/2#37(n)"])
+    caution = "the translation states 2014, which the original does not"
+    md = answer_to_markdown(make_answer(cited, "en"))
+    assert md.count(caution) == 1 and md.index(caution) < md.index("held in 2014")
+    texts = [p.text for p in docx.Document(str(answer_to_docx(make_answer(cited, "en"),
+                                                               tmp_path / "f.docx"))).paragraphs]
+    captions = [texts[texts.index(unit.text) + 1] for unit in cited]
+    assert caution in captions[0] and caution not in captions[1]
+    assert sources_html(make_answer(cited, "en")).count(caution) == 1
 
 
 def test_docx_uses_the_shipped_renderings_by_default(builtin_store, tmp_path):

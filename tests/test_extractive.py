@@ -3,7 +3,7 @@
 from dataclasses import replace
 
 import pytest
-from test_verification import EU, LAC, units
+from test_verification import EU, LAC, RES, units
 
 from assistant import extractive
 from assistant.citations import find_markers
@@ -160,3 +160,34 @@ def test_compare_with_the_declaration_names_it_and_does_not_call_it_a_report():
     assert "Report A/RES" not in en
     zh = extractive.compare_answer("监狱拥挤", groups, "zh", renderings={})
     assert "各文件的相关内容" in zh and f"《京都宣言》（{KYOTO}）：" in zh
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_quoted_translation_stating_a_figure_its_original_does_not_carries_a_caution(language):
+    """Shipped machine renderings that `assistant translate --check` lists as stating a figure
+    their original does not: RPM.5/1 para. 21 says "the Crime Congress held in 2014" for the
+    Fourteenth Congress, annex pp1 of the Kyoto Declaration "40年前" for half a century. A reader
+    may paste a quote, so each quote and lookup of them says which figure is not in the original;
+    the original itself, and a right rendering, carry no caution."""
+    from assistant.verification import verify_answer
+
+    other = {"en": f"{EU}#21", "zh": f"{RES}#annex:pp1"}[language]
+    wrong = {"en": "2014", "zh": "40"}[language]
+    right = {"en": f"{EU}#10", "zh": f"{RES}#annex:36"}[language]  # "five decades" is "50 年"
+    (unit,) = units(other)
+    assert unit.language != language and unit.id in renderings_for([unit])
+    caution = {"en": f"the translation states {wrong}, which the original does not",
+               "zh": f"译文中的 {wrong} 为原文所无"}[language]
+    lookup = extractive.lookup_answer([unit], language)
+    assert caution in lookup.splitlines()[0] and cited_ids(lookup) == [unit.id]
+    sentence = next(s for s in extractive.split_unit_sentences(renderings_for([unit])[unit.id].text, language)
+                    if wrong in s)
+    for line in (extractive.quote_line(unit, sentence, language),
+                 extractive.quote_line(unit, sentence, language, framed=False)):
+        assert caution in line[:line.index("“")] and cited_ids(line) == [unit.id]
+        result = verify_answer(line, [unit], language)
+        assert result.corrections == [] and result.text == line  # the caution is framing, not a claim
+    (fine,) = units(right)
+    for answer in (extractive.lookup_answer([fine], language),  # a right rendering
+                   extractive.lookup_answer([unit], unit.language)):  # the original itself
+        assert "原文所无" not in answer and "which the original does not" not in answer

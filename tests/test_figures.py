@@ -22,6 +22,8 @@ from vectorstore.figures import added_figures, all_figures, changed_figures, sta
     ("resolution 78/223", {78, 223}),
     ("三百五十个", {350}),
     ("百分之二十", {20}),
+    ("over the past five decades", {50}),  # RPM.5/1 para. 10's "50 年后", as its rendering says it
+    ("50 年后", {50}),
 ])
 def test_a_figure_is_its_value_in_either_language_and_any_form(text, values):
     assert stated_figures(text) == {float(v) for v in values}

@@ -101,6 +101,9 @@ def test_rendering_is_used_as_bridge_and_labelled(builtin_store):
     side = make_side(unit.text, "zh", unit, rendering)
     assert side.bridge_source == "machine"
     assert reader_text(side, "en") == (rendering.text, "unofficial machine translation")
+    wrong = make_side(unit.text, "zh", unit, replace(rendering, text=rendering.text + " (2015)"))
+    assert reader_text(wrong, "en")[1] == ("unofficial machine translation; the translation states 2015, "
+                                           "which the original does not")
     targets = declaration_units(builtin_store.units(Filters(symbols=(KYOTO,))))
     tracer = Tracer(builtin_store.embeddings, targets, renderings={unit.id: rendering})
     row = tracer.trace([tracer.side_for(unit)], k=3)[0]

@@ -35,8 +35,9 @@ _EN_ORDINAL_UNITS = {
 }
 _EN_ORDINAL_TENS = {"twentieth": 20, "thirtieth": 30, "fortieth": 40, "fiftieth": 50, "sixtieth": 60,
                     "seventieth": 70, "eightieth": 80, "ninetieth": 90}
+# "decades" after a cardinal counts years: "five decades" is 50 (as "50 年" writes it)
 _EN_SCALES = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9,
-              "hundredth": 100, "thousandth": 1000}
+              "hundredth": 100, "thousandth": 1000, "decades": 10}
 _EN_MONTHS = {m: i for i, m in enumerate(
     ("january", "february", "march", "april", "may", "june", "july", "august", "september",
      "october", "november", "december"), start=1)}

@@ -89,6 +89,13 @@ class Rendering:
         template = _LABELS[(self.source, reader)]
         return template.format(language=_LANGUAGE_NAMES[reader][self.language])
 
+    def cautioned_label(self, unit: Unit, reader_language: str) -> str:
+        """The label, and the figures this rendering states that its original (`unit`) does not:
+        '非官方机器翻译；译文中的 40 为原文所无'."""
+        label = self.label(reader_language)
+        caution = figures_caution(unit, self.text, reader_language)
+        return say(reader_language, zh=f"{label}；{caution}", en=f"{label}; {caution}") if caution else label
+
     def renders(self, unit: Unit) -> bool:
         """Whether this rendering is of the unit's current text (not stale)."""
         current = not self.source_sha256 or self.source_sha256 == text_hash(unit.text)
@@ -104,6 +111,20 @@ class Rendering:
     @classmethod
     def from_record(cls, record: dict) -> Rendering:
         return cls(**{k: record[k] for k in cls.__dataclass_fields__ if k in record})
+
+
+def figures_caution(unit: Unit, quoted: str, language: str) -> str:
+    """"the translation states 40, which the original does not" when `quoted`
+    is a translation of `unit` (the unit is in the other language) stating a figure the original
+    does not state in any form; "" otherwise. A machine translation can change a date or a number
+    (vectorstore/figures.py), and a delegate may paste what is quoted."""
+    if unit.language == wording.reader_language(language):
+        return ""
+    wrong = changed_figures(quoted, unit, attribution=False)
+    if not wrong:
+        return ""
+    return say(language, zh=f"译文中的 {'、'.join(wrong)} 为原文所无",
+               en=f"the translation states {', '.join(wrong)}, which the original does not")
 
 
 # ------------------------------------------------------------------------------ the shipped file
