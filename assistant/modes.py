@@ -96,9 +96,10 @@ class Mode:
     framing: dict[str, str] = field(default_factory=dict)  # each statement starts with this
     named_congress_only: bool = False  # a congress named in the question restricts the documents
     per_document: bool = False  # one generation per document group (compare)
-    # When nothing the model said survives and no source is restated, the fallback quotes only the
-    # sources the model was shown, not every retrieved one. On dev this raised compare and draft
-    # precision; in ask mode it cost recall (its prompt is already cut by similarity), so ask keeps all.
+    # When nothing the model said survives and its statements cite or restate no source, the
+    # fallback quotes only the sources the model was shown, not every retrieved one. On dev this
+    # raised compare and draft precision; in ask mode it cost recall (its prompt is already cut by
+    # similarity), so ask keeps all.
     fallback_quotes_shown: bool = False
     # Each point offers the closest paragraph of the adopted declaration as agreed language
     # (assistant.trace.agreed_language), when one is close enough.
