@@ -125,12 +125,15 @@ def document_name(unit: Unit, language: str) -> str:
     return say(language, zh=f"文件 {unit.symbol}", en=f"Document {unit.symbol}")
 
 
-def quote_line(unit: Unit, sentence: str, language: str, framed: bool = True) -> str:
-    """One cited bullet: framing in the question's language, the quote verbatim. A quote whose
-    translation states a figure its original does not carries a caution in its framing."""
+def quote_line(unit: Unit, sentence: str, language: str, framed: bool = True,
+               reading: Reading | None = None) -> str:
+    """One cited bullet: framing in the question's language, the quote verbatim. A quote from a
+    machine rendering (`reading`) stating a figure its original does not carries a caution in its
+    framing."""
     quote = sentence.strip().rstrip(_TRAILING)
     cite = marker([unit])
-    caution = figures_caution(unit, quote, language)
+    machine = reading is not None and reading.rendering is not None and reading.rendering.source == "machine"
+    caution = figures_caution(unit, quote, language) if machine else ""
     if not framed:
         lead = say(language, zh=f"（{caution}）：", en=f"({caution}): ") if caution else ""
         return say(language, zh=f"- {lead}“{quote}”{cite}", en=f"- {lead}“{quote}” {cite}")
@@ -180,7 +183,7 @@ def ask_answer(question: str, units: list[Unit], language: str, max_sentences: i
     chosen = select_sentences(question, units, max_sentences, shown=shown)
     intro = _intro(units, language, "以下是检索到的段落中与问题最相关的内容（原文摘录）：",
                    "The most relevant passages of the retrieved paragraphs", shown)
-    return "\n".join([intro] + [quote_line(u, s, language) for u, s in chosen])
+    return "\n".join([intro] + [quote_line(u, s, language, reading=shown[u.id]) for u, s in chosen])
 
 
 def compare_answer(question: str, groups: list[tuple[str, list[Unit]]], language: str,
@@ -197,7 +200,7 @@ def compare_answer(question: str, groups: list[tuple[str, list[Unit]]], language
             lines.append("")
             lines.append(f"{document_name(units[0], language)}：" if language == "zh"
                          else f"{document_name(units[0], language)}:")
-            lines += [quote_line(u, s, language, framed=False)
+            lines += [quote_line(u, s, language, framed=False, reading=shown[u.id])
                       for u, s in select_sentences(question, units, per_document, per_unit=1, shown=shown)]
         else:
             lines.append("")
@@ -216,7 +219,7 @@ def draft_answer(question: str, units: list[Unit], language: str, max_bullets: i
     chosen = select_sentences(question, ordered, max_bullets, per_unit=1, shown=shown)
     intro = _intro(units, language, "宣言草案要点（摘自报告的建议段落，原文照录）：",
                    "Points for a declaration input, taken from the reports' recommendations", shown)
-    return "\n".join([intro] + [quote_line(u, s, language) for u, s in chosen])
+    return "\n".join([intro] + [quote_line(u, s, language, reading=shown[u.id]) for u, s in chosen])
 
 
 def lookup_answer(units: list[Unit], language: str,

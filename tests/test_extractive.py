@@ -180,13 +180,18 @@ def test_a_quoted_translation_stating_a_figure_its_original_does_not_carries_a_c
                "zh": f"译文中的 {wrong} 为原文所无"}[language]
     lookup = extractive.lookup_answer([unit], language)
     assert caution in lookup.splitlines()[0] and cited_ids(lookup) == [unit.id]
-    sentence = next(s for s in extractive.split_unit_sentences(renderings_for([unit])[unit.id].text, language)
-                    if wrong in s)
-    for line in (extractive.quote_line(unit, sentence, language),
-                 extractive.quote_line(unit, sentence, language, framed=False)):
+    reading = extractive.readings([unit], language)[unit.id]
+    sentence = next(s for s in extractive.split_unit_sentences(reading.text, language) if wrong in s)
+    for line in (extractive.quote_line(unit, sentence, language, reading=reading),
+                 extractive.quote_line(unit, sentence, language, framed=False, reading=reading)):
         assert caution in line[:line.index("“")] and cited_ids(line) == [unit.id]
         result = verify_answer(line, [unit], language)
         assert result.corrections == [] and result.text == line  # the caution is framing, not a claim
+    official = replace(reading.rendering, source="official")  # the UN's own version is not cautioned
+    assert official.cautioned_label(unit, language) == official.label(language)
+    for rendering, cautioned in ((reading.rendering, True), (official, False)):
+        answer = extractive.ask_answer(sentence, [unit], language, renderings={unit.id: rendering})
+        assert (caution in answer) == cautioned, answer
     (fine,) = units(right)
     for answer in (extractive.lookup_answer([fine], language),  # a right rendering
                    extractive.lookup_answer([unit], unit.language)):  # the original itself

@@ -90,10 +90,10 @@ class Rendering:
         return template.format(language=_LANGUAGE_NAMES[reader][self.language])
 
     def cautioned_label(self, unit: Unit, reader_language: str) -> str:
-        """The label, and the figures this rendering states that its original (`unit`) does not:
-        '非官方机器翻译；译文中的 40 为原文所无'."""
+        """The label, and for a machine rendering the figures it states that its original (`unit`)
+        does not: '非官方机器翻译；译文中的 40 为原文所无'. An official version is the UN's own text."""
         label = self.label(reader_language)
-        caution = figures_caution(unit, self.text, reader_language)
+        caution = figures_caution(unit, self.text, reader_language) if self.source == "machine" else ""
         return say(reader_language, zh=f"{label}；{caution}", en=f"{label}; {caution}") if caution else label
 
     def renders(self, unit: Unit) -> bool:
