@@ -726,6 +726,23 @@ def test_two_meetings_rank_the_meeting_reports_higher():
     assert resolve_scope("What was said about corruption?", facts).boosted == set()
 
 
+@pytest.mark.parametrize("question", ["How is crime prevention linked to the 2030 Agenda?",
+                                      "预防犯罪与2030年议程有何联系？",
+                                      "《2030年可持续发展议程》与预防犯罪有何联系？"])
+def test_a_year_in_an_instruments_name_is_not_a_date(question):
+    """"2030" in "2030 Agenda" names the Agenda (an instrument of the official terms table): it
+    neither ranks a document dated 2030 higher nor leaves the search text (an audit found
+    "2030年议程" searched as "年议程")."""
+    from vectorstore.query_scope import DocumentFacts, resolve_scope
+
+    facts = [DocumentFacts(MEETING, "Europe", 14, ("Vienna",), ("2030",), meeting=True),
+             DocumentFacts(RESOLUTION)]
+    scope = resolve_scope(question, facts)
+    assert scope.boosted == set()
+    assert "2030" in similarity_text(question, scope.spans)
+    assert resolve_scope("What was said about corruption in 2030?", facts).boosted == {MEETING}
+
+
 @pytest.mark.parametrize("question, left_out", [
     ("How does the Kyoto Declaration's commitment on legal aid compare with the European regional "
      "meeting's recommendations?", ["Kyoto Declaration", "European", "regional meeting"]),

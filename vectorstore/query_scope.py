@@ -162,12 +162,14 @@ def resolve_scope(text: str, documents: list[DocumentFacts], catalog: Mapping | 
             congresses.add(m.value)
         scope.metadata_spans.append((m.start, m.end))
 
-    def inside_a_name(start: int, end: int) -> bool:  # "2030" in "2030 Agenda", a city in a title
+    def inside_a_name(start: int, end: int) -> bool:  # a city in a document's title
         return any(s <= start and end <= e for s, e in scope.named_spans)
 
+    instruments = _instrument_spans(text)  # "2030" in "2030 Agenda" / "2030年议程" is not a year
     years = set()
     for m in _YEAR.finditer(text):
-        if not inside_a_name(m.start(), m.end()):
+        if not inside_a_name(m.start(), m.end()) and not any(
+                s <= m.start() and m.end() <= e for s, e in instruments):
             years.add(m.group())
             scope.metadata_spans.append((m.start(), m.end()))
     meetings = [(m.start(), m.end()) for m in _MEETINGS.finditer(text)]
@@ -183,6 +185,16 @@ def resolve_scope(text: str, documents: list[DocumentFacts], catalog: Mapping | 
                 or years & set(doc.years) or cities or (meetings and doc.meeting)):
             scope.boosted.add(doc.symbol)
     return scope
+
+
+def _instrument_spans(text: str) -> list[tuple[int, int]]:
+    """Where the official terms table finds an instrument's name in `text`, in either language
+    (a year in a name such as "2030 Agenda" names the instrument, not a date)."""
+    table = terms_if_readable()
+    if table is None:
+        return []
+    return [(m.start, m.end) for language in ("en", "zh") for m in table.find(text, language)
+            if m.term.kind == "instrument"]
 
 
 def _document_nouns(text: str, start: int, end: int) -> list[tuple[int, int]]:
