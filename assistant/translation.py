@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date as _date
 from pathlib import Path
 
-from vectorstore.figures import added_figures
+from vectorstore.figures import added_figures, lost_figures
 from vectorstore.filters import Filters
 from vectorstore.renderings import (
     CJK,
@@ -42,7 +42,6 @@ from vectorstore.renderings import (
     RenderingStore,
     TranslationCache,
     cjk_share,
-    dropped_numbers,
     english_enumerators,
     starts_with_lead_in,
     target_language,
@@ -167,7 +166,7 @@ class UnitTranslator:
     def render_text(self, text: str, source_language: str, heading: str = "", chapeau: str = "") -> str:
         """Translate with the official terms already in place, check, retry if the rendering is
         unusable (empty, wrong language, most of it left out), retry once for faults a reader
-        would not notice (a missing official term, a dropped number), then repair stray fragments.
+        would not notice (a missing official term, a lost figure), then repair stray fragments.
         """
         target = target_language(source_language)
         hints = self.terms.hints(text, source_language)
@@ -195,7 +194,7 @@ class UnitTranslator:
         return self._repair(self._retry_faults(text, source_language, heading, chapeau, rendering), target)
 
     def improve(self, unit: Unit, rendering: Rendering) -> Rendering:
-        """`rendering` after one retry of its faults (missing official terms, dropped numbers, most of
+        """`rendering` after one retry of its faults (missing official terms, lost figures, most of
         the text left out), unless this machine has retried them for this text before."""
         if rendering.source != "machine" or self.cache.retried(unit.language, unit.text):
             return rendering
@@ -285,9 +284,9 @@ class UnitTranslator:
         if (rendering.strip() and len(source) >= _MIN_CHECKED_LENGTH
                 and len(rendering) < len(source) * _TYPICAL_LENGTH_RATIO[source_language] / 3):
             found.append(_TOO_SHORT)
-        dropped = dropped_numbers(source, rendering)
-        if dropped:
-            found.append("Keep every number of the text: " + ", ".join(dropped) + ".")
+        lost = lost_figures(source, rendering)
+        if lost:
+            found.append("Keep every figure of the text: " + ", ".join(lost) + ".")
         added = added_figures(rendering, source, context)
         if added:
             found.append(_FIGURES + ", ".join(added) + ".")

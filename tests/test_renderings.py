@@ -136,13 +136,14 @@ def test_check_counts_term_occurrences_and_lists_what_lacks_the_official_term():
     assert checks[EU].lacking == [] and checks[EU].percent == 100.0
 
 
-def test_check_lists_english_words_left_in_chinese_and_numbers_dropped():
+def test_check_lists_english_words_left_in_chinese_and_figures_lost():
     (unit,) = [u for u in corpus().values() if u.id == "A/RES/76/181#pp1"]
     text = "强调联合国在 crime prevention 领域的责任，根据经济及社会理事会1948年8月13日第155 C (VII)号决议。"
     left = Rendering(unit.id, "zh", text, "machine", "test-model", "2026-12-02", text_hash(unit.text))
     (check,) = check_renderings([unit], {unit.id: left}, load_terms())
     assert check.english_in_chinese == [(unit.id, ["crime prevention"])]
-    assert check.dropping == [(unit.id, ["415", "1950"])]  # 155, 13 and 1948 are carried
+    # "resolution 415 (V) of 1 December 1950" is lost whole; 155 C (VII) of 13 August 1948 is carried
+    assert check.losing == [(unit.id, ["1", "415", "1950"])]
 
 
 def test_check_lists_a_rendering_that_states_a_figure_its_original_does_not():

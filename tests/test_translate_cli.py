@@ -148,15 +148,20 @@ def test_background_translation_marks_the_document_pending_until_done(settings):
     assert translate_in_background(settings, [fresh], store) is None  # nothing missing any more
 
 
-def test_numbers_a_rendering_drops_are_found():
-    from vectorstore.renderings import dropped_numbers
+def test_figures_a_rendering_loses_are_found():
+    """As values, across languages: "第六场" is carried by "6th" or "sixth", "4 月" by "April"."""
+    from vectorstore.figures import lost_figures
 
     source = "在 2019 年 4 月 25 日第六场会议上，会议通过了报告（A/CONF.234/RPM.5/L.2），共 1,200 名与会者。"
-    assert dropped_numbers(source, "At its 6th meeting, on 25 April 2019, the Meeting adopted its report "
-                                   "(A/CONF.234/RPM.5/L.2); 1200 participants.") == []
-    # numbers inside document symbols (after a dot) are not counted: symbols are kept as they are
-    assert dropped_numbers(source, "At its sixth meeting in 2019 the Meeting adopted its report.") == [
-        "25", "1200"]
+    assert lost_figures(source, "At its 6th meeting, on 25 April 2019, the Meeting adopted its report "
+                                "(A/CONF.234/RPM.5/L.2); 1200 participants.") == []
+    # numbers inside document symbols are not figures: symbols are kept as they are
+    assert lost_figures(source, "At its sixth meeting in 2019 the Meeting adopted its report.") == [
+        "4", "25", "1200"]
+    # an ordinal in words, which a count of Arabic numbers could not see
+    session = "预防犯罪和刑事司法委员会第三十三届会议审议了讨论指南草案。"
+    assert lost_figures(session, "At its thirty-third session, the Commission considered the guide.") == []
+    assert lost_figures(session, "The Commission considered the draft guide.") == ["33"]
 
 
 def test_improve_retries_a_faulty_rendering_once_and_keeps_only_a_better_one(settings):

@@ -99,6 +99,12 @@ def added_figures(stated_in: str, *sources: str) -> list[str]:
     return _shown(stated_figures(stated_in) - all_figures(" ".join(sources)))
 
 
+def lost_figures(source: str, rendering: str) -> list[str]:
+    """The figures `source` clearly states that `rendering` (its translation) does not state in
+    any form: "第三十三届会议" rendered "the session", "25 April" rendered "in April"."""
+    return _shown(stated_figures(source) - all_figures(rendering))
+
+
 def _shown(values: set[float]) -> list[str]:
     return [f"{v:g}" for v in sorted(values)]
 

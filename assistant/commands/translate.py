@@ -33,7 +33,7 @@ def add_arguments(parser) -> None:
                         help="only this document (repeatable)")
     parser.add_argument("--check", action="store_true",
                         help="translate nothing: list renderings lacking the official counterpart of a "
-                             "term in their original, dropping a number of it, or (Chinese) keeping "
+                             "term in their original, losing a figure of it, or (Chinese) keeping "
                              "English words, and the share of term occurrences rendered officially per "
                              f"document (target ≥ {TARGET_PERCENT:.0f} %%); exit 1 when a document misses")
     parser.add_argument("--fresh", action="store_true",
@@ -170,8 +170,8 @@ def format_check(checks) -> str:
     for check in checks:
         for uid, missing in check.lacking:
             lines.append(f"{uid}: lacks " + "; ".join(missing))
-        for uid, numbers in check.dropping:
-            lines.append(f"{uid}: drops " + ", ".join(numbers))
+        for uid, figures in check.losing:
+            lines.append(f"{uid}: loses figures of its original: " + ", ".join(figures))
         for uid, figures in check.changing:
             lines.append(f"{uid}: states figures its original does not: " + ", ".join(figures))
         for uid, words in check.english_in_chinese:
@@ -190,7 +190,7 @@ def format_check(checks) -> str:
         lines.append(f"  {check.symbol:<24} {figures}   "
                      f"rendered {check.rendered}/{check.units}, CJK in English: {len(check.cjk_in_english)}, "
                      f"English in Chinese: {len(check.english_in_chinese)}, "
-                     f"dropping a number: {len(check.dropping)}, "
+                     f"losing a figure: {len(check.losing)}, "
                      f"stating a figure the original does not: {len(check.changing)}, "
                      f"starting with a lead-in: {len(check.lead_in)}")
     return "\n".join(lines)
