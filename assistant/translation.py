@@ -208,6 +208,9 @@ class UnitTranslator:
         else:
             text = self._repair(self._retry_faults(unit.text, unit.language, _context_heading(unit),
                                                    unit.chapeau, text), target)
+        # the repair of stray fragments comes after the retry was judged, and can itself change a
+        # figure ("Fourteenth" left in a Chinese rendering repaired as "四第13天"): judged again
+        text = self._better(unit.text, unit.language, rendering.text, text, render_context(unit))
         self.stats.seconds += time.monotonic() - started
         self.cache.mark_retried(unit.language, unit.text)
         if text == rendering.text:
@@ -249,15 +252,14 @@ class UnitTranslator:
 
     def _better(self, source: str, source_language: str, current: str, candidate: str,
                 context: str = "") -> str:
-        """`candidate` if it is usable where `current` is not; of two usable ones, the one stating
-        no figure its source does not, then the one with fewer problems; else `current`. A wrong
-        figure is worse than any number of missing terms or lost figures: a retry of "Fourteenth
-        Congress" that gained an official term but wrote "四第13天" was kept when problems were
-        only counted. (A rendering of the heading alone is unusable, so it never wins.)"""
-        def rank(rendering: str) -> tuple[bool, bool, int]:
+        """`candidate` if it is usable where `current` is not, or has fewer problems, or as many
+        but states no figure its source does not where `current` does; else `current`. (Ranking a
+        wrong figure above everything chose a rendering of the heading alone over one wrong figure:
+        a Chinese rendering of a declaration's title for its first preambular paragraph.)"""
+        def rank(rendering: str) -> tuple[bool, int, bool]:
             problems = self.problems(source, source_language, rendering, context)
-            return (any(p in _UNUSABLE for p in problems), any(p.startswith(_FIGURES) for p in problems),
-                    len(problems))
+            return (any(p in _UNUSABLE for p in problems), len(problems),
+                    any(p.startswith(_FIGURES) for p in problems))
         return candidate if rank(candidate) < rank(current) else current
 
     def _repair(self, rendering: str, target: str) -> str:
