@@ -497,4 +497,3 @@ def english_enumerators(text: str) -> str:
 
 # Ordinary lower-case English words in a Chinese rendering (not acronyms, names, symbols or URLs).
 LATIN_WORDS = re.compile(r"(?<![A-Za-z0-9_./@-])[a-z][a-z'-]{2,}(?:[ ,]+[a-z][a-z'-]*)*(?![A-Za-z0-9_./@])")
-

@@ -8,7 +8,7 @@ The model is the configured one (--model; the 1.5B model is the quality default)
 
   assistant translate                          # everything missing, progress bar and ETA
   assistant translate --symbol A/RES/76/181    # one document
-  assistant translate --check                  # renderings lacking a term or a number; % per document
+  assistant translate --check                  # renderings lacking a term or a figure; % per document
   assistant translate --improve                # ... and retry once those lacking a term or a figure
   assistant translate --improve --cached-only  # only the fixes that need no model (lead-in, ㈠ -> (i))
   assistant translate --fresh --export corpus/renderings.jsonl   # regenerate the shipped file
