@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from assistant.citations import marker
 from assistant.verification import lexical_tokens
-from vectorstore.renderings import Rendering, figures_caution, renderings_for
+from vectorstore.renderings import Rendering, renderings_for
 from vectorstore.terms import load_terms
 from vectorstore.units import Unit, resolution_number
 from vectorstore.wording import congress_name, reader_language, region_adjective, region_name, say
@@ -132,8 +132,8 @@ def quote_line(unit: Unit, sentence: str, language: str, framed: bool = True,
     framing."""
     quote = sentence.strip().rstrip(_TRAILING)
     cite = marker([unit])
-    machine = reading is not None and reading.rendering is not None and reading.rendering.source == "machine"
-    caution = figures_caution(unit, quote, language) if machine else ""
+    rendering = reading.rendering if reading is not None else None
+    caution = rendering.figures_caution(unit, quote, language) if rendering is not None else ""
     if not framed:
         lead = say(language, zh=f"（{caution}）：", en=f"({caution}): ") if caution else ""
         return say(language, zh=f"- {lead}“{quote}”{cite}", en=f"- {lead}“{quote}” {cite}")

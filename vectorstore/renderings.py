@@ -93,8 +93,13 @@ class Rendering:
         """The label, and for a machine rendering the figures it states that its original (`unit`)
         does not: '非官方机器翻译；译文中的 40 为原文所无'. An official version is the UN's own text."""
         label = self.label(reader_language)
-        caution = figures_caution(unit, self.text, reader_language) if self.source == "machine" else ""
+        caution = self.figures_caution(unit, self.text, reader_language)
         return say(reader_language, zh=f"{label}；{caution}", en=f"{label}; {caution}") if caution else label
+
+    def figures_caution(self, unit: Unit, quoted: str, reader_language: str) -> str:
+        """`figures_caution` of `quoted` (this rendering or a part of it) for a machine rendering;
+        "" for an official version, the UN's own text."""
+        return figures_caution(unit, quoted, reader_language) if self.source == "machine" else ""
 
     def renders(self, unit: Unit) -> bool:
         """Whether this rendering is of the unit's current text (not stale)."""
