@@ -198,7 +198,8 @@ class UnitTranslator:
         the text left out), unless this machine has retried them for this text before."""
         if rendering.source != "machine" or self.cache.retried(unit.language, unit.text):
             return rendering
-        if not self.problems(unit.text, unit.language, rendering.text, render_context(unit)):
+        context = render_context(unit)
+        if not self.problems(unit.text, unit.language, rendering.text, context):
             return rendering
         started = time.monotonic()
         target = target_language(unit.language)
@@ -210,7 +211,7 @@ class UnitTranslator:
                                                    unit.chapeau, text), target)
         # the repair of stray fragments comes after the retry was judged, and can itself change a
         # figure ("Fourteenth" left in a Chinese rendering repaired as "四第13天"): judged again
-        text = self._better(unit.text, unit.language, rendering.text, text, render_context(unit))
+        text = self._better(unit.text, unit.language, rendering.text, text, context)
         self.stats.seconds += time.monotonic() - started
         self.cache.mark_retried(unit.language, unit.text)
         if text == rendering.text:

@@ -162,14 +162,18 @@ def resolve_scope(text: str, documents: list[DocumentFacts], catalog: Mapping | 
             congresses.add(m.value)
         scope.metadata_spans.append((m.start, m.end))
 
-    def inside_a_name(start: int, end: int) -> bool:  # a city in a document's title
-        return any(s <= start and end <= e for s, e in scope.named_spans)
+    def inside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+        return any(s <= start and end <= e for s, e in spans)
 
-    instruments = _instrument_spans(text)  # "2030" in "2030 Agenda" / "2030年议程" is not a year
+    def inside_a_name(start: int, end: int) -> bool:  # a city in a document's title
+        return inside(start, end, scope.named_spans)
+
+    # "2030" in "2030 Agenda" / "2030年议程" is not a year (the terms table is read only when needed)
+    found = list(_YEAR.finditer(text))
+    names = scope.named_spans + (_instrument_spans(text) if found else [])
     years = set()
-    for m in _YEAR.finditer(text):
-        if not inside_a_name(m.start(), m.end()) and not any(
-                s <= m.start() and m.end() <= e for s, e in instruments):
+    for m in found:
+        if not inside(m.start(), m.end(), names):
             years.add(m.group())
             scope.metadata_spans.append((m.start(), m.end()))
     meetings = [(m.start(), m.end()) for m in _MEETINGS.finditer(text)]
