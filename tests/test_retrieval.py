@@ -158,6 +158,38 @@ def test_a_comparison_keeps_each_sides_best_keyword_match_among_its_first_two(se
         assert best in hybrid[symbol], (symbol, best, hybrid)
 
 
+@pytest.mark.parametrize("question", [
+    "腐败：拉美报告和京都宣言各有什么内容？",
+    "Hate crime: what do the European report and the Kyoto Declaration each say?",
+    "欧洲报告和京都宣言关于数据收集分别怎么说？",
+    "Compare the European report and the Kyoto Declaration on restorative justice.",
+])
+def test_each_side_of_a_comparison_is_led_by_the_keyword_rankings_best_too(searcher, question):
+    """Where rank fusion and the keyword rankings disagree on a side's best paragraph, both lead
+    that side: the first three questions lost the keyword leader of one side before."""
+    first_two: dict[str, list[str]] = {}
+    for h in searcher.search(question, k=10).hits:
+        first_two.setdefault(h.unit.symbol, []).append(h.unit.id)
+    keyword_best: dict[str, str] = {}
+    for h in searcher.search(question, k=10, mode="bm25").hits:
+        keyword_best.setdefault(h.unit.symbol, h.unit.id)
+    assert len(keyword_best) >= 2
+    for symbol, best in keyword_best.items():
+        assert best in first_two[symbol][:2], (symbol, best, first_two)
+
+
+def test_a_sides_leads_alternate_between_fusion_and_the_keyword_rankings():
+    def hit(symbol, n, via="hybrid"):
+        return Hit(Unit(symbol, n, None, f"text {n}", "summary"), 1.0 / n, via)
+    a1, a2, a3, b1, b2 = hit("A", 1), hit("A", 2), hit("A", 3), hit("B", 4), hit("B", 5)
+    keyword = [hit("A", 3, "bm25"), hit("B", 4, "bm25"), hit("A", 1, "bm25")]
+    order = _alternate_documents([a1, a2, a3, b1, b2], keyword_ranked=keyword)
+    # A: its fused best, then the keyword best (the fused hit, not the keyword ranking's copy);
+    # B: both agree on 4, so its second fused hit follows
+    assert order == [a1, b1, a3, b2, a2]
+    assert order[2] is a3
+
+
 def test_a_comparison_leads_with_each_sides_best_two_then_goes_by_rank():
     def hit(symbol, n):
         return Hit(Unit(symbol, n, None, f"text {n}", "summary"), 1.0 / n, "hybrid")
