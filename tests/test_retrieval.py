@@ -182,10 +182,10 @@ def test_a_sides_leads_alternate_between_fusion_and_the_keyword_rankings():
     def hit(symbol, n, via="hybrid"):
         return Hit(Unit(symbol, n, None, f"text {n}", "summary"), 1.0 / n, via)
     a1, a2, a3, b1, b2 = hit("A", 1), hit("A", 2), hit("A", 3), hit("B", 4), hit("B", 5)
-    keyword = [hit("A", 3, "bm25"), hit("B", 4, "bm25"), hit("A", 1, "bm25")]
+    keyword = [hit("A", 3, "bm25"), hit("B", 9, "bm25"), hit("B", 4, "bm25"), hit("A", 1, "bm25")]
     order = _alternate_documents([a1, a2, a3, b1, b2], keyword_ranked=keyword)
     # A: its fused best, then the keyword best (the fused hit, not the keyword ranking's copy);
-    # B: both agree on 4, so its second fused hit follows
+    # B: 9 is not among the fused hits, and both agree on 4, so its second fused hit follows
     assert order == [a1, b1, a3, b2, a2]
     assert order[2] is a3
 

@@ -339,16 +339,16 @@ class HybridSearcher:
             # ("when was the European meeting held?") keeps them
             sides = len(scope.sides) > 1 or compares
             spans = scope.comparison_spans if sides else scope.spans
-            ranked = self._similar(snap, similarity_text(text, spans), n, search_filters, mode,
+            searched = similarity_text(text, spans)
+            ranked = self._similar(snap, searched, n, search_filters, mode,
                                    boosted=set() if scope.named else scope.boosted, result=result,
                                    keyword_share=COMPARISON_KEYWORD_WEIGHT if comparison else KEYWORD_WEIGHT)
             ranked = [h for h in ranked if h.unit.id not in seen]
             if comparison:  # a comparison needs every side
                 keyword_ranked = []
                 if mode == "hybrid":
-                    keyword_ranked = [h for h in self._similar(
-                        snap, similarity_text(text, spans), n, search_filters, "bm25",
-                        boosted=set() if scope.named else scope.boosted) if h.unit.id not in seen]
+                    keyword_ranked = self._similar(snap, searched, n, search_filters, "bm25",
+                                                   boosted=set() if scope.named else scope.boosted)
                 ranked = _alternate_documents(ranked, targets, keyword_ranked)
             hits += ranked[:wanted]
         for hit in hits:
@@ -708,8 +708,9 @@ def _alternate_documents(hits: list[Hit], targets: set[str] = frozenset(),
     hits in their ranked order.
 
     With `keyword_ranked` (the keyword rankings' own fusion of the same search), a document's
-    leads alternate between its best hits in `hits` and in `keyword_ranked`: where the two
-    disagree on a side's best paragraph, both lead it.
+    leads alternate between its best hits in `hits` and in `keyword_ranked` (only units `hits`
+    has, which are placed as they are there): where the two disagree on a side's best paragraph,
+    both lead it.
 
     With `targets` (the documents the comparison is about), only they take part, and the other
     documents' hits follow all of theirs in ranked order.
@@ -722,7 +723,8 @@ def _alternate_documents(hits: list[Hit], targets: set[str] = frozenset(),
     queues: dict[str, list[Hit]] = {}
     for symbol in dict.fromkeys(h.unit.symbol for h in hits):
         own = [h for h in hits if h.unit.symbol == symbol][:SIDE_LEAD]
-        by_keywords = [fused.get(h.unit.id, h) for h in keyword_ranked if h.unit.symbol == symbol][:SIDE_LEAD]
+        by_keywords = [fused[h.unit.id] for h in keyword_ranked
+                       if h.unit.symbol == symbol and h.unit.id in fused][:SIDE_LEAD]
         turns = [h for pair in zip_longest(own, by_keywords) for h in pair if h is not None]
         queues[symbol] = list({h.unit.id: h for h in turns}.values())[:SIDE_LEAD]
     lead: list[Hit] = []
