@@ -97,9 +97,18 @@ class Rendering:
         return say(reader_language, zh=f"{label}；{caution}", en=f"{label}; {caution}") if caution else label
 
     def figures_caution(self, unit: Unit, quoted: str, reader_language: str) -> str:
-        """`figures_caution` of `quoted` (this rendering or a part of it) for a machine rendering;
-        "" for an official version, the UN's own text."""
-        return figures_caution(unit, quoted, reader_language) if self.source == "machine" else ""
+        """"the translation states 40, which the original does not" when `quoted` (this machine
+        rendering or a part of it) translates `unit` (the unit is in the other language) and
+        states a figure the original does not state in any form; "" otherwise, and always for an
+        official version, the UN's own text. A machine translation can change a date or a number
+        (vectorstore/figures.py), and a delegate may paste what is quoted."""
+        if self.source != "machine" or unit.language == wording.reader_language(reader_language):
+            return ""
+        wrong = changed_figures(quoted, unit, attribution=False)
+        if not wrong:
+            return ""
+        return say(reader_language, zh=f"译文中的 {'、'.join(wrong)} 为原文所无",
+                   en=f"the translation states {', '.join(wrong)}, which the original does not")
 
     def renders(self, unit: Unit) -> bool:
         """Whether this rendering is of the unit's current text (not stale)."""
@@ -116,20 +125,6 @@ class Rendering:
     @classmethod
     def from_record(cls, record: dict) -> Rendering:
         return cls(**{k: record[k] for k in cls.__dataclass_fields__ if k in record})
-
-
-def figures_caution(unit: Unit, quoted: str, language: str) -> str:
-    """"the translation states 40, which the original does not" when `quoted`
-    is a translation of `unit` (the unit is in the other language) stating a figure the original
-    does not state in any form; "" otherwise. A machine translation can change a date or a number
-    (vectorstore/figures.py), and a delegate may paste what is quoted."""
-    if unit.language == wording.reader_language(language):
-        return ""
-    wrong = changed_figures(quoted, unit, attribution=False)
-    if not wrong:
-        return ""
-    return say(language, zh=f"译文中的 {'、'.join(wrong)} 为原文所无",
-               en=f"the translation states {', '.join(wrong)}, which the original does not")
 
 
 # ------------------------------------------------------------------------------ the shipped file
