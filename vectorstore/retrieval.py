@@ -340,15 +340,14 @@ class HybridSearcher:
             sides = len(scope.sides) > 1 or compares
             spans = scope.comparison_spans if sides else scope.spans
             searched = similarity_text(text, spans)
-            ranked = self._similar(snap, searched, n, search_filters, mode,
-                                   boosted=set() if scope.named else scope.boosted, result=result,
+            boosted = set() if scope.named else scope.boosted
+            ranked = self._similar(snap, searched, n, search_filters, mode, boosted=boosted, result=result,
                                    keyword_share=COMPARISON_KEYWORD_WEIGHT if comparison else KEYWORD_WEIGHT)
             ranked = [h for h in ranked if h.unit.id not in seen]
             if comparison:  # a comparison needs every side
                 keyword_ranked = []
                 if mode == "hybrid":
-                    keyword_ranked = self._similar(snap, searched, n, search_filters, "bm25",
-                                                   boosted=set() if scope.named else scope.boosted)
+                    keyword_ranked = self._similar(snap, searched, n, search_filters, "bm25", boosted=boosted)
                 ranked = _alternate_documents(ranked, targets, keyword_ranked)
             hits += ranked[:wanted]
         for hit in hits:
