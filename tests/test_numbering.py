@@ -141,3 +141,47 @@ def test_in_a_recommendations_chapter_without_subheadings_what_speakers_said_is_
                "3. Strengthen mutual legal assistance.\n")
     units = parse_document(english, DocumentInfo(SYMBOL, "en"), "inline").units
     assert [u.kind for u in units] == ["summary", "summary", "recommendation"]
+
+
+def test_an_agenda_inside_an_early_paragraph_keeps_items_that_share_the_next_numbers():
+    """An agenda "1.-5." inside paragraph 3 of a resolution: its items 4 and 5 are also the next
+    paragraph numbers. The reading without a duplicate wins: the real "4." follows the list."""
+    parsed = _parse("agenda_in_an_early_paragraph.en.txt")
+    units = {u.ref: u for u in parsed.units}
+    assert list(units) == ["pp1", "1", "2", "3", "4", "5", "6"]
+    assert units["3"].text.startswith("Approves the following provisional agenda for the Twentieth Congress:")
+    assert "4. International cooperation against organized crime." in units["3"].text
+    assert units["3"].text.endswith("5. Adoption of the report of the Congress.")
+    assert units["4"].text.startswith("Requests the Secretary-General to prepare a discussion guide")
+
+
+def test_an_inner_list_item_with_no_namesake_after_it_is_the_next_paragraph():
+    # items "1.-3." inside paragraph 3, then paragraphs 4 and 5: no second "4." follows, so the
+    # "4." that could continue the list is the paragraph
+    text = ("The Commission,\n\n1. Decides to meet;\n\n2. Decides also to report;\n\n"
+            "3. Approves the following agenda:\n1. Opening.\n2. Matters.\n3. Closing.\n\n"
+            "4. Requests the secretariat to act;\n\n5. Decides to remain seized of the matter.\n")
+    units = {u.ref: u for u in parse_document(text, DocumentInfo(SYMBOL, "en"), "inline.txt").units}
+    assert [r for r in units if not r.startswith("pp")] == ["1", "2", "3", "4", "5"]
+    assert units["3"].text.endswith("3. Closing.")
+    assert units["4"].text == "Requests the secretariat to act;"
+
+
+def test_provisions_headed_as_rules_are_refused_not_cited_as_paragraphs():
+    """An annex of rules ("Rule 1", "Rule 2" with its own 1. and 2., "Rule 3"): read as
+    paragraphs, rule 2's items became "annex, para. 1" and "para. 2" and rule 3 merged into the
+    second; rule 1 was dropped as front matter. Refused, with or without accepted warnings."""
+    for accept in (False, True):
+        with pytest.raises(DocumentParseError,
+                           match=r"provisions_headed_as_rules\.en\.txt: annex: .*“Rule 1” on "
+                                 r"line 24, “Rule 2” on line 29.*Nothing was stored"):
+            _parse("provisions_headed_as_rules.en.txt", accept)
+
+
+def test_one_article_heading_shaped_line_is_a_cross_reference_not_a_rules_document():
+    # a hard line break can leave "Article 5" alone on a line inside a sentence
+    text = ("The Commission,\n\n1. Recalls the obligations under\nArticle 5\nof the Convention;\n\n"
+            "2. Decides to remain seized of the matter.\n")
+    units = parse_document(text, DocumentInfo(SYMBOL, "en"), "inline.txt").units
+    assert [u.ref for u in units if not u.ref.startswith("pp")] == ["1", "2"]
+    assert "Article 5 of the Convention" in units[-2].text

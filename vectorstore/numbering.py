@@ -10,7 +10,10 @@ a lead-in ("... as follows:" then 1.-7.) is an anomaly:
   known from the text;
 - a restart (a "1." after paragraph n, without an "Annex" heading): refused, or with
   `accept_warnings` stored as a new part ("part 2") and reported;
-- text that belongs to no paragraph (after a heading): refused.
+- text that belongs to no paragraph (after a heading): refused;
+- provisions headed "Rule 1", "Article 2", "第3条" ... (rules, conventions): refused. Their
+  own numbers are not paragraph numbers, and read as paragraphs they would be cited wrongly
+  (the numbered paragraphs inside rule 2 became "para. 1" and "para. 2", rule 3 merged into them).
 
 Sub-items are checked the same way: a lettered line after a finished item that repeats a letter
 ("(b)" twice) is refused; one that skips letters ("(e)" after "(c)") is refused, or with
@@ -19,8 +22,15 @@ Sub-items are checked the same way: a lettered line after a finished item that r
 
 from __future__ import annotations
 
+import re
+
 from vectorstore.errors import DocumentParseError
-from vectorstore.paragraph_assembly import Anomaly, Assembler, ItemAnomaly
+from vectorstore.paragraph_assembly import Anomaly, Assembler, ItemAnomaly, Line
+
+# A line that is only a provision's heading: "Rule 12", "Article 5", "Principle 3", "第5条", "规则12".
+_PROVISION_HEADING = re.compile(
+    r"^(?:(?:Rule|Article|Principle|Guideline|Standard)\s+\d{1,3}|第\s*[0-9一二三四五六七八九十百]+\s*条"
+    r"(?:规则)?|规则\s*\d{1,3})\s*[.．]?$", re.IGNORECASE)
 
 ACCEPT_FLAG = "--accept-numbering-warnings"
 
@@ -53,6 +63,23 @@ def check_part(assembler: Assembler, part_name: str, source_name: str, accept_wa
             "numbered 1, 2, 3 ...)."
         )
     return "ok" if not accepted else "accepted: " + ", ".join(accepted)
+
+
+def check_provisions(lines: list[Line], part_name: str, source_name: str) -> None:
+    """DocumentParseError when a part's provisions are headed by their own numbers ("Rule 1",
+    "Rule 2" on lines of their own; two such headings are the evidence, one may be a wrapped
+    cross-reference)."""
+    headings = [line for line in lines if _PROVISION_HEADING.match(line.text.strip())]
+    if len(headings) < 2:
+        return
+    where = f"{part_name}: " if part_name else ""
+    first = headings[0]
+    raise DocumentParseError(
+        f"{source_name}: {where}its provisions are numbered by their own headings (“{first.text.strip()}” "
+        f"on line {first.lineno}, “{headings[1].text.strip()}” on line {headings[1].lineno}, ...), as in "
+        "rules or conventions. Such numbering is not supported yet: read as paragraphs, the provisions "
+        "would be cited by numbers the document does not give them. Nothing was stored."
+    )
 
 
 def describe(anomaly: Anomaly, assembler: Assembler) -> str:

@@ -338,9 +338,11 @@ class Assembler:
         self.closing: list[str] = []  # closing lines after the last paragraph (not citable)
         self._run: list[tuple[str, bool]] = []  # consecutive unnumbered headings (title, lead-in)
         self._run_base: list[str] = []  # the unnumbered heading titles before the run
+        self._index = 0  # the segment being taken
 
     def run(self) -> list[Paragraph]:
         for i, segment in enumerate(self.segments):
+            self._index = i
             following = self.segments[i + 1] if i + 1 < len(self.segments) else None
             self._take(segment, following)
         self._end_run()
@@ -417,7 +419,8 @@ class Assembler:
         number = segment.head.number
         duplicate_next = following is not None and following.head.kind == NUMBERED \
             and following.head.number == number  # "1. Introduction" then "1. The General Assembly..."
-        if number == self.expected_number and not duplicate_next:
+        if number == self.expected_number and not duplicate_next \
+                and not self._inner_item_before_its_namesake(number):
             self._start_paragraph(segment)
         elif self._is_numbered_heading(segment):
             self.last_numbered_heading = number
@@ -437,6 +440,23 @@ class Assembler:
         if self.open.has_inner_list and number == self.open.inner_list_last + 1:
             return True
         return number == 1 and self.open.current_text.endswith(_LEAD_IN_END)
+
+    def _inner_item_before_its_namesake(self, number: int) -> bool:
+        """Is this "4." the next item of the list inside the open paragraph, though 4 is also the
+        next paragraph's number? It is when the list's further items (5., 6., ...) are followed by
+        another "4.": an agenda "1.-5." inside paragraph 3 of a resolution, then paragraph 4. The
+        reading without a duplicate number wins; with no second "4." the paragraph does."""
+        opened = self.open
+        if opened is None or not opened.has_inner_list or number != opened.inner_list_last + 1:
+            return False
+        next_item = number + 1
+        for segment in self.segments[self._index + 1:]:
+            if segment.head.kind != NUMBERED:
+                continue
+            if segment.head.number != next_item:
+                return segment.head.number == number
+            next_item += 1
+        return False
 
     def _anomaly(self, segment: Segment) -> None:
         """A gap is stored under its printed number (the check refuses it unless the caller

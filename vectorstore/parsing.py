@@ -290,6 +290,7 @@ def _parse_part(part: _Part, blocks: bool, doc: DocumentInfo, source_name: str,
                 accept_warnings: bool, parsed: ParsedDocument) -> list[Line] | None:
     """Add the part's units and summary to `parsed`; returns the lines after an accepted
     restart of the numbering (to be parsed as a part of their own), else None."""
+    numbering.check_provisions(part.lines, part.name, source_name)
     assembler, title = _assemble(part, blocks)
     restart = next((a for a in assembler.anomalies if a.kind == "restart"), None)
     rest = None
