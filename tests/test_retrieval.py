@@ -847,3 +847,80 @@ def test_a_missing_preamble_of_an_annex_is_told_apart_from_a_missing_annex(make_
         f"{symbol}, annex I, para. 9 does not exist: annex I has paragraphs 1–3."]
     assert search(f"{symbol} annex III, para. 1", k=3).notices == [
         f"{symbol}, annex III, para. 1 does not exist: {symbol} has no annex III."]
+
+
+UPLOAD = "A/RES/99/801"
+
+
+@pytest.fixture(scope="module")
+def store_with_an_upload(builtin_store, builtin_settings, tmp_path_factory):
+    """The built-in corpus plus a resolution ingested as a new user would, without a catalog: no
+    congress number, dates or city, though its text is all about the Fifteenth Congress in Abu
+    Dhabi (the built-in Latin American report carries congress 15 and that congress venue)."""
+    import shutil
+    from pathlib import Path
+
+    from vectorstore.ingest import ingest_files
+    from vectorstore.store import UnitStore
+
+    data_dir = tmp_path_factory.mktemp("upload") / "data"
+    shutil.copytree(builtin_settings.data_dir, data_dir)
+    settings = builtin_settings.with_overrides(data_dir=str(data_dir))
+    store = UnitStore(settings)
+    ingest_files([Path(__file__).parent / "data" / "parts" / "preparations_resolution.en.txt"], settings,
+                 store=store, progress=False)
+    return HybridSearcher(store, settings)
+
+
+@pytest.mark.parametrize("question, paragraph", [
+    ("Decides that the Fifteenth Congress shall be held in Abu Dhabi", 1),
+    ("Where and when will the Fifteenth Congress be held?", 1),
+    ("What is the overall theme of the Fifteenth Congress?", 2),
+    ("Which workshops will be held at the Fifteenth Congress?", 4),
+    ("Should a youth forum be organized before the Abu Dhabi Congress?", 7),
+])
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+def test_a_mention_its_document_lacks_does_not_bury_an_upload(store_with_an_upload, question, paragraph,
+                                                               mode):
+    """The bug (an ingest audit): the upload's paragraph was missing from the first five for every
+    question naming the congress or its city. The mention boosted the one document carrying that
+    metadata past every unit of the upload, and took the words the paragraph is about out of the
+    searched text."""
+    from vectorstore.query_scope import resolve_scope
+
+    scope = resolve_scope(question, store_with_an_upload.snapshot().facts)
+    assert UPLOAD in scope.unknown and LAC in scope.boosted
+    got = ids(store_with_an_upload.search(question, k=5, mode=mode))
+    assert f"{UPLOAD}#{paragraph}" in got
+
+
+def test_a_mention_still_ranks_the_documents_carrying_it_first(store_with_an_upload):
+    # the Latin American report of the Fifteenth Congress leads; the upload's best match follows
+    searcher = store_with_an_upload
+    got = ids(searcher.search("What did the Fifteenth Congress preparations say about cybercrime?", k=5))
+    assert got[0].startswith(LAC)
+    verbatim = "Decides that the Fifteenth Congress shall be held in Abu Dhabi"
+    assert f"{UPLOAD}#1" in ids(searcher.search(verbatim, k=5))[:2]
+
+
+@pytest.mark.parametrize("question, paragraph", [
+    ("大会邀请东道国政府在大会之前组织什么活动，让青年对预防犯罪发表意见？", 7),
+    ("非政府组织、学术机构和私营部门可以在大会期间举办什么会议？", 10),
+])
+def test_a_chinese_question_finds_an_english_upload_not_yet_rendered_by_dense_search(store_with_an_upload,
+                                                                                     question, paragraph):
+    """Until an upload is rendered, only the cross-language cosine to its original speaks for its
+    units; it was halved as if a rendering's cosine were missing (average), so every rendered
+    resolution paragraph outranked them."""
+    got = ids(store_with_an_upload.search(question, k=5, mode="dense"))
+    assert f"{UPLOAD}#{paragraph}" in got
+
+
+def test_a_unit_without_a_rendering_keeps_its_whole_original_cosine():
+    rendered_unit, plain = Unit("X", 1, None, "rendered", "other"), Unit("X", 2, None, "plain", "other")
+    others = [Unit("X", n, None, f"u{n}", "other") for n in range(3, 9)]
+    by_original = [(plain, 0.90), (rendered_unit, 0.85)]
+    by_original += [(u, 0.80 - 0.01 * i) for i, u in enumerate(others)]
+    by_rendering = [(rendered_unit, 0.88)] + [(u, 0.86 - 0.01 * i) for i, u in enumerate(others)]
+    fused = retrieval._fuse_dense(by_original, by_rendering, 8, {u.id for u in [rendered_unit, *others]})
+    assert fused[0][0] == plain  # first by the only cosine it has

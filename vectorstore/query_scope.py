@@ -11,7 +11,10 @@ Two kinds of evidence, treated differently:
   European meeting", "拉美"), a year ("2019") or a city (a document's `venue` or `congress_venue`,
   in either language when the official terms table names the place: "维也纳" for Vienna)
   ranks the documents whose metadata matches higher. It never excludes a document that lacks
-  that metadata: a resolution ingested without a congress number must still be found.
+  that metadata: a resolution ingested without a congress number must still be found. Such a
+  document is `unknown` to the mention: the congress, year and city words then stay in the
+  searched text (they may be what the question asks of it), and retrieval keeps its best
+  paragraph near the place it had before the boost.
 - "The two meetings", "each meeting", "两次会议", "两份报告" speak of meeting reports: the
   documents whose catalog entry says where and when a meeting was held (`venue` and `dates`)
   rank higher (and a comparison alternates between them), as for any other metadata.
@@ -102,6 +105,9 @@ class QueryScope:
     # "拉美*会议报告*"): the sides of a comparison, not what it asks about
     noun_spans: list[tuple[int, int]] = field(default_factory=list)
     regional: set[str] = field(default_factory=set)  # documents of the regions the question mentions
+    # documents that lack the kind of metadata the question mentions (no congress number, no
+    # dates, no city: an upload ingested without a catalog), so the mention says nothing about them
+    unknown: set[str] = field(default_factory=set)
 
     @property
     def spans(self) -> list[tuple[int, int]]:
@@ -148,6 +154,7 @@ def resolve_scope(text: str, documents: list[DocumentFacts], catalog: Mapping | 
     scope = QueryScope()
     stored = {d.symbol for d in documents}
     regions, congresses = set(), set()
+    pointers: list[tuple[int, int]] = []  # congress, year and city mentions
     for m in document_mentions(text, documents=catalog):
         if m.kind == "symbol":
             if m.value in stored:
@@ -158,9 +165,12 @@ def resolve_scope(text: str, documents: list[DocumentFacts], catalog: Mapping | 
             scope.noun_spans += _document_nouns(text, m.start, m.end)
         if m.kind == "region":
             regions.add(m.value)
+            scope.metadata_spans.append((m.start, m.end))
         elif m.kind in ("congress", "declaration"):  # a declaration not stored: its congress's documents
             congresses.add(m.value)
-        scope.metadata_spans.append((m.start, m.end))
+            pointers.append((m.start, m.end))
+        else:
+            scope.metadata_spans.append((m.start, m.end))
 
     def inside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
         return any(s <= start and end <= e for s, e in spans)
@@ -175,19 +185,28 @@ def resolve_scope(text: str, documents: list[DocumentFacts], catalog: Mapping | 
     for m in found:
         if not inside(m.start(), m.end(), names):
             years.add(m.group())
-            scope.metadata_spans.append((m.start(), m.end()))
+            pointers.append((m.start(), m.end()))
     meetings = [(m.start(), m.end()) for m in _MEETINGS.finditer(text)]
     scope.metadata_spans += meetings
     folded = _fold(text)
+    cities = {doc.symbol: [span for city in doc.cities for span in _find(city, folded)
+                           if not inside_a_name(*span) and not _NAMED_AFTER_A_CITY.match(text, span[1])]
+              for doc in documents}
     for doc in documents:
-        cities = [span for city in doc.cities for span in _find(city, folded)
-                  if not inside_a_name(*span) and not _NAMED_AFTER_A_CITY.match(text, span[1])]
-        scope.metadata_spans += cities
+        pointers += cities[doc.symbol]
         if doc.region in regions:
             scope.regional.add(doc.symbol)
         if (doc.region in regions or (doc.congress and doc.congress in congresses)
-                or years & set(doc.years) or cities or (meetings and doc.meeting)):
+                or years & set(doc.years) or cities[doc.symbol] or (meetings and doc.meeting)):
             scope.boosted.add(doc.symbol)
+        elif ((congresses and doc.congress is None) or (years and not doc.years)
+              or (any(cities.values()) and not doc.cities)):
+            scope.unknown.add(doc.symbol)
+    if not scope.unknown:
+        # a congress, year or city that some document lacks may be what the question asks of
+        # that document ("Decides that the Fifteenth Congress shall be held in Abu Dhabi"): then
+        # the words stay in the searched text
+        scope.metadata_spans += pointers
     return scope
 
 

@@ -80,7 +80,8 @@ SIBLING_DISCOUNT = 0.5
 # The two cosines of one unit are combined by their z-scores among each list's candidates (their
 # mean), not by their ranks: on dev, dense en->zh 0.887 -> 0.936 and hybrid all 0.927 -> 0.932
 # against rank fusion, which threw away how much nearer one unit is than the next (fourteenth round).
-# A unit without a rendering (an upload not yet rendered) simply lacks that evidence.
+# A unit without a rendering (an upload not yet rendered) lacks that evidence: its dense score is
+# its original's z-score alone, and the renderings' keyword ranking cannot rank it.
 # USE_GLOSSARY: the domain glossary's terms in the other language (BM25, and the text embedded
 # for Chinese documents under an English question).
 RENDERINGS_CHANNEL = True
@@ -91,6 +92,14 @@ RENDERING_CHUNK = 64  # renderings embedded per call (each call's vectors are ca
 # lowest value of the dev plateau (1.5-3 score alike), so that a strongly matching paragraph of a
 # document without that metadata still outranks weakly matching boosted ones (eval/README.md)
 MENTION_BOOST = 1.5
+# The boost must not bury a document that merely lacks the metadata mentioned (QueryScope.unknown):
+# rank fusion's scores lie close together, so 1.5 times lifts a boosted document's 30th unit above
+# any other document's first. Such a document's best unit, when it was among the first
+# LEADER_WINDOW places before the boost, is passed by at most MENTION_OVERTAKE boosted units (set by
+# reasoning, not tuned: the built-in documents all carry their metadata, so the evaluation set
+# cannot measure it; an audit of resolutions ingested without a catalog is in eval/README.md).
+LEADER_WINDOW = 5
+MENTION_OVERTAKE = 1
 # BM25 rankings' weight relative to each dense ranking in the fusion, times the user's
 # ASSISTANT_BM25_WEIGHT: BM25 decides ties among dense candidates more than it overrules them
 # (tuned on dev with dense ranked per document language, eval/README.md)
@@ -125,6 +134,7 @@ class Hit:
     score: float
     via: str  # "lookup", "hybrid", "dense" or "bm25"
     dense_score: float | None = None  # cosine similarity to the query, when dense search ranked it
+    rank_before_boost: int | None = None  # place in the similarity ranking before MENTION_BOOST
 
     @property
     def chapeau(self) -> str:
@@ -342,14 +352,16 @@ class HybridSearcher:
             searched = similarity_text(text, spans)
             boosted = set() if scope.named else scope.boosted
             ranked = self._similar(snap, searched, n, search_filters, mode, boosted=boosted, result=result,
-                                   keyword_share=COMPARISON_KEYWORD_WEIGHT if comparison else KEYWORD_WEIGHT)
+                                   keyword_share=COMPARISON_KEYWORD_WEIGHT if comparison else KEYWORD_WEIGHT,
+                                   unknown=scope.unknown)
             ranked = [h for h in ranked if h.unit.id not in seen]
             if comparison:  # a comparison needs every side
                 keyword_ranked = []
                 if mode == "hybrid":
-                    keyword_ranked = self._similar(snap, searched, n, search_filters, "bm25", boosted=boosted)
+                    keyword_ranked = self._similar(snap, searched, n, search_filters, "bm25", boosted=boosted,
+                                                   unknown=scope.unknown)
                 ranked = _alternate_documents(ranked, targets, keyword_ranked)
-            hits += ranked[:wanted]
+            hits += _keep_unknown_leaders(ranked, scope.unknown)[:wanted]
         for hit in hits:
             if hit.dense_score is None:
                 hit.dense_score = result.dense_scores.get(hit.unit.id)
@@ -357,7 +369,7 @@ class HybridSearcher:
 
     def _similar(self, snap: _Snapshot, text: str, k: int, filters: Filters | None, mode: str,
                  boosted: set[str] = frozenset(), result: SearchResult | None = None,
-                 keyword_share: float = KEYWORD_WEIGHT) -> list[Hit]:
+                 keyword_share: float = KEYWORD_WEIGHT, unknown: set[str] = frozenset()) -> list[Hit]:
         """The best `k` units by dense, BM25, glossary and renderings rankings, fused.
 
         Every mode goes through the same fusion and boost, with its own rankings ("dense": one per
@@ -397,7 +409,7 @@ class HybridSearcher:
                 cosines.update((u.id, c) for u, c in found)
                 if view is not None and language != question_language:
                     by_rendering = view.dense(self.store.embeddings, text, question_language, n, scoped)
-                    found = _fuse_dense(found, by_rendering, n)
+                    found = _fuse_dense(found, by_rendering, n, set(view.texts))
                 dense_rankings.append(found)
             if result is not None:
                 result.dense_queries = queries
@@ -449,11 +461,14 @@ class HybridSearcher:
             standing = _standing(dense_rankings)
             fused.sort(key=lambda pair: (-pair[1], -standing.get(pair[0].id, 0.0)))
         fused = _order_top_by_scores(fused, standardised_sum(by_score))
+        before: dict[str, int] = {}
         if boosted:
+            before = {u.id: i for i, (u, _) in enumerate(_spread_paragraphs(fused))}
             fused = sorted(((u, s * MENTION_BOOST if u.symbol in boosted else s) for u, s in fused),
                            key=lambda pair: -pair[1])
         fused = _spread_paragraphs(fused)
-        return [Hit(u, s, mode, cosines.get(u.id)) for u, s in fused[:k]]
+        hits = [Hit(u, s, mode, cosines.get(u.id), before.get(u.id)) for u, s in fused]
+        return _keep_unknown_leaders(hits, unknown)[:k]
 
     def prepare_renderings(self) -> bool:
         """Wait until the renderings of the current store can be searched by dense search too
@@ -711,13 +726,18 @@ def _alternate_documents(hits: list[Hit], targets: set[str] = frozenset(),
     has, which are placed as they are there): where the two disagree on a side's best paragraph,
     both lead it.
 
-    With `targets` (the documents the comparison is about), only they take part, and the other
-    documents' hits follow all of theirs in ranked order.
+    With `targets` (the documents the comparison is about), only they lead; every other hit, of
+    any document, follows in ranked order. (Placing all of the targets' hits before any other
+    document's shut out a document the question points to only by metadata it lacks: "the
+    Fourteenth Congress" targets the stored documents of that congress, and a resolution ingested
+    without a congress number has the paragraph asked about.)
     """
     if len(targets) > 1:
-        rest = [h for h in hits if h.unit.symbol not in targets]
-        return _alternate_documents([h for h in hits if h.unit.symbol in targets], frozenset(),
-                                    [h for h in keyword_ranked if h.unit.symbol in targets]) + rest
+        lead = _alternate_documents([h for h in hits if h.unit.symbol in targets], frozenset(),
+                                    [h for h in keyword_ranked if h.unit.symbol in targets])
+        lead = lead[:SIDE_LEAD * len({h.unit.symbol for h in lead})]
+        chosen = {h.unit.id for h in lead}
+        return lead + [h for h in hits if h.unit.id not in chosen]
     fused = {h.unit.id: h for h in hits}
     queues: dict[str, list[Hit]] = {}
     for symbol in dict.fromkeys(h.unit.symbol for h in hits):
@@ -735,6 +755,25 @@ def _alternate_documents(hits: list[Hit], targets: set[str] = frozenset(),
     return lead + [h for h in hits if h.unit.id not in chosen]
 
 
+def _keep_unknown_leaders(hits: list[Hit], unknown: set[str]) -> list[Hit]:
+    """`hits` with the best hit of each document in `unknown` (lacking the metadata the question
+    mentions) no more than MENTION_OVERTAKE places below where it stood before the boost, when
+    that was among the first LEADER_WINDOW."""
+    hits = list(hits)
+    leaders = {}
+    for hit in hits:
+        if hit.unit.symbol in unknown and hit.rank_before_boost is not None:
+            best = leaders.get(hit.unit.symbol)
+            if best is None or hit.rank_before_boost < best.rank_before_boost:
+                leaders[hit.unit.symbol] = hit
+    for hit in sorted(leaders.values(), key=lambda h: h.rank_before_boost):
+        limit = hit.rank_before_boost + MENTION_OVERTAKE
+        if hit.rank_before_boost < LEADER_WINDOW and hits.index(hit) > limit:
+            hits.remove(hit)
+            hits.insert(limit, hit)
+    return hits
+
+
 def _spread_paragraphs(fused: list[tuple[Unit, float]]) -> list[tuple[Unit, float]]:
     """Each further unit of a paragraph already ranked (a sibling sub-item) scores SIBLING_DISCOUNT
     times its fused score, so that the first places hold more paragraphs."""
@@ -750,12 +789,17 @@ def _spread_paragraphs(fused: list[tuple[Unit, float]]) -> list[tuple[Unit, floa
 
 
 def _fuse_dense(by_original: list[tuple[Unit, float]], by_rendering: list[tuple[Unit, float]],
-                n: int) -> list[tuple[Unit, float]]:
+                n: int, rendered: set[str] = frozenset()) -> list[tuple[Unit, float]]:
     """One dense ranking of a language's documents from the question's cosines to their originals
-    and to their renderings: the mean of the two z-scores (the first `n`, each with that mean)."""
+    and to their renderings: the mean of the two z-scores (the first `n`, each with that mean).
+    A unit with no rendering (not in `rendered`: an upload not yet rendered) has the z-score of
+    its original's cosine alone; counted as the mean with a missing zero, it was halved and sank
+    below every rendered unit of that language."""
     if not by_rendering:
         return by_original
     both = standardised_sum([(by_original, 0.5, 0), (by_rendering, 0.5, 0)])
+    alone = standardised_sum([(by_original, 1.0, 0)])
+    both = {uid: score if uid in rendered else alone.get(uid, score) for uid, score in both.items()}
     units = {u.id: u for u, _ in by_original + by_rendering}
     order = sorted(units, key=lambda uid: -both[uid])
     return [(units[uid], both[uid]) for uid in order[:n]]
