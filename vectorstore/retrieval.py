@@ -426,6 +426,8 @@ class HybridSearcher:
                 allowed = snap.mask(view.index, filters)
                 rendered = [(snap.by_id[uid], score) for uid, score in view.index.search(text, n, allowed)
                             if uid in snap.by_id]
+                if translated and rendered:
+                    rendered = _with_unrendered(rendered, translated, set(view.texts))
         dense_weight, keyword_weight = 1.0, 1.0
         if mode == "hybrid":
             dense_weight = self.settings.dense_weight
@@ -803,6 +805,16 @@ def _fuse_dense(by_original: list[tuple[Unit, float]], by_rendering: list[tuple[
     units = {u.id: u for u, _ in by_original + by_rendering}
     order = sorted(units, key=lambda uid: -both[uid])
     return [(units[uid], both[uid]) for uid in order[:n]]
+
+
+def _with_unrendered(rendered: list[tuple[Unit, float]], translated: list[tuple[Unit, float]],
+                     has_rendering: set[str]) -> list[tuple[Unit, float]]:
+    """The renderings' keyword ranking with each unit that has no rendering (an upload not yet
+    rendered) at the rank the glossary's ranking gives it: no rendering cannot rank it, and
+    without a stand-in it lost that channel to every rendered unit."""
+    ranked = [(i, 0, u, s) for i, (u, s) in enumerate(rendered)]
+    ranked += [(i, 1, u, s) for i, (u, s) in enumerate(translated) if u.id not in has_rendering]
+    return [(u, s) for _, _, u, s in sorted(ranked, key=lambda row: row[:2])]
 
 
 def _standing(rankings: list[list[tuple[Unit, float]]]) -> dict[str, float]:
