@@ -89,8 +89,9 @@ USE_GLOSSARY = True
 RENDERINGS_RECHECK_SECONDS = 60  # background translation adds renderings without a store change
 RENDERING_CHUNK = 64  # renderings embedded per call (each call's vectors are cached at once)
 # fused score factor for documents whose congress/region/year/city the question mentions: the
-# lowest value of the dev plateau (1.5-3 score alike), so that a strongly matching paragraph of a
-# document without that metadata still outranks weakly matching boosted ones (eval/README.md)
+# lowest value of the dev plateau (1.5-3 score alike; eval/README.md). It tells apart documents
+# whose metadata differs (the 14th and the 15th Congress's reports); on its own it would also bury
+# a document that has no such metadata, which is what the next two constants prevent.
 MENTION_BOOST = 1.5
 # The boost must not bury a document that merely lacks the metadata mentioned (QueryScope.unknown):
 # rank fusion's scores lie close together, so 1.5 times lifts a boosted document's 30th unit above
