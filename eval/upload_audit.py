@@ -8,7 +8,7 @@ resolutions are ingested there with `ingest_files`, and recall@5 is printed per 
 question language. The uploads are not rendered (`assistant translate` was not run), as after a
 plain `assistant ingest`.
 
-    .venv/bin/python -m eval.upload_audit
+    .venv/bin/python -m eval.upload_audit [--misses]
 """
 
 from __future__ import annotations
@@ -28,12 +28,17 @@ from vectorstore.store import UnitStore
 UPLOADS = Path(__file__).parent / "uploads"
 
 
-def recall_at_5(searcher: HybridSearcher, questions: list[dict], mode: str) -> dict[str, list[float]]:
+def recall_at_5(searcher: HybridSearcher, questions: list[dict], mode: str,
+                misses: list[str] | None = None) -> dict[str, list[float]]:
+    """question language -> recall@5 of each question; `misses` collects the questions below 1."""
     by_language: dict[str, list[float]] = {}
     for q in questions:
         gold = {paragraph_key(g) for g in q["gold"]}
-        found = {paragraph_key(h.unit.id) for h in searcher.search(q["question"], 5, mode=mode).hits}
-        by_language.setdefault(q["lang"], []).append(len(gold & found) / len(gold))
+        hits = searcher.search(q["question"], 5, mode=mode).hits
+        recall = len(gold & {paragraph_key(h.unit.id) for h in hits}) / len(gold)
+        by_language.setdefault(q["lang"], []).append(recall)
+        if misses is not None and recall < 1:
+            misses.append(f"{q['id']} {q['question']}  ->  {', '.join(h.unit.id for h in hits)}")
     return by_language
 
 
@@ -52,11 +57,14 @@ def main() -> int:
         searcher = HybridSearcher(store, copy)
         searcher.prepare_renderings()
         print(f"{len(questions)} questions over {len(uploads)} uploads beside the built-in corpus")
+        misses: list[str] = []
         for mode in MODES:
-            scores = recall_at_5(searcher, questions, mode)
+            scores = recall_at_5(searcher, questions, mode, misses if mode == "hybrid" else None)
             cells = "  ".join(f"{lang} {sum(v) / len(v):.2f} ({len(v)})"
                               for lang, v in sorted(scores.items()))
             print(f"  {mode:<6} recall@5  {cells}")
+        if "--misses" in sys.argv:
+            print("hybrid misses:", *misses, sep="\n  ")
     return 0
 
 

@@ -185,3 +185,14 @@ def test_one_article_heading_shaped_line_is_a_cross_reference_not_a_rules_docume
     units = parse_document(text, DocumentInfo(SYMBOL, "en"), "inline.txt").units
     assert [u.ref for u in units if not u.ref.startswith("pp")] == ["1", "2"]
     assert "Article 5 of the Convention" in units[-2].text
+
+
+def test_a_summary_chapter_divided_into_themes_is_summaries():
+    """"III. Summary of deliberations" with sections "A. Strategies ...", "B. Protecting ...": its
+    paragraphs were of kind "other" (only a recommendations chapter gave its kind to its paragraphs)."""
+    path = Path(__file__).parent.parent / "eval" / "uploads" / "A-CONF-241-RPM-3-1.en.txt"
+    units = parse_document(path.read_text(encoding="utf-8"), DocumentInfo(SYMBOL, "en"), path.name).units
+    assert {u.ref: u.kind for u in units} == {
+        "1": "other", "2": "recommendation", "2(a)": "recommendation", "2(b)": "recommendation",
+        "2(c)": "recommendation", "2(d)": "recommendation", "2(e)": "recommendation",
+        "3": "summary", "4": "summary", "5": "summary", "6": "summary", "7": "other"}

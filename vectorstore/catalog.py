@@ -4,7 +4,8 @@ A catalog (`catalog.json`) lists documents as `{"documents": [{"file": ..., "sym
 with the fields of `DocumentInfo`, including `aliases`: other names of the document
 ("Kyoto Declaration", "京都宣言") by which questions may name it. For a file `X`, metadata may
 also come from a sidecar `X.json` beside it (one entry of the same format). Precedence, strongest
-first: CLI overrides, sidecar, catalog.json in the same folder, detection from the text.
+first: CLI overrides, sidecar, catalog.json in the same folder, detection from the text (the
+symbol, the language, the title, and the region, congress, venue and dates a title states).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from vectorstore.errors import DocumentParseError, UserError
 from vectorstore.language import detect_language
 from vectorstore.parsing import is_annex_heading, is_artefact_line
 from vectorstore.references import SYMBOL, is_symbol
+from vectorstore.title_facts import facts_from_title
 from vectorstore.units import DocumentInfo, part_slug
 
 CATALOG_NAME = "catalog.json"
@@ -191,6 +193,9 @@ def document_info_for(path: Path, text: str, overrides: dict | None = None) -> D
     entry.setdefault("language", detect_language(text))
     if not (entry.get("title_en") or entry.get("title_zh")):
         entry["title_en" if entry["language"] == "en" else "title_zh"] = detect_title(text)
+    for key, value in facts_from_title(entry.get("title_en") or entry.get("title_zh") or "").items():
+        if entry.get(key) in (None, "", []):
+            entry[key] = value  # region, congress, venue, dates the title states (vectorstore.title_facts)
     if not entry["symbol"]:
         raise DocumentParseError(
             f"{path.name}: the document symbol is not printed in the text and not in "

@@ -48,8 +48,17 @@ class IngestReport:
         return f"{self.path.name}: {self.symbol}, {self.units} units ({action}, {self.seconds:.1f} s)"
 
     def details(self) -> list[str]:
-        """Per part: paragraphs, sub-items, preambular units, numbering; then what was not stored."""
-        return self.parsed.describe() if self.parsed else []
+        """The metadata questions can name the document by (region, congress, venue, dates; from the
+        catalog, flags or the printed title); per part: paragraphs, sub-items, preambular units,
+        numbering; then what was not stored."""
+        doc = self.document
+        facts = {"region": doc.region, "congress": doc.congress or "", "venue": doc.venue,
+                 "dates": " to ".join(doc.dates)}
+        known = ", ".join(f"{name} {value}" for name, value in facts.items() if value)
+        lines = []
+        if known:
+            lines.append(f"metadata: {known} (--region, --congress, --metadata or a sidecar JSON correct it)")
+        return lines + (self.parsed.describe() if self.parsed else [])
 
 
 class IngestError(UserError):

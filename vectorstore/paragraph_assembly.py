@@ -572,7 +572,9 @@ def paragraph_kind(paragraph: Paragraph, chapters_with_subheadings: set[str]) ->
        is a recommendation wherever it stands (e.g. 57 under 其他事项);
     3. a chapter titled like 建议 / Recommendations makes its paragraphs recommendations only if
        it has no such subheadings (otherwise its untitled paragraphs are introductions, e.g. 7-9),
-       and not those that report what speakers said ("许多发言者强调…": summaries).
+       and not those that report what speakers said ("许多发言者强调…": summaries);
+    4. a chapter titled like Summary of deliberations / 审议情况概要 without such subheadings makes
+       its paragraphs summaries (its sections are themes: "A. Strategies to prevent crime").
     """
     for heading in reversed(paragraph.headings):
         if heading.level > 1 and (kind := title_kind(heading.title)):
@@ -582,6 +584,8 @@ def paragraph_kind(paragraph: Paragraph, chapters_with_subheadings: set[str]) ->
     chapter = next((h.title for h in paragraph.headings if h.level == 1), None)
     if chapter and title_kind(chapter) == "recommendation" and chapter not in chapters_with_subheadings:
         return "summary" if _REPORTS_SPEAKERS.match(str(paragraph.text).lstrip()) else "recommendation"
+    if chapter and title_kind(chapter) == "summary" and chapter not in chapters_with_subheadings:
+        return "summary"  # "III. Summary of deliberations" with thematic sections "A. ...", "B. ..."
     return "other"
 
 
