@@ -145,15 +145,25 @@ class SupportChecker:
             supported = score >= LEXICAL_SUPPORTED or (score >= RENDERING_SUPPORTED and rank_ok)
             return Verdict(supported, ", ".join(reasons))
         # No rendering: the official terms are the only lexical evidence across languages. A
-        # statement without any (often an echo of the question) is not taken on rank alone.
+        # statement without any (often an echo of the question) is not taken on rank alone. Terms
+        # that name the source's document ("区域筹备会议" of "the African Regional Preparatory
+        # Meeting") say who said it, not what: its paragraph need not repeat them.
+        found, matched, _ = self._terms_in_sources(text, language, units, besides_titles=True)
+        reasons = [f"rank {rank}/{of}{best_other}"] + ([f"terms {matched}/{found}"] if found else [])
         supported = found > 0 and matched / found >= TERMS_SUPPORTED and rank <= TERMS_RANK
         return Verdict(supported, ", ".join(reasons) if found else ", ".join(reasons) + ", no official terms")
 
-    def _terms_in_sources(self, text: str, language: str, units: list[Unit]) -> tuple[int, int, set[str]]:
-        """(official terms in the statement, how many have a counterpart in the sources, their tokens)."""
+    def _terms_in_sources(self, text: str, language: str, units: list[Unit],
+                          besides_titles: bool = False) -> tuple[int, int, set[str]]:
+        """(official terms in the statement, how many have a counterpart in the sources, their tokens);
+        with `besides_titles`, terms found in a source's document title are left out."""
         if self.terms is None:
             return 0, 0, set()
         terms = {m.term: m.text for m in self.terms.find(text, language)}
+        if besides_titles:
+            titles = [(u.title_en, "en") for u in units] + [(u.title_zh, "zh") for u in units]
+            terms = {term: form for term, form in terms.items()
+                     if not any(self.terms.contains(term, title, lang) for title, lang in titles if title)}
         matched = {term: form for term, form in terms.items()
                    if any(self.terms.contains(term, u.text, u.language) for u in units)}
         return len(terms), len(matched), {t for form in matched.values() for t in lexical_tokens(form)}

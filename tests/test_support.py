@@ -172,3 +172,26 @@ def test_a_statement_that_changes_a_figure_is_not_supported(checker, units):
     named = statement("The Fourteenth Congress, in A/RES/76/181, annex, para. 43, pledged to accelerate the "
                       "implementation of the outcome of the twenty-third special session.", gender)
     assert "states" not in checker.check(named, [gender]).reason
+
+
+def test_a_term_naming_the_source_s_document_need_not_be_in_its_paragraph(checker, units, firearms_hits):
+    """Without a rendering (an upload not yet rendered), a Chinese statement that says which
+    meeting recommended it ("非洲区域筹备会议建议…") had "区域筹备会议" counted as a term its
+    paragraph lacks (terms 1/2): the correct statement was dropped and the Chinese reader got the
+    English paragraph instead. Terms of the document's title name the source, not its content."""
+    from pathlib import Path
+
+    from vectorstore.catalog import document_info_for
+    from vectorstore.parsing import parse_document
+
+    path = Path(__file__).parent.parent / "eval" / "uploads" / "A-CONF-241-RPM-3-1.en.txt"
+    text = path.read_text(encoding="utf-8")
+    african = {u.ref: u for u in parse_document(text, document_info_for(path, text), path.name).units}
+    said = "非洲区域筹备会议建议加强边境管理和区域信息共享，打击萨赫勒地区的枪支贩运。"
+    pool = [african["2(a)"], african["2(b)"], african["3"], african["6"]]
+    verdict = checker.check(statement(said, african["2(a)"]), pool)
+    assert verdict.supported and "terms 1/1" in verdict.reason, verdict.reason
+    # a title's terms count for nothing else: bound to the paragraph on prison overcrowding, the
+    # firearms statement still fails on its content term
+    wrong = checker.check(statement(said, african["3"]), pool)
+    assert not wrong.supported and "terms 0/1" in wrong.reason, wrong.reason
