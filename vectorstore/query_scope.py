@@ -12,9 +12,9 @@ Two kinds of evidence, treated differently:
   in either language when the official terms table names the place: "维也纳" for Vienna)
   ranks the documents whose metadata matches higher. It never excludes a document that lacks
   that metadata: a resolution ingested without a congress number must still be found. Such a
-  document is `unknown` to the mention: the congress, year and city words then stay in the
-  searched text (they may be what the question asks of it), and retrieval keeps its best
-  paragraph near the place it had before the boost.
+  document is `unknown` to the mention: the congress and city words then stay in the searched
+  text (they may be what the question asks of it; a year never does), and retrieval keeps its
+  best paragraph near the place it had before the boost.
 - "The two meetings", "each meeting", "两次会议", "两份报告" speak of meeting reports: the
   documents whose catalog entry says where and when a meeting was held (`venue` and `dates`)
   rank higher (and a comparison alternates between them), as for any other metadata.
@@ -154,7 +154,7 @@ def resolve_scope(text: str, documents: list[DocumentFacts], catalog: Mapping | 
     scope = QueryScope()
     stored = {d.symbol for d in documents}
     regions, congresses = set(), set()
-    pointers: list[tuple[int, int]] = []  # congress, year and city mentions
+    pointers: list[tuple[int, int]] = []  # congress and city mentions
     for m in document_mentions(text, documents=catalog):
         if m.kind == "symbol":
             if m.value in stored:
@@ -185,7 +185,9 @@ def resolve_scope(text: str, documents: list[DocumentFacts], catalog: Mapping | 
     for m in found:
         if not inside(m.start(), m.end(), names):
             years.add(m.group())
-            pointers.append((m.start(), m.end()))
+            # always left out of the searched text: kept, a year an off-domain question shares with
+            # one paragraph ("the 2025 league in Nairobi") lifted its cosine past the relevance gate
+            scope.metadata_spans.append((m.start(), m.end()))
     meetings = [(m.start(), m.end()) for m in _MEETINGS.finditer(text)]
     scope.metadata_spans += meetings
     folded = _fold(text)
@@ -203,9 +205,9 @@ def resolve_scope(text: str, documents: list[DocumentFacts], catalog: Mapping | 
               or (any(cities.values()) and not doc.cities)):
             scope.unknown.add(doc.symbol)
     if not scope.unknown:
-        # a congress, year or city that some document lacks may be what the question asks of
-        # that document ("Decides that the Fifteenth Congress shall be held in Abu Dhabi"): then
-        # the words stay in the searched text
+        # a congress or city that some document lacks may be what the question asks of that
+        # document ("Decides that the Fifteenth Congress shall be held in Abu Dhabi"): then the
+        # words stay in the searched text
         scope.metadata_spans += pointers
     return scope
 
