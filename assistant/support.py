@@ -132,12 +132,15 @@ class SupportChecker:
                           retrieved: list[Unit], names: set[str] = frozenset()) -> Verdict:
         rank, of, best = self._rank(text, units, retrieved)
         rank_ok = rank == 1
-        found, matched, term_tokens = self._terms_in_sources(text, language, units)
+        renderings = [r for r in (self.rendering(u, language) for u in units) if r] if self.rendering else []
+        # Without a rendering, terms that name the source's document ("区域筹备会议" of "the African
+        # Regional Preparatory Meeting") say who said it, not what: its paragraph need not repeat them.
+        found, matched, term_tokens = self._terms_in_sources(text, language, units,
+                                                             besides_titles=not renderings)
         best_other = "" if rank_ok or best is None else f" (best: {best.citation(language)})"
         reasons = [f"rank {rank}/{of}{best_other}"]
         if found:
             reasons.append(f"terms {matched}/{found}")
-        renderings = [r for r in (self.rendering(u, language) for u in units) if r] if self.rendering else []
         if renderings:
             score = sentence_score(text, " ".join(renderings), term_tokens, ignore=names)
             reasons.insert(0, f"rendering {score:.2f}")
@@ -145,11 +148,7 @@ class SupportChecker:
             supported = score >= LEXICAL_SUPPORTED or (score >= RENDERING_SUPPORTED and rank_ok)
             return Verdict(supported, ", ".join(reasons))
         # No rendering: the official terms are the only lexical evidence across languages. A
-        # statement without any (often an echo of the question) is not taken on rank alone. Terms
-        # that name the source's document ("区域筹备会议" of "the African Regional Preparatory
-        # Meeting") say who said it, not what: its paragraph need not repeat them.
-        found, matched, _ = self._terms_in_sources(text, language, units, besides_titles=True)
-        reasons = [f"rank {rank}/{of}{best_other}"] + ([f"terms {matched}/{found}"] if found else [])
+        # statement without any (often an echo of the question) is not taken on rank alone.
         supported = found > 0 and matched / found >= TERMS_SUPPORTED and rank <= TERMS_RANK
         return Verdict(supported, ", ".join(reasons) if found else ", ".join(reasons) + ", no official terms")
 

@@ -194,6 +194,7 @@ def resolve_scope(text: str, documents: list[DocumentFacts], catalog: Mapping | 
     cities = {doc.symbol: [span for city in doc.cities for span in _find(city, folded)
                            if not inside_a_name(*span) and not _NAMED_AFTER_A_CITY.match(text, span[1])]
               for doc in documents}
+    city_mentioned = any(cities.values())
     for doc in documents:
         pointers += cities[doc.symbol]
         if doc.region in regions:
@@ -202,7 +203,7 @@ def resolve_scope(text: str, documents: list[DocumentFacts], catalog: Mapping | 
                 or years & set(doc.years) or cities[doc.symbol] or (meetings and doc.meeting)):
             scope.boosted.add(doc.symbol)
         elif ((congresses and doc.congress is None) or (years and not doc.years)
-              or (any(cities.values()) and not doc.cities)):
+              or (city_mentioned and not doc.cities)):
             scope.unknown.add(doc.symbol)
     if not scope.unknown:
         # a congress or city that some document lacks may be what the question asks of that

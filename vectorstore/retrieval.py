@@ -38,6 +38,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Container
 from dataclasses import dataclass, field, replace
 from itertools import zip_longest
 
@@ -361,8 +362,10 @@ class HybridSearcher:
                 if mode == "hybrid":
                     keyword_ranked = self._similar(snap, searched, n, search_filters, "bm25", boosted=boosted,
                                                    unknown=scope.unknown)
-                ranked = _alternate_documents(ranked, targets, keyword_ranked)
-            hits += _keep_unknown_leaders(ranked, scope.unknown)[:wanted]
+                # the alternation may move an unknown document's leader down again
+                ranked = _keep_unknown_leaders(_alternate_documents(ranked, targets, keyword_ranked),
+                                               scope.unknown)
+            hits += ranked[:wanted]
         for hit in hits:
             if hit.dense_score is None:
                 hit.dense_score = result.dense_scores.get(hit.unit.id)
@@ -410,7 +413,7 @@ class HybridSearcher:
                 cosines.update((u.id, c) for u, c in found)
                 if view is not None and language != question_language:
                     by_rendering = view.dense(self.store.embeddings, text, question_language, n, scoped)
-                    found = _fuse_dense(found, by_rendering, n, set(view.texts))
+                    found = _fuse_dense(found, by_rendering, n, view.texts)
                 dense_rankings.append(found)
             if result is not None:
                 result.dense_queries = queries
@@ -428,7 +431,7 @@ class HybridSearcher:
                 rendered = [(snap.by_id[uid], score) for uid, score in view.index.search(text, n, allowed)
                             if uid in snap.by_id]
                 if translated and rendered:
-                    rendered = _with_unrendered(rendered, translated, set(view.texts))
+                    rendered = _with_unrendered(rendered, translated, view.texts)
         dense_weight, keyword_weight = 1.0, 1.0
         if mode == "hybrid":
             dense_weight = self.settings.dense_weight
@@ -762,6 +765,8 @@ def _keep_unknown_leaders(hits: list[Hit], unknown: set[str]) -> list[Hit]:
     """`hits` with the best hit of each document in `unknown` (lacking the metadata the question
     mentions) no more than MENTION_OVERTAKE places below where it stood before the boost, when
     that was among the first LEADER_WINDOW."""
+    if not unknown:
+        return hits
     hits = list(hits)
     leaders = {}
     for hit in hits:
@@ -792,7 +797,7 @@ def _spread_paragraphs(fused: list[tuple[Unit, float]]) -> list[tuple[Unit, floa
 
 
 def _fuse_dense(by_original: list[tuple[Unit, float]], by_rendering: list[tuple[Unit, float]],
-                n: int, rendered: set[str] = frozenset()) -> list[tuple[Unit, float]]:
+                n: int, rendered: Container[str] = frozenset()) -> list[tuple[Unit, float]]:
     """One dense ranking of a language's documents from the question's cosines to their originals
     and to their renderings: the mean of the two z-scores (the first `n`, each with that mean).
     A unit with no rendering (not in `rendered`: an upload not yet rendered) has the z-score of
@@ -809,7 +814,7 @@ def _fuse_dense(by_original: list[tuple[Unit, float]], by_rendering: list[tuple[
 
 
 def _with_unrendered(rendered: list[tuple[Unit, float]], translated: list[tuple[Unit, float]],
-                     has_rendering: set[str]) -> list[tuple[Unit, float]]:
+                     has_rendering: Container[str]) -> list[tuple[Unit, float]]:
     """The renderings' keyword ranking with each unit that has no rendering (an upload not yet
     rendered) at the rank the glossary's ranking gives it: no rendering cannot rank it, and
     without a stand-in it lost that channel to every rendered unit."""
