@@ -142,7 +142,8 @@ class AnswerChain:
         self._terms = terms_if_readable()
         self._rendering = _load_rendering(settings)
         self.retrieval = Retrieval(searcher, self._rendering)
-        self._support = SupportChecker(embeddings, rendering=self._rendering, terms=self._terms)
+        self._support = SupportChecker(embeddings, rendering=self._rendering, terms=self._terms,
+                                       stored_word=searcher.stores_word)
         self._embeddings = embeddings
         calibration = calibration_for(embeddings) if embeddings is not None else None
         self._statement_margin = calibration.statement_margin if calibration else None

@@ -22,6 +22,9 @@
   a value, in any language and form: "二十届" is not "twenty-third"; vectorstore.figures), is not
   supported; and every sentence of the statement must be in its source (the weakest sentence
   decides). A figure of the cited document's own name, number, congress or dates is attribution.
+  Nor is a statement that names something no stored document contains, in its text or its
+  rendering: a capitalised word inside a sentence ("held in Brasília", "Saint-Heroux") that the
+  store's vocabulary lacks is a name the model brought from outside the documents.
 
 A lexical check cannot see meaning: a statement that copies a machine rendering's error, or
 recombines a source's words into a false claim, still passes (see the notes of the hand labels).
@@ -74,6 +77,11 @@ NAMED_DOCUMENTS_RULE = True
 COMPARISON_RULE = True
 PER_SENTENCE = True
 FIGURES_RULE = True
+# Issue 12 saw an invented place name ("Saint-Heroux, San Jose"); on the dev half of the hand labels
+# the rule drops "held in Brasília" (precision 0.878 -> 0.896, recall unchanged), and replayed over
+# a whole 1.5B dev run it drops none of the 84 English statements kept. A capitalised word the
+# store does contain ("States" where the source says "countries") is left to the lexical check.
+NAMES_RULE = True
 # Words that set documents or meetings side by side. Not every "both" or 不同: "at both national
 # and international levels" and "不同形式的犯罪" speak of one document's content.
 _SEVERAL_DOCUMENTS = re.compile(
@@ -87,6 +95,11 @@ _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|(?<=\.)\s+(?=[A-Z])")
 _MIN_SENTENCE_TOKENS = 3  # shorter pieces ("Finally,") carry no claim of their own
 
 Rendering = Callable[[Unit, str], "str | None"]  # (unit, language) -> its rendering or None
+StoredWord = Callable[[str], bool]  # does a stored document, or a rendering of one, contain this word?
+# a capitalised Latin word (accented letters included), also right after a Chinese character
+_CAPITALISED = re.compile(r"(?<![A-Za-zÀ-ÿ0-9'’-])[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÿ0-9'’-]*")
+_LATIN_WORD = re.compile(r"[A-Za-zÀ-ÿ0-9'’-]+")
+_SENTENCE_START = ".!?:;\"'“‘(（「"
 
 
 @dataclass
@@ -96,10 +109,12 @@ class Verdict:
 
 
 class SupportChecker:
-    def __init__(self, embeddings=None, rendering: Rendering | None = None, terms: TermTable | None = None):
+    def __init__(self, embeddings=None, rendering: Rendering | None = None, terms: TermTable | None = None,
+                 stored_word: StoredWord | None = None):
         self.embeddings = embeddings
         self.rendering = rendering
         self.terms = terms
+        self.stored_word = stored_word
         self._vectors: dict[str, list[float]] = {}
         # the last statement embedded: a statement is often ranked several times in a row (checked
         # against each source in turn when the fallback looks for what it restates)
@@ -120,6 +135,9 @@ class SupportChecker:
         missing = figures_not_in_sources(text, units) if FIGURES_RULE else []
         if missing:
             return Verdict(False, "states " + ", ".join(missing) + ", which its source does not")
+        unknown = self._names_not_known(text, units) if NAMES_RULE and self.stored_word else []
+        if unknown:
+            return Verdict(False, "names " + ", ".join(unknown) + ", which no stored document contains")
         language = detect_language(text, default=units[0].language)
         same = [u for u in units if u.language == language]
         names = attribution_tokens(units) | reference_tokens(text)
@@ -127,6 +145,16 @@ class SupportChecker:
             score = sentence_score(text, " ".join(u.text for u in same), ignore=names)
             return Verdict(score >= LEXICAL_SUPPORTED, f"lexical {score:.2f}")
         return self._across_languages(text, language, units, retrieved, names)
+
+    def _names_not_known(self, text: str, units: list[Unit]) -> list[str]:
+        """`text`'s names (names_not_stored) that neither a stored document or rendering contains
+        nor the official English name of a term its sources contain: the prompt gives the model
+        those names, and a machine rendering may lack a Member State its original lists."""
+        official = set()
+        for unit in units:
+            for match in self.terms.find(unit.text, unit.language) if self.terms else ():
+                official.update(w.lower() for form in match.term.en for w in _LATIN_WORD.findall(form))
+        return names_not_stored(text, lambda word: word.lower() in official or self.stored_word(word))
 
     def _across_languages(self, text: str, language: str, units: list[Unit],
                           retrieved: list[Unit], names: set[str] = frozenset()) -> Verdict:
@@ -211,6 +239,24 @@ def figures_not_in_sources(text: str, units: list[Unit]) -> list[str]:
         text = text.replace(found, " ")
     known = set().union(*(unit_figures(u) for u in units))
     return [f"{v:g}" for v in sorted(stated_figures(text) - known)]
+
+
+def names_not_stored(text: str, stored_word: StoredWord) -> list[str]:
+    """The capitalised words inside `text`'s sentences that `stored_word` says no stored document
+    contains. A sentence's first word is capitalised anyway, an all-capital word is an acronym
+    or a symbol (checked as a named document), and a word cut by an ellipsis ("the Intern…") is
+    not whole."""
+    names = []
+    for m in _CAPITALISED.finditer(text):
+        word = m[0].rstrip("'’-")
+        before = text[:m.start()].rstrip()
+        if not before or before[-1] in _SENTENCE_START or word.isupper():
+            continue
+        if text.startswith(("…", "..."), m.end()):
+            continue
+        if not stored_word(word):
+            names.append(word)
+    return list(dict.fromkeys(names))
 
 
 def attribution_tokens(units: list[Unit]) -> set[str]:

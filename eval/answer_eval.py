@@ -247,6 +247,7 @@ def support_eval(store, labels_path: Path = LABELS_PATH, split: str | None = Non
     from assistant.chain import _load_rendering
     from assistant.statements import Statement
     from assistant.support import SupportChecker
+    from vectorstore.retrieval import HybridSearcher
     from vectorstore.terms import terms_if_readable
 
     rows = [json.loads(line) for line in labels_path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -254,8 +255,9 @@ def support_eval(store, labels_path: Path = LABELS_PATH, split: str | None = Non
         rows = [r for r in rows if r.get("split") == split]
     ids = {uid for r in rows for uid in r["cited"] + r.get("retrieved", [])}
     units = {u.id: u for u in store.get(sorted(ids))}
+    searcher = HybridSearcher(store, store.settings)
     checker = SupportChecker(getattr(store, "embeddings", None), rendering=_load_rendering(store.settings),
-                             terms=terms_if_readable())
+                             terms=terms_if_readable(), stored_word=searcher.stores_word)
     tp = fp = fn = tn = 0
     mistakes = []
     for row in rows:

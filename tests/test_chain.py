@@ -461,6 +461,29 @@ def test_unsupported_statement_is_dropped_and_listed_not_flagged_inline(builtin_
     assert "未找到支持" not in answer.text
 
 
+def test_a_statement_naming_states_its_source_does_not_list_is_dropped(builtin_store, builtin_settings):
+    """A real 1.5B statement (see tests/test_support.py): para. 78's list of States with El Salvador
+    left out and three States added. Bound to para. 78 through the chain, it is dropped."""
+    invented = ("The Economic Commission for Latin America and the Caribbean invited Argentina, Barbados, "
+                "Brazil, Canada, Chile, Colombia, Costa Rica, Cuba, Dominican Republic, Ecuador, Guatemala, "
+                "Honduras, Mexico, Panama, Peru, Saint Lucia, Suriname, Trinidad and Tobago, Uruguay, "
+                "Venezuela to attend the meeting.")
+
+    def script(sources, spec):
+        listing = next(i for i, text in enumerate(sources, start=1) if "Barbados" in text)
+        return statements_json((listing, invented))
+
+    backend = ScriptedBackend(script)
+    answer = scripted_chain(builtin_store, builtin_settings, backend).invoke(
+        "Was El Salvador among the countries represented at the 2025 Latin American and Caribbean "
+        "preparatory meeting?")
+    assert not answer.statements and len(answer.dropped) == 1
+    assert answer.dropped[0].units[0].id == f"{LAC}#78"
+    assert "names Lucia, Suriname, Venezuela" in answer.dropped[0].support
+    assert "Suriname" not in answer.text
+    check_citations(answer, builtin_store)
+
+
 def test_when_nothing_survives_the_answer_says_so_and_quotes_the_sources_cited_and_the_closest(
         builtin_store, builtin_settings):
     """An unsupported statement bound to source 3: the fallback quotes source 3 (the model's

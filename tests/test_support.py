@@ -195,3 +195,49 @@ def test_a_term_naming_the_source_s_document_need_not_be_in_its_paragraph(checke
     # firearms statement still fails on its content term
     wrong = checker.check(statement(said, african["3"]), pool)
     assert not wrong.supported and "terms 0/1" in wrong.reason, wrong.reason
+
+
+@pytest.fixture(scope="module")
+def named_checker(builtin_store, builtin_settings):
+    """The chain's checker: real renderings and the store's vocabulary for the names rule."""
+    from assistant.chain import _load_rendering
+
+    searcher = HybridSearcher(builtin_store, builtin_settings)
+    return SupportChecker(builtin_store.embeddings, rendering=_load_rendering(builtin_settings),
+                          terms=load_terms(), stored_word=searcher.stores_word)
+
+
+def test_a_statement_naming_states_its_source_does_not_list_is_not_supported(named_checker, units):
+    """A real 1.5B answer to "Was El Salvador among the countries represented at the 2025 Latin
+    American and Caribbean preparatory meeting?": para. 78 lists the States invited, and the
+    statement left out El Salvador and added Saint Lucia, Suriname and Venezuela. The lexical check
+    against the rendering passed it (0.91). No stored text has those names, and they are not the
+    official names of terms para. 78 contains."""
+    invited = units[f"{LAC}#78"]
+    invented = ("The Economic Commission for Latin America and the Caribbean invited Argentina, Barbados, "
+                "Brazil, Canada, Chile, Colombia, Costa Rica, Cuba, Dominican Republic, Ecuador, Guatemala, "
+                "Honduras, Mexico, Panama, Peru, Saint Lucia, Suriname, Trinidad and Tobago, Uruguay, "
+                "Venezuela to attend the meeting.")
+    verdict = named_checker.check(statement(invented, invited), [invited])
+    assert not verdict.supported
+    assert verdict.reason == "names Lucia, Suriname, Venezuela, which no stored document contains"
+    listed = ("The Economic Commission for Latin America and the Caribbean invited Argentina, Barbados, "
+              "Brazil, Canada, Chile, Colombia, Costa Rica, Cuba, Dominican Republic, Ecuador, El Salvador, "
+              "France, Guatemala, Guyana, Honduras, Italy, Mexico, Panama, Paraguay, Peru, Saint Kitts and "
+              "Nevis, Trinidad and Tobago, Türkiye and Uruguay to attend the meeting.")
+    assert named_checker.check(statement(listed, invited), [invited]).supported
+
+
+def test_names_the_store_holds_derived_cut_or_opening_a_sentence_are_not_invented(builtin_store,
+                                                                                 builtin_settings):
+    from assistant.support import names_not_stored
+
+    searcher = HybridSearcher(builtin_store, builtin_settings)
+    stored = searcher.stores_word
+    assert stored("Kyoto") and stored("Japanese")  # "Japanese" from "Japan"
+    assert not stored("Saint-Heroux")  # issue 12's invented place name
+    assert names_not_stored("The meeting was held in Saint-Heroux, San José.", stored) == ["Saint-Heroux"]
+    # a sentence's first word, an acronym, a word cut by an ellipsis, and a name written right
+    # after Chinese text (checked like any other)
+    assert names_not_stored("Heroux said so. Zorblat agreed with the UNZZQ on the Intern…", stored) == []
+    assert names_not_stored("会议在Heroux举行。", stored) == ["Heroux"]

@@ -44,7 +44,7 @@ from itertools import zip_longest
 
 import numpy as np
 
-from vectorstore.bm25 import BM25Index, index_path, load_or_build
+from vectorstore.bm25 import BM25Index, index_path, load_or_build, tokenize
 from vectorstore.errors import UserError
 from vectorstore.filters import Filters
 from vectorstore.glossary import english_terms, translate_query
@@ -128,6 +128,7 @@ SIDE_LEAD = 2
 # keyword weight in the order too). The 1.5B model's answers on dev: precision 0.732 -> 0.739.
 SCORE_ORDERED_TOP = 5
 SCORE_KEYWORD_SCALE = 5 / 3
+DERIVED_FROM = 4  # letters of a stored word that a derived one begins with (stores_word)
 
 
 @dataclass
@@ -475,6 +476,21 @@ class HybridSearcher:
         fused = _spread_paragraphs(fused)
         hits = [Hit(u, s, mode, cosines.get(u.id), before.get(u.id)) for u, s in fused]
         return _keep_unknown_leaders(hits, unknown)[:k]
+
+    def stores_word(self, word: str) -> bool:
+        """Whether a stored unit, or a rendering of one, contains `word`: each of its search tokens,
+        or a word of at least DERIVED_FROM letters it begins with ("Japanese" from "Japan",
+        "Brazilian" from "Brazil"). A stopword is contained."""
+        snap = self.snapshot()
+        view = self._renderings(snap)
+        vocabularies = [snap.bm25.vocab] + ([view.index.vocab] if view is not None else [])
+
+        def stored(token: str) -> bool:
+            shortest = min(DERIVED_FROM, len(token))
+            return any(token[:end] in vocabulary for vocabulary in vocabularies
+                       for end in range(len(token), shortest - 1, -1))
+
+        return all(stored(token) for token in tokenize(word))
 
     def prepare_renderings(self) -> bool:
         """Wait until the renderings of the current store can be searched by dense search too
