@@ -196,3 +196,18 @@ def test_el_salvador_is_a_state_not_the_venue_of_the_twelfth_congress():
     assert not [m for m in document_mentions("Was El Salvador among the countries represented?")
                 if m.kind in ("congress", "declaration")]
     assert [(m.kind, m.value) for m in document_mentions("the Salvador Declaration")] == [("declaration", 12)]
+
+
+@pytest.mark.parametrize("text, regions", [
+    # "西亚" (Western Asia) inside Saint Lucia, Malaysia and Indonesia; "Africa" inside South Africa
+    ("拉丁美洲和加勒比经济委员会邀请圣卢西亚和苏里南出席了会议。", ["Latin America and the Caribbean"]),
+    ("马来西亚和印度尼西亚在西亚区域筹备会议上发言。", ["Western Asia"]),
+    ("What did South Africa and the Central African Republic say at the African meeting?", ["Africa"]),
+    ("South Africa spoke.", []),
+])
+def test_a_region_word_inside_a_member_state_s_name_is_not_a_region(text, regions):
+    """A statement listing Saint Lucia was dropped as naming the Western Asian report, and a
+    question naming Malaysia would have been read as asking about that meeting."""
+    from vectorstore.references import document_mentions
+
+    assert [m.value for m in document_mentions(text) if m.kind == "region"] == regions

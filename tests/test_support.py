@@ -241,3 +241,18 @@ def test_names_the_store_holds_derived_cut_or_opening_a_sentence_are_not_invente
     # after Chinese text (checked like any other)
     assert names_not_stored("Heroux said so. Zorblat agreed with the UNZZQ on the Intern…", stored) == []
     assert names_not_stored("会议在Heroux举行。", stored) == ["Heroux"]
+
+
+def test_a_chinese_statement_naming_states_its_source_does_not_list_is_not_supported(named_checker, units):
+    """The Chinese form of the statement above: no capitals to see, so the official terms table's
+    States are compared with those of the source (its text, rendering, venue and titles)."""
+    invited = units[f"{LAC}#78"]
+    invented = ("拉丁美洲和加勒比经济委员会邀请阿根廷、巴巴多斯、巴西、加拿大、智利、哥伦比亚、"
+                "哥斯达黎加、古巴、多米尼加共和国、厄瓜多尔、危地马拉、洪都拉斯、墨西哥、巴拿马、"
+                "秘鲁、圣卢西亚、苏里南、特立尼达和多巴哥、乌拉圭和委内瑞拉出席了会议。")
+    verdict = named_checker.check(statement(invented, invited), [invited])
+    assert not verdict.supported
+    assert verdict.reason == "names 圣卢西亚, 苏里南, 委内瑞拉, which its source does not"
+    # the venue is the document's, not a claim of the paragraph: para. 24 (d) does not name San José
+    venue = statement("圣何塞会议建议更多地利用没收资产打击有组织犯罪集团。", units[f"{LAC}#24(d)"])
+    assert "names" not in named_checker.check(venue, []).reason

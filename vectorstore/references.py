@@ -39,6 +39,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from vectorstore.terms import terms_if_readable
 from vectorstore.text_cleaning import invisible_characters
 from vectorstore.units import UnitKey, citation_label, part_name, unit_ref
 
@@ -469,11 +470,14 @@ def _qualifiers(norm: str, docs: _Documents) -> list[_Qualifier]:
         if number in _CONGRESS_RANGE:
             found.append(_declaration(_Qualifier("congress", number, m.start(), m.end()), norm, docs))
     # a region word inside a symbol is not a region ("A/CONF.../LAC"), "Kyoto" inside
-    # "Kyoto Declaration" is that document: the longer name wins
+    # "Kyoto Declaration" is that document, and "西亚" inside "马来西亚" or "Africa" inside "South
+    # Africa" is a Member State: the longer name wins
     named_spans = sorted((q.start, q.end) for q in named)
     symbol_spans = sorted((q.start, q.end) for q in found if q.kind == "symbol")
+    states = _state_spans(norm) if any(q.kind == "region" for q in found) else []
     kept = [q for q in found if not _overlaps_spans(named_spans, q.start, q.end)
-            and (q.kind == "symbol" or not _overlaps_spans(symbol_spans, q.start, q.end))]
+            and (q.kind == "symbol" or not _overlaps_spans(symbol_spans, q.start, q.end))
+            and (q.kind != "region" or not _overlaps_spans(states, q.start, q.end))]
     return sorted(named + kept, key=lambda q: q.start)
 
 
@@ -742,6 +746,15 @@ def find_references(text: str, documents: Mapping | Iterable[str] | None = None,
             start = source.span(symbol_q.start, symbol_q.end)[0]
         found.append(ReferenceGroup(start, end, refs, tuple(match.long_ranges)))
     return found
+
+
+def _state_spans(text: str) -> list[tuple[int, int]]:
+    """Where `text` names a Member State, in either language (the official terms table)."""
+    table = terms_if_readable()
+    if table is None:
+        return []
+    return sorted({(m.start, m.end) for language in ("zh", "en") for m in table.find(text, language)
+                   if m.term.kind == "state"})
 
 
 def _overlaps_spans(spans: list[tuple[int, int]], start: int, end: int) -> bool:
