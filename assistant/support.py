@@ -161,19 +161,26 @@ class SupportChecker:
         """`text`'s names (names_not_stored) that neither a stored document or rendering contains
         nor the official English name of a term its sources contain: the prompt gives the model
         those names, and a machine rendering may lack a Member State its original lists."""
-        official = set()
-        for unit in units:
-            for match in self.terms.find(unit.text, unit.language) if self.terms else ():
-                official.update(w.lower() for form in match.term.en for w in _LATIN_WORD.findall(form))
-        return names_not_stored(text, lambda word: word.lower() in official or self.stored_word(word))
+        official: set[str] | None = None  # read from the sources only for a word the store lacks
+
+        def known(word: str) -> bool:
+            nonlocal official
+            if self.stored_word(word):
+                return True
+            if official is None:
+                official = {w.lower() for unit in units
+                            for match in (self.terms.find(unit.text, unit.language) if self.terms else ())
+                            for form in match.term.en for w in _LATIN_WORD.findall(form)}
+            return word.lower() in official
+
+        return names_not_stored(text, known)
 
     def _places_not_in_sources(self, text: str, language: str, units: list[Unit]) -> list[str]:
         """The States and places (official terms table) `text` names that none of `units` names in
         its text, chapeau or rendering, or in its document's venue and titles (attribution)."""
         if self.terms is None:
             return []
-        named = [(u.venue, "en") for u in units] + [(u.title_en, "en") for u in units] \
-            + [(u.title_zh, "zh") for u in units]
+        named = [(u.venue, "en") for u in units] + _titles(units)
         for unit in units:
             named += [(unit.text, unit.language), (unit.chapeau, unit.language)]
             if self.rendering:
@@ -214,9 +221,9 @@ class SupportChecker:
             return 0, 0, set()
         terms = {m.term: m.text for m in self.terms.find(text, language)}
         if besides_titles:
-            titles = [(u.title_en, "en") for u in units] + [(u.title_zh, "zh") for u in units]
+            titles = [(title, lang) for title, lang in _titles(units) if title]
             terms = {term: form for term, form in terms.items()
-                     if not any(self.terms.contains(term, title, lang) for title, lang in titles if title)}
+                     if not any(self.terms.contains(term, title, lang) for title, lang in titles)}
         matched = {term: form for term, form in terms.items()
                    if any(self.terms.contains(term, u.text, u.language) for u in units)}
         return len(terms), len(matched), {t for form in matched.values() for t in lexical_tokens(form)}
@@ -265,6 +272,11 @@ def figures_not_in_sources(text: str, units: list[Unit]) -> list[str]:
         text = text.replace(found, " ")
     known = set().union(*(unit_figures(u) for u in units))
     return [f"{v:g}" for v in sorted(stated_figures(text) - known)]
+
+
+def _titles(units: list[Unit]) -> list[tuple[str, str]]:
+    """(title, language) of the units' documents, in both languages."""
+    return [(u.title_en, "en") for u in units] + [(u.title_zh, "zh") for u in units]
 
 
 def names_not_stored(text: str, stored_word: StoredWord) -> list[str]:
