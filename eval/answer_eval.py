@@ -28,7 +28,7 @@ import argparse
 import json
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -260,6 +260,7 @@ def support_eval(store, labels_path: Path = LABELS_PATH, split: str | None = Non
                              terms=terms_if_readable(), stored_word=searcher.stores_word)
     tp = fp = fn = tn = 0
     mistakes = []
+    by_model: dict[str, Counter] = defaultdict(Counter)  # the model that wrote the statements
     for row in rows:
         statement = Statement(row["text"], [], units=[units[u] for u in row["cited"] if u in units])
         retrieved = [units[u] for u in row.get("retrieved", []) if u in units]
@@ -270,16 +271,23 @@ def support_eval(store, labels_path: Path = LABELS_PATH, split: str | None = Non
         fp += verdict.supported and not truth
         fn += (not verdict.supported) and truth
         tn += not verdict.supported and not truth
+        by_model[row.get("model", "")][("t" if verdict.supported == truth else "f")
+                                       + ("p" if verdict.supported else "n")] += 1
         if verdict.supported != truth:
             mistakes.append({"id": row["id"], "label": truth, "reason": verdict.reason,
                              "text": row["text"][:90]})
-    precision = tp / (tp + fp) if tp + fp else None
-    recall = tp / (tp + fn) if tp + fn else None
     by_language = defaultdict(int)
     for row in rows:
         by_language[detect_language(row["text"])] += 1
-    return {"n": len(rows), "by_language": dict(by_language), "tp": tp, "fp": fp, "fn": fn, "tn": tn,
-            "precision": precision, "recall": recall, "mistakes": mistakes}
+    return {"n": len(rows), "by_language": dict(by_language), **_confusion(tp, fp, fn, tn),
+            "by_model": {model: _confusion(c["tp"], c["fp"], c["fn"], c["tn"])
+                         for model, c in sorted(by_model.items())},
+            "mistakes": mistakes}
+
+
+def _confusion(tp: int, fp: int, fn: int, tn: int) -> dict:
+    return {"tp": tp, "fp": fp, "fn": fn, "tn": tn, "precision": tp / (tp + fp) if tp + fp else None,
+            "recall": tp / (tp + fn) if tp + fn else None}
 
 
 def _fmt(value) -> str:

@@ -47,6 +47,10 @@ def test_the_support_checker_holds_its_floor_on_the_hand_labels(builtin_store):
     result = support_eval(builtin_store, split=floor["split"])
     assert result["precision"] is not None and result["precision"] >= floor["precision"], result["mistakes"]
     assert result["recall"] >= floor["recall"], result["mistakes"]
+    # per writing model (the 1.5B is the product's default, the 0.5B the CI model's)
+    assert set(result["by_model"]) == {"qwen2.5-0.5b", "qwen2.5-coder-1.5b"}
+    for key in ("tp", "fp", "fn", "tn"):
+        assert sum(m[key] for m in result["by_model"].values()) == result[key]
 
 
 @pytest.mark.slow
