@@ -178,6 +178,29 @@ def test_provisions_headed_as_rules_are_refused_not_cited_as_paragraphs():
             _parse("provisions_headed_as_rules.en.txt", accept)
 
 
+@pytest.mark.parametrize("name, language, first, second", [
+    ("provisions_numbered_decimally.en.txt", "en", 27, 31),
+    ("provisions_numbered_decimally.zh.txt", "zh", 24, 26),
+])
+def test_provisions_numbered_decimally_are_refused_not_merged_into_paragraphs(name, language, first, second):
+    """An annex of rules numbered "1.1", "1.2" under headings "1. Fundamental aims" (the Tokyo
+    Rules' layout): read as paragraphs, rules 1.1 and 1.2 merged into the text of "annex, para. 1"
+    without a word. Refused, with or without accepted warnings; a wrapped line that begins with a
+    decimal figure ("1.5 million persons ...") is not a rule."""
+    for accept in (False, True):
+        with pytest.raises(DocumentParseError,
+                           match=rf"{name}: annex: its provisions are numbered decimally \(“1\.1 .*” on "
+                                 rf"line {first}, “1\.2 .*” on line {second}, \.\.\.\).*Nothing was stored"):
+            _parse(name, accept, language)
+
+
+def test_one_line_beginning_with_a_decimal_figure_is_no_decimal_numbering():
+    text = ("The Commission,\n\n1. Notes that an estimated\n1.5 Million persons were assisted;\n\n"
+            "2. Decides to remain seized of the matter.\n")
+    units = parse_document(text, DocumentInfo(SYMBOL, "en"), "inline.txt").units
+    assert [u.ref for u in units if not u.ref.startswith("pp")] == ["1", "2"]
+
+
 def test_one_article_heading_shaped_line_is_a_cross_reference_not_a_rules_document():
     # a hard line break can leave "Article 5" alone on a line inside a sentence
     text = ("The Commission,\n\n1. Recalls the obligations under\nArticle 5\nof the Convention;\n\n"

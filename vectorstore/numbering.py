@@ -13,7 +13,10 @@ a lead-in ("... as follows:" then 1.-7.) is an anomaly:
 - text that belongs to no paragraph (after a heading): refused;
 - provisions headed "Rule 1", "Article 2", "第3条" ... (rules, conventions): refused. Their
   own numbers are not paragraph numbers, and read as paragraphs they would be cited wrongly
-  (the numbered paragraphs inside rule 2 became "para. 1" and "para. 2", rule 3 merged into them).
+  (the numbered paragraphs inside rule 2 became "para. 1" and "para. 2", rule 3 merged into them);
+- provisions numbered decimally, "1.1", "1.2", "2.1" ... (the Tokyo and Beijing Rules): refused.
+  A decimal number is no paragraph number, so rules 1.1 and 1.2 merged into the text of the
+  heading "1. Fundamental aims" and were cited as "annex, para. 1".
 
 Sub-items are checked the same way: a lettered line after a finished item that repeats a letter
 ("(b)" twice) is refused; one that skips letters ("(e)" after "(c)") is refused, or with
@@ -31,6 +34,10 @@ from vectorstore.paragraph_assembly import Anomaly, Assembler, ItemAnomaly, Line
 _PROVISION_HEADING = re.compile(
     r"^(?:(?:Rule|Article|Principle|Guideline|Standard)\s+\d{1,3}|第\s*[0-9一二三四五六七八九十百]+\s*条"
     r"(?:规则)?|规则\s*\d{1,3})\s*[.．]?$", re.IGNORECASE)
+
+# A line that begins a decimally numbered provision: "1.1 The present Rules ...", "2.3 本规则 ...";
+# not "1.5 million victims ..." (a wrapped line of a sentence), which goes on in lower case.
+_DECIMAL_PROVISION = re.compile(r"^(\d{1,3})[.．](\d{1,2})\s+(?=[A-Z\u3400-\u9fff])")
 
 ACCEPT_FLAG = "--accept-numbering-warnings"
 
@@ -68,18 +75,38 @@ def check_part(assembler: Assembler, part_name: str, source_name: str, accept_wa
 def check_provisions(lines: list[Line], part_name: str, source_name: str) -> None:
     """DocumentParseError when a part's provisions are headed by their own numbers ("Rule 1",
     "Rule 2" on lines of their own; two such headings are the evidence, one may be a wrapped
-    cross-reference)."""
-    headings = [line for line in lines if _PROVISION_HEADING.match(line.text.strip())]
-    if len(headings) < 2:
-        return
+    cross-reference), or numbered decimally ("1.1", "1.2": two consecutive numbers under the
+    same whole number are the evidence)."""
     where = f"{part_name}: " if part_name else ""
-    first = headings[0]
-    raise DocumentParseError(
-        f"{source_name}: {where}its provisions are numbered by their own headings (“{first.text.strip()}” "
-        f"on line {first.lineno}, “{headings[1].text.strip()}” on line {headings[1].lineno}, ...), as in "
-        "rules or conventions. Such numbering is not supported yet: read as paragraphs, the provisions "
-        "would be cited by numbers the document does not give them. Nothing was stored."
-    )
+    headings = [line for line in lines if _PROVISION_HEADING.match(line.text.strip())]
+    if len(headings) >= 2:
+        raise DocumentParseError(
+            f"{source_name}: {where}its provisions are numbered by their own headings ({_lines(headings)}, "
+            "...), as in rules or conventions. Such numbering is not supported yet: read as paragraphs, "
+            "the provisions would be cited by numbers the document does not give them. Nothing was stored."
+        )
+    decimal = _decimally_numbered(lines)
+    if len(decimal) >= 2:
+        raise DocumentParseError(
+            f"{source_name}: {where}its provisions are numbered decimally ({_lines(decimal)}, ...), as in "
+            "the Tokyo or Beijing Rules. Such numbering is not supported yet: read as paragraphs, rules "
+            "1.1 and 1.2 would merge into one paragraph 1 and be cited by a number the document does not "
+            "give them. Nothing was stored."
+        )
+
+
+def _decimally_numbered(lines: list[Line]) -> list[Line]:
+    """The lines numbered "n.k" whose number has a neighbour "n.k-1" or "n.k+1" in the part."""
+    numbered = [((int(m[1]), int(m[2])), line) for line in lines
+                if (m := _DECIMAL_PROVISION.match(line.text.strip()))]
+    numbers = {number for number, _ in numbered}
+    return [line for (whole, part), line in numbered
+            if (whole, part - 1) in numbers or (whole, part + 1) in numbers]
+
+
+def _lines(lines: list[Line]) -> str:
+    """“Rule 1” on line 24, “Rule 2” on line 29: the first two, as the error names them."""
+    return ", ".join(f"“{line.text.strip()[:40]}” on line {line.lineno}" for line in lines[:2])
 
 
 def describe(anomaly: Anomaly, assembler: Assembler) -> str:
