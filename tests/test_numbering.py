@@ -190,7 +190,8 @@ def test_provisions_numbered_decimally_are_refused_not_merged_into_paragraphs(na
     for accept in (False, True):
         with pytest.raises(DocumentParseError,
                            match=rf"{name}: annex: its provisions are numbered decimally \(“1\.1 .*” on "
-                                 rf"line {first}, “1\.2 .*” on line {second}, \.\.\.\).*Nothing was stored"):
+                                 rf"line {first}, “1\.2 .*” on line {second}, \.\.\.\).*1\.1 and 1\.2 "
+                                 r"would merge into one paragraph 1 .*Nothing was stored"):
             _parse(name, accept, language)
 
 

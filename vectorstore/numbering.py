@@ -87,21 +87,23 @@ def check_provisions(lines: list[Line], part_name: str, source_name: str) -> Non
         )
     decimal = _decimally_numbered(lines)
     if len(decimal) >= 2:
+        (whole, first), (_, second) = decimal[0][0], decimal[1][0]
         raise DocumentParseError(
-            f"{source_name}: {where}its provisions are numbered decimally ({_lines(decimal)}, ...), as in "
-            "the Tokyo or Beijing Rules. Such numbering is not supported yet: read as paragraphs, rules "
-            "1.1 and 1.2 would merge into one paragraph 1 and be cited by a number the document does not "
-            "give them. Nothing was stored."
+            f"{source_name}: {where}its provisions are numbered decimally "
+            f"({_lines([line for _, line in decimal])}, ...), as in the Tokyo or Beijing Rules. Such "
+            f"numbering is not supported yet: read as paragraphs, {whole}.{first} and {whole}.{second} would "
+            f"merge into one paragraph {whole} and be cited by a number the document does not give them. "
+            "Nothing was stored."
         )
 
 
-def _decimally_numbered(lines: list[Line]) -> list[Line]:
-    """The lines numbered "n.k" whose number has a neighbour "n.k-1" or "n.k+1" in the part."""
+def _decimally_numbered(lines: list[Line]) -> list[tuple[tuple[int, int], Line]]:
+    """((n, k), line) for the lines numbered "n.k" whose number has a neighbour "n.k-1" or "n.k+1"."""
     numbered = [((int(m[1]), int(m[2])), line) for line in lines
                 if (m := _DECIMAL_PROVISION.match(line.text.strip()))]
     numbers = {number for number, _ in numbered}
-    return [line for (whole, part), line in numbered
-            if (whole, part - 1) in numbers or (whole, part + 1) in numbers]
+    return [((whole, sub), line) for (whole, sub), line in numbered
+            if (whole, sub - 1) in numbers or (whole, sub + 1) in numbers]
 
 
 def _lines(lines: list[Line]) -> str:
