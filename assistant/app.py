@@ -85,17 +85,24 @@ class AppServices:
         with gate.turn():
             yield
 
-    def prepare_model_in_background(self) -> threading.Thread:
-        """Load the configured local model and evaluate its ask-mode system messages while the
-        app starts, so that the first question does not wait for them (nothing for extractive or
-        a server). A failure here is left for the first answer to report."""
+    def prepare_in_background(self) -> threading.Thread:
+        """What the app does while it starts, so that the first question waits for neither:
+        1. the vectors of the stored renderings (until they are there, dense search ranks without
+           the renderings, and the first question after a start was searched that way);
+        2. the configured local model and its ask-mode system messages (nothing for extractive or
+           a server).
+        A failure here is left for the first search or answer to report."""
         def prepare():
+            try:
+                self.searcher.prepare_renderings()
+            except Exception:  # noqa: BLE001 - a search without them still works, and says nothing wrong
+                pass
             try:
                 self.chain(self.settings.backend).prepare()
             except Exception:  # noqa: BLE001 - the first answer falls back and says why
                 pass
 
-        thread = threading.Thread(target=prepare, name="prepare-model", daemon=True)
+        thread = threading.Thread(target=prepare, name="prepare-app", daemon=True)
         thread.start()
         return thread
 
@@ -411,7 +418,7 @@ def launch(settings: Settings, services: AppServices | None = None, **launch_kwa
     from starlette.middleware import Middleware
 
     services = services or AppServices(settings)
-    services.prepare_model_in_background()
+    services.prepare_in_background()
     demo = build_app(settings, services)
     # Events without their own limit (upload, matrix) run one at a time; /ask sets its own.
     demo.queue(default_concurrency_limit=1, max_size=settings.queue_size)

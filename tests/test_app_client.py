@@ -114,6 +114,25 @@ def assert_grounded(chat, sources, details, store_ids, language):
 # Pure rendering checks (no server) -------------------------------------------------------------
 
 
+def test_the_app_computes_the_renderings_vectors_while_it_starts(builtin_store, builtin_settings):
+    """Until the vectors of the stored renderings are computed, dense search ranks without them: the
+    first question after a start was searched that way, and an English question about the European
+    report found its procedural paragraphs. `launch` starts this preparation before serving."""
+    from assistant.app import AppServices
+    from vectorstore.retrieval import HybridSearcher
+
+    question = "What did the European report say about the role of the private sector?"
+    settings = builtin_settings.with_overrides(backend="extractive")
+    prepared = HybridSearcher(builtin_store, settings)
+    assert prepared.prepare_renderings()
+    expected = [h.unit.id for h in prepared.search(question).hits]
+    cold = HybridSearcher(builtin_store, settings)
+    assert [h.unit.id for h in cold.search(question).hits] != expected  # what the first question got
+    services = AppServices(settings, store=builtin_store)
+    services.prepare_in_background().join(timeout=300)
+    assert [h.unit.id for h in services.searcher.search(question).hits] == expected
+
+
 def test_anchor_ids_are_html_safe_and_distinct():
     ids = ["A/CONF.241/RPM.2/2#24(d)", "A-CONF-241-RPM-2-2#24(d)", 'X/"><script>#1']
     anchors = [anchor_id(uid) for uid in ids]

@@ -239,7 +239,7 @@ def test_the_app_prepares_the_model_while_it_starts(small_settings, llama):
     from assistant.modes import get_mode
     from assistant.prompts import system_prompt
 
-    AppServices(small_settings).prepare_model_in_background().join(timeout=120)
+    AppServices(small_settings).prepare_in_background().join(timeout=120)
     saved = llama.load().system_states._saved
     assert {system_prompt(get_mode("ask"), language) for language in ("zh", "en")} <= set(saved)
 
