@@ -258,7 +258,6 @@ def support_eval(store, labels_path: Path = LABELS_PATH, split: str | None = Non
     searcher = HybridSearcher(store, store.settings)
     checker = SupportChecker(getattr(store, "embeddings", None), rendering=_load_rendering(store.settings),
                              terms=terms_if_readable(), stored_word=searcher.stores_word)
-    tp = fp = fn = tn = 0
     mistakes = []
     by_model: dict[str, Counter] = defaultdict(Counter)  # the model that wrote the statements
     for row in rows:
@@ -267,25 +266,22 @@ def support_eval(store, labels_path: Path = LABELS_PATH, split: str | None = Non
         framing = tuple(row.get("framing", ()))
         verdict = checker.check(statement, retrieved, framing)
         truth = bool(row["supported"])
-        tp += verdict.supported and truth
-        fp += verdict.supported and not truth
-        fn += (not verdict.supported) and truth
-        tn += not verdict.supported and not truth
-        by_model[row.get("model", "")][("t" if verdict.supported == truth else "f")
-                                       + ("p" if verdict.supported else "n")] += 1
+        outcome = ("t" if verdict.supported == truth else "f") + ("p" if verdict.supported else "n")
+        by_model[row.get("model", "")][outcome] += 1
         if verdict.supported != truth:
             mistakes.append({"id": row["id"], "label": truth, "reason": verdict.reason,
                              "text": row["text"][:90]})
     by_language = defaultdict(int)
     for row in rows:
         by_language[detect_language(row["text"])] += 1
-    return {"n": len(rows), "by_language": dict(by_language), **_confusion(tp, fp, fn, tn),
-            "by_model": {model: _confusion(c["tp"], c["fp"], c["fn"], c["tn"])
-                         for model, c in sorted(by_model.items())},
+    return {"n": len(rows), "by_language": dict(by_language), **_confusion(sum(by_model.values(), Counter())),
+            "by_model": {model: _confusion(counts) for model, counts in sorted(by_model.items())},
             "mistakes": mistakes}
 
 
-def _confusion(tp: int, fp: int, fn: int, tn: int) -> dict:
+def _confusion(counts: Counter) -> dict:
+    """tp, fp, fn, tn (counts of "tp", "fp", ...) with the precision and recall they give."""
+    tp, fp, fn, tn = (counts[key] for key in ("tp", "fp", "fn", "tn"))
     return {"tp": tp, "fp": fp, "fn": fn, "tn": tn, "precision": tp / (tp + fp) if tp + fp else None,
             "recall": tp / (tp + fn) if tp + fn else None}
 
