@@ -180,12 +180,14 @@ class SupportChecker:
         its text, chapeau or rendering, or in its document's venue and titles (attribution)."""
         if self.terms is None:
             return []
+        places = [m for m in self.terms.find(text, language) if m.term.kind in _PLACE_KINDS]
+        if not places:  # most statements name none: their sources' renderings need not be read
+            return []
         named = [(u.venue, "en") for u in units] + _titles(units)
         for unit in units:
             named += [(unit.text, unit.language), (unit.chapeau, unit.language)]
             if self.rendering:
                 named += [(r, lang) for lang in ("en", "zh") if (r := self.rendering(unit, lang))]
-        places = [m for m in self.terms.find(text, language) if m.term.kind in _PLACE_KINDS]
         return list(dict.fromkeys(m.text for m in places
                                   if not any(self.terms.contains(m.term, t, lang) for t, lang in named if t)))
 
