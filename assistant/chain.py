@@ -33,6 +33,7 @@ from assistant.citations import find_markers, marker, render
 from assistant.extractive import document_name, readings
 from assistant.language import detect_language
 from assistant.modes import MAX_SOURCES, Context, Mode, Retrieval, get_mode, mode_names
+from assistant.relevance import question_words, share_of_question
 from assistant.statements import (
     RepetitionGuard,
     Statement,
@@ -59,6 +60,10 @@ from vectorstore.wording import congress_name, declaration_name, describe_docume
 MODES = mode_names()
 MAX_QUESTION_CHARS = 2000
 MAX_TOKENS = 400
+# A statement after the first with less of the question's content words than this is off the
+# question: on the dev half's 1.5B answers, every further statement under 0.3 was off it, and
+# 0.15-0.25 dropped the same ones (eval/README.md, twenty-third round); 0.2 is the middle.
+OFF_QUESTION_SHARE = 0.2
 
 _FOLLOW_UP_ZH = re.compile(r"^(?:那么|那|还有|另外|同样|而)|呢[？?]?\s*$")
 _FOLLOW_UP_EN = re.compile(r"^(?:and what about|and how about|what about|how about|and|same for|also|then)\b",
@@ -121,6 +126,7 @@ class _Generated:
     shown: list[Unit] = field(default_factory=list)  # every source a prompt gave the model
     closeness: list[float] = field(default_factory=list)  # kept statements' cosines to the question
     question_vector: object = None  # the question's embedding, computed at the first statement
+    question_words: set[str] | None = None  # the question's content words, at the second statement
 
 
 class AnswerChain:
@@ -326,10 +332,25 @@ class AnswerChain:
         return reason is None
 
     def _off_question(self, turn: Turn, statement: Statement, generated: _Generated) -> str | None:
-        """Why a supported statement is off the question: its cosine to the question trails the
-        closest statement kept before it by more than the embedder's `statement_margin`. The 1.5B
-        model restates each source it is given, answering or not; the first statement always stays,
-        and a comparison's statements on each document are not compared with each other."""
+        """Why a supported statement is off the question. The 1.5B model restates each source it
+        is given, answering or not. The first kept statement always stays; after it, a statement
+        - with less than OFF_QUESTION_SHARE of the question's content words (beside question
+          words and the documents' names), or
+        - whose cosine to the question trails the closest statement kept before it by more than
+          the embedder's `statement_margin`
+        is off. A comparison's statements on each document are not compared with each other."""
+        if turn.mode.per_document or not generated.kept:
+            return self._closeness(turn, statement, generated)
+        if generated.question_words is None:
+            generated.question_words = question_words(turn.standalone, generated.shown)
+        share = share_of_question(generated.question_words, statement.text)
+        if share < OFF_QUESTION_SHARE:
+            return say(turn.language, zh=f"偏离问题（只含问题实词的 {share:.0%}）",
+                       en=f"off the question (has {share:.0%} of the question's content words)")
+        return self._closeness(turn, statement, generated)
+
+    def _closeness(self, turn: Turn, statement: Statement, generated: _Generated) -> str | None:
+        """The cosine half of `_off_question`; records a kept statement's cosine."""
         if self._statement_margin is None or turn.mode.per_document:
             return None
         if generated.question_vector is None:

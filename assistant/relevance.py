@@ -31,8 +31,9 @@ from __future__ import annotations
 import re
 
 from assistant.language import detect_language
-from assistant.support import attribution_tokens
+from assistant.support import attribution_names, attribution_tokens
 from assistant.verification import lexical_tokens
+from vectorstore.bm25 import tokenize as search_tokens
 from vectorstore.embeddings import calibration_for
 from vectorstore.filters import Filters
 from vectorstore.retrieval import Hit
@@ -58,8 +59,10 @@ DOMAIN_KINDS = ("term", "instrument")
 # it moved to 4th); with 5 (or 8) dev keeps every correct refusal and loses its false one
 # (extractive backend, eval/README.md fifteenth round).
 SHARED_WORD_PARAGRAPHS = 5
-_QUESTION_WORDS = lexical_tokens("什么 哪些 如何 怎么 报告 建议 关于 是否 有没有 提到 说了 会议 "
-                                 "what which how does did report reports recommend say said about")
+_QUESTION_TEXT = ("什么 哪些 如何 怎么 报告 建议 关于 是否 有没有 提到 说了 会议 "
+                  "what which how does did report reports recommend say said about")
+_QUESTION_WORDS = lexical_tokens(_QUESTION_TEXT)
+_QUESTION_SEARCH_WORDS = frozenset(search_tokens(_QUESTION_TEXT))
 
 
 def is_relevant(store, question: str, filters: Filters, hits: list[Hit], units: list[Unit],
@@ -130,6 +133,21 @@ def shares_no_word(question: str, units: list[Unit], rendering, ignore: set[str]
             return False
         texts.append(rendered or "")
     return not any(tokens & lexical_tokens(text) for text in texts)
+
+
+def question_words(question: str, units: list[Unit]) -> set[str]:
+    """The question's content words as the search reads them (jieba words in Chinese, stems in
+    English): beside question words and the names of the documents of `units` (a statement naming
+    "the Latin American meeting" is not on the question for that). Character bigrams would count
+    pieces like 么建 and 告对 of "…报告对…有什么建议" and leave a Chinese statement on the question
+    with a small share of them."""
+    names = search_tokens(attribution_names(units))
+    return set(search_tokens(question)) - _QUESTION_SEARCH_WORDS - set(names)
+
+
+def share_of_question(words: set[str], text: str) -> float:
+    """Share of the question's content words (`question_words`) that `text` has; 1.0 without any."""
+    return len(words & set(search_tokens(text))) / len(words) if words else 1.0
 
 
 def _no_rendering(unit: Unit, language: str) -> None:

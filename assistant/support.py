@@ -300,11 +300,16 @@ def names_not_stored(text: str, stored_word: StoredWord) -> list[str]:
 
 
 def attribution_tokens(units: list[Unit]) -> set[str]:
-    """The tokens of the names of the units' documents, as an answer names them in either
-    language ("The Kyoto Declaration (A/RES/76/181)", "欧洲区域筹备会议报告"), with their aliases."""
+    """The tokens of the names of the units' documents (`attribution_names`)."""
+    return lexical_tokens(attribution_names(units))
+
+
+def attribution_names(units: list[Unit]) -> str:
+    """The names of the units' documents, as an answer names them in either language ("The Kyoto
+    Declaration (A/RES/76/181)", "欧洲区域筹备会议报告"), with their aliases."""
     names = [document_name(u, language) for u in units for language in ("en", "zh")]
     names += [a["name"] if isinstance(a, dict) else a for u in units for a in u.aliases]
-    return lexical_tokens(" ".join(names))
+    return " ".join(names)
 
 
 def reference_tokens(text: str) -> set[str]:

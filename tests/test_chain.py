@@ -6,11 +6,13 @@ import socket
 
 import pytest
 
-from assistant.chain import AnswerChain
+from assistant.chain import OFF_QUESTION_SHARE, AnswerChain
 from assistant.citations import find_markers
 from assistant.language import is_in_language
 from assistant.modes import PROMPT_SIMILARITY_MARGIN, get_mode, retrieve_compare
+from assistant.relevance import question_words, share_of_question
 from assistant.statements import has_cjk
+from vectorstore.bm25 import tokenize as search_tokens
 from vectorstore.embeddings import calibration_for, unit_vectors
 from vectorstore.filters import Filters
 from vectorstore.renderings import renderings_for
@@ -423,11 +425,9 @@ def test_the_model_is_shown_only_sources_close_to_the_question(builtin_store, bu
     assert answer.statements[0].units[0].id == close[0]
 
 
-def test_a_further_statement_far_from_the_question_is_dropped_as_off_it(builtin_store, builtin_settings):
-    """The model restates every source it is shown. A further statement, though its source supports
-    it, is dropped (and listed) when its cosine to the question trails the closest statement kept
-    before it by more than the embedder's margin; the first statement always stays."""
-    question = "What did the European meeting say about the death penalty?"
+def answer_restating_every_source(builtin_store, builtin_settings, question):
+    """The answer of a model that restates every source its ask prompt shows, in order, by the
+    source's English rendering; with the sources shown and the (number, text) statements."""
     declining = ScriptedBackend(lambda src, spec: statements_json())
     hits = scripted_chain(builtin_store, builtin_settings, declining).invoke(question).retrieved
     hits = hits[:get_mode("ask").prompt_sources]
@@ -435,10 +435,17 @@ def test_a_further_statement_far_from_the_question_is_dropped_as_off_it(builtin_
     shown = [h.unit for i, h in enumerate(hits) if i == 0 or h.dense_score >= best - PROMPT_SIMILARITY_MARGIN]
     renderings = renderings_for(shown, builtin_settings)
     restated = [(n, renderings[u.id].text) for n, u in enumerate(shown, start=1) if u.id in renderings]
-    # every source the prompt shows restated by its (English) rendering, in order
     backend = ScriptedBackend(lambda src, spec: statements_json(*restated))
-    answer = scripted_chain(builtin_store, builtin_settings, backend).invoke(question)
-    off = [s for s in answer.dropped if s.support.startswith("off the question")]
+    return scripted_chain(builtin_store, builtin_settings, backend).invoke(question), shown, restated
+
+
+def test_a_further_statement_far_from_the_question_is_dropped_as_off_it(builtin_store, builtin_settings):
+    """The model restates every source it is shown. A further statement, though its source supports
+    it, is dropped (and listed) when its cosine to the question trails the closest statement kept
+    before it by more than the embedder's margin; the first statement always stays."""
+    question = "What did the European meeting say about the death penalty?"
+    answer = answer_restating_every_source(builtin_store, builtin_settings, question)[0]
+    off = [s for s in answer.dropped if s.support.startswith("off the question (cosine")]
     assert off and answer.statements, [s.support for s in answer.dropped]
     margin = calibration_for(builtin_store).statement_margin
     embeddings = builtin_store.embeddings
@@ -449,6 +456,25 @@ def test_a_further_statement_far_from_the_question_is_dropped_as_off_it(builtin_
     assert all(cosine[s.text] < best - margin for s in off)
     assert all(s.text not in answer.text for s in off)
     assert any("off the question" in c for c in answer.corrections)
+
+
+def test_a_further_statement_without_the_questions_words_is_off_it(builtin_store, builtin_settings):
+    """The model restates every source it is shown. After the first statement, one with less than
+    OFF_QUESTION_SHARE of the question's content words (beside question words and the documents'
+    names) is dropped and listed, though its source supports it; one with more is not dropped for
+    that. The first statement stays whatever its words."""
+    question = "What did the European meeting say about smuggling of migrants?"
+    answer, shown, restated = answer_restating_every_source(builtin_store, builtin_settings, question)
+    words = question_words(question, shown)
+    assert words == set(search_tokens("meeting smuggling migrants"))  # "European" names the document
+    off = [s for s in answer.dropped if s.support.startswith("off the question (has")]
+    further = [text for _, text in restated[1:]]
+    assert off and all(share_of_question(words, s.text) < OFF_QUESTION_SHARE for s in off)
+    assert all(share_of_question(words, text) >= OFF_QUESTION_SHARE
+               for text in further if text not in {s.text for s in off})
+    assert len(off) < len(further)  # those with the question's words are not off it
+    assert answer.statements and answer.statements[0].text == restated[0][1]
+    assert all(s.text not in answer.text for s in off)
 
 
 def test_unsupported_statement_is_dropped_and_listed_not_flagged_inline(builtin_store, builtin_settings):

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.relevance import shares_no_word
+from assistant.language import detect_language
+from assistant.relevance import question_words, share_of_question, shares_no_word
 from assistant.support import attribution_tokens
+from vectorstore.bm25 import tokenize as search_tokens
 
 LAC = "A/CONF.241/RPM.2/2"
 KYOTO = "A/RES/76/181"
@@ -79,3 +81,21 @@ def test_a_compare_question_in_chinese_keeps_the_english_declaration_s_paragraph
     assert cited & {f"{KYOTO}#annex:70", f"{KYOTO}#annex:71"}, answer.text
     assert any(u.symbol == LAC for u in answer.citations)
     assert "均未涉及" not in answer.text
+
+
+@pytest.mark.parametrize("question, on, off", [
+    # 腐败 is the question's topic: a paragraph on asset recovery "in cases involving corruption" is
+    # on it; counted in character bigrams (么承, 对腐, 言对 ...) it had 1 of 7
+    ("京都宣言对腐败有什么承诺？", f"{KYOTO}#annex:70", f"{KYOTO}#annex:77"),
+    ("What does the Kyoto Declaration say about corruption?", f"{KYOTO}#annex:53", f"{KYOTO}#annex:77"),
+])
+def test_a_statements_share_of_the_questions_words_counts_words_not_the_documents_names(chain, question,
+                                                                                       on, off):
+    units = chain.searcher.store.get([on, off])
+    words = question_words(question, units)
+    assert words and not words & set(search_tokens("Kyoto Declaration 京都宣言"))
+    rendered = {u.id: u.text if u.language == detect_language(question)
+                else chain._rendering(u, detect_language(question)) for u in units}
+    assert share_of_question(words, rendered[on]) >= 0.5
+    assert share_of_question(words, rendered[off]) == 0.0
+    assert share_of_question(set(), rendered[off]) == 1.0  # a question of question words only
