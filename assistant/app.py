@@ -26,7 +26,7 @@ import gradio as gr
 
 from assistant import ui_labels as L
 from assistant.backends import backend_spec, make_backend
-from assistant.chain import Answer, AnswerChain
+from assistant.chain import Answer, AnswerChain, Sources
 from assistant.export import answer_to_docx, answer_to_markdown
 from assistant.mcp_tools import TOOL_NAMES, register_mcp_tools
 from assistant.modes import get_mode
@@ -228,6 +228,8 @@ def make_ask_handler(services: AppServices):
                         partial += piece
                         pending[-1]["display"] = draft_html(partial)
                         yield chat_messages(pending), "", history, *streaming
+                    elif isinstance(piece, Sources):  # before the model writes: the panel fills now
+                        yield chat_messages(pending), "", history, sources_html(piece), *streaming[1:]
                     else:
                         answer = piece
         except UserError as exc:

@@ -10,7 +10,8 @@
   report") searches only that report; in draft mode a congress named in the question ("Kyoto",
   "第十五届") restricts the documents to that congress. The previous turn's sources stay
   available to a follow-up. When retrieval finds nothing relevant, the answer says so and lists
-  the closest paragraphs instead of guessing.
+  the closest paragraphs instead of guessing. What retrieval found is streamed at once
+  (`Sources`), before any answer text.
 - Generate: the model writes statements, each bound to the number of the source it restates
   (assistant.statements: a grammar or JSON schema constrains the numbers to the sources in the
   prompt, and English answers to non-CJK text). Each statement is checked against its own
@@ -101,6 +102,19 @@ class Answer:
 
 
 @dataclass
+class Sources:
+    """What retrieval found for a question, streamed before any answer text so that the sources
+    panel fills while the model writes. Read like an Answer that cites nothing yet."""
+
+    language: str
+    retrieved: list[Hit]
+    notices: list[str]
+    renderings: dict  # unit id -> rendering in the reader's language, as in Answer
+    citations: list[Unit] = field(default_factory=list)
+    answering: bool = True  # the answer is still being written
+
+
+@dataclass
 class Turn:
     """One question on its way through the chain."""
 
@@ -164,13 +178,15 @@ class AnswerChain:
         return answer
 
     def stream(self, question: str, history=(), mode: str = "ask",
-               filters: Filters | None = None) -> Iterator[str | Answer]:
-        """Verified text as it is ready (one chunk per kept statement), then the final Answer."""
+               filters: Filters | None = None) -> Iterator[Sources | str | Answer]:
+        """The Sources retrieval found, then verified text as it is ready (one chunk per kept
+        statement), then the final Answer."""
         turn = Turn(_check_question(question), list(history or ()), get_mode(mode), filters or Filters(),
                     detect_language(question))
         turn.standalone = self._condense(turn)
         turn.context = self._retrieve(turn)
         turn.notices = list(turn.context.notices)
+        yield Sources(turn.language, turn.context.hits, list(turn.notices), turn.context.renderings)
         if not turn.mode.needs_model or not turn.context.relevant:
             text = self._without_model(turn)
             yield render(text, turn.language)

@@ -75,6 +75,8 @@ BUSY = (
 )
 CITED = "已引用 / Cited"
 RETRIEVED = "其他检索结果 / Other retrieved"
+RETRIEVED_WHILE_ANSWERING = ("检索结果（回答生成中，随后标出引用） / "
+                             "Retrieved (answer being written; citations follow)")
 DETAILS = "核查详情 / Verification details"
 
 EXPORT_MD = "导出 Markdown / Export Markdown"

@@ -70,7 +70,8 @@ def _rendering_block(unit: Unit, language: str, rendering: Rendering | None) -> 
 
 def sources_html(answer=None, placeholder: str = L.SOURCES_EMPTY,
                  renderings: dict[str, Rendering] | None = None) -> str:
-    """Cited units first (numbered as in the exports), then the other retrieved units.
+    """Cited units first (numbered as in the exports), then the other retrieved units. For the
+    chain's `Sources` (the answer still being written) the retrieved units alone.
 
     `renderings` defaults to the stored and shipped renderings of the units shown.
     """
@@ -81,13 +82,16 @@ def sources_html(answer=None, placeholder: str = L.SOURCES_EMPTY,
     if renderings is None:
         foreign = [u for u in [*answer.citations, *others] if u.language != answer.language]
         renderings = getattr(answer, "renderings", None) or (renderings_for(foreign) if foreign else {})
+    answering = getattr(answer, "answering", False)
     parts = ['<div class="src-panel">']
     parts += [f'<p class="src-notice">{escape(n)}</p>' for n in answer.notices]
-    parts.append(f'<div class="src-section">{escape(L.CITED)} ({len(answer.citations)})</div>')
+    if not answering:
+        parts.append(f'<div class="src-section">{escape(L.CITED)} ({len(answer.citations)})</div>')
     for number, unit in enumerate(answer.citations, start=1):
         parts.append(source_card(unit, number, True, answer.language, renderings.get(unit.id)))
     if others:
-        parts.append(f'<div class="src-section">{escape(L.RETRIEVED)} ({len(others)})</div>')
+        heading = L.RETRIEVED_WHILE_ANSWERING if answering else L.RETRIEVED
+        parts.append(f'<div class="src-section">{escape(heading)} ({len(others)})</div>')
         for number, unit in enumerate(others, start=len(answer.citations) + 1):
             parts.append(source_card(unit, number, False, answer.language, renderings.get(unit.id)))
     parts.append("</div>")

@@ -103,6 +103,8 @@ class Record:
 
 
 def evaluate(chain, questions: list[Question], store, progress=None) -> list[Record]:
+    from assistant.chain import Answer
+
     congress_of = {d.symbol: d.congress for d in store.documents()}
     records = []
     for q in questions:
@@ -112,7 +114,7 @@ def evaluate(chain, questions: list[Question], store, progress=None) -> list[Rec
             if isinstance(item, str):
                 if first is None and item.strip():
                     first = time.perf_counter() - started
-            else:
+            elif isinstance(item, Answer):
                 answer = item
         total = time.perf_counter() - started
         cited = [u.id for u in answer.citations]

@@ -1,18 +1,20 @@
-"""Benchmark answers on this machine: time to first statement, total time, prompt tokens, peak memory.
+"""Benchmark answers on this machine: time to the sources, to the first statement, total time, prompt
+tokens, peak memory.
 
     python scripts/bench_answer.py [--backends extractive,llamacpp-0.5b,llamacpp-1.5b,openai]
                                    [--questions 5] [--mode ask]
 
 Every answer goes through the whole chain (retrieval, structured generation, per-statement
-support check) on a temporary store with the built-in corpus. Each backend runs in its own
-child process so its peak RSS is its own; for "openai", a llama_cpp.server with the 1.5B model
-runs on loopback and its peak RSS is reported. "first" is the time until the first verified
-statement is streamed; prompt tokens are counted with the model's own tokenizer over the
+support check) on a temporary store with the built-in corpus. Each backend runs in its own child
+process so its peak RSS is its own; for "openai", a llama_cpp.server with the 1.5B model runs on
+loopback and its peak RSS is reported. "sources" is the time until the chain streams what
+retrieval found (what fills the app's sources panel); "first" is the time until the first
+verified statement is streamed. Prompt tokens are counted with the model's own tokenizer over the
 ChatML layout both Qwen models use (one count per generation: compare makes one per report).
 Load time includes what the app does at start (`AnswerChain.prepare`: load the model and
 evaluate the ask-mode system messages of both languages). Medians are printed (the targets for
-ask mode on 2 cores with the 1.5B model: first <= 5 s, total <= 15 s). Say how loaded the
-machine was (`uptime`) when you quote the figures.
+ask mode on 2 cores with the 1.5B model: sources <= 1 s, first <= 5 s, total <= 15 s). Say how
+loaded the machine was (`uptime`) when you quote the figures.
 """
 
 from __future__ import annotations
@@ -76,16 +78,21 @@ class PromptCounter:
 
 
 def _time_stream(stream) -> dict:
+    from assistant.chain import Answer, Sources
+
     started = time.perf_counter()
-    first, answer = None, None
+    sources, first, answer = None, None, None
     for chunk in stream:
-        if isinstance(chunk, str):
+        if isinstance(chunk, Sources):  # what fills the sources panel
+            sources = time.perf_counter() - started
+        elif isinstance(chunk, str):
             if first is None and chunk.strip():
                 first = time.perf_counter() - started
-        else:  # the chain's final Answer
+        elif isinstance(chunk, Answer):
             answer = chunk
     total = time.perf_counter() - started
-    return {"first": first if first is not None else total, "total": total, "answered_by": answer.backend,
+    return {"sources": sources if sources is not None else total,
+            "first": first if first is not None else total, "total": total, "answered_by": answer.backend,
             "kept": len(answer.statements), "dropped": len(answer.dropped), "chars": len(answer.text)}
 
 
@@ -198,12 +205,14 @@ def bench(backend: str, args, data_dir: str) -> dict:
 
 
 def print_table(results: list[dict]) -> None:
-    print(f"\n{'backend':<15} {'load s':>7} {'first s (median/max)':>21} {'total s (median/max)':>21} "
+    print(f"\n{'backend':<15} {'load s':>7} {'sources s (median/max)':>23} {'first s (median/max)':>21} "
+          f"{'total s (median/max)':>21} "
           f"{'prompt tok':>10} {'kept/dropped':>12} {'peak RSS MB':>12}")
     for r in results:
         if "error" in r:
             print(f"{r['backend']:<15} error: {r['error']}")
             continue
+        sources = [a["sources"] for a in r["answers"]]
         first = [a["first"] for a in r["answers"]]
         total = [a["total"] for a in r["answers"]]
         tokens = [n for counts in r["prompt_tokens"] for n in counts]
@@ -215,6 +224,7 @@ def print_table(results: list[dict]) -> None:
         expected = r["backend"].split("-")[0]
         fallbacks = sum(1 for a in r["answers"] if a["answered_by"] != expected)
         print(f"{r['backend']:<15} {r['load_s']:>7.1f} "
+              f"{statistics.median(sources):>14.2f} / {max(sources):<6.2f} "
               f"{statistics.median(first):>12.1f} / {max(first):<6.1f} "
               f"{statistics.median(total):>12.1f} / {max(total):<6.1f} "
               f"{(statistics.mean(tokens) if tokens else 0):>10.0f} {kept:>6}/{dropped:<5} {rss:>12}"

@@ -244,10 +244,19 @@ def visible_text(message_html: str) -> str:
 
 
 def assert_previewed_then_replaced(job, chat) -> None:
-    """The answer was shown as a plain-text preview while it was written (each update extending the
-    last: the chain streams each statement once it is checked), then replaced by the verified answer,
-    which contains everything the preview showed."""
-    previews = [message_text(out[0][-1]) for out in job.outputs() if out[0]]
+    """The retrieved sources filled the sources panel first, then the answer was shown as a
+    plain-text preview while it was written (each update extending the last: the chain streams each
+    statement once it is checked), then replaced by the verified answer, which contains everything
+    the preview showed."""
+    outputs = job.outputs()
+    previewing = [i for i, out in enumerate(outputs) if out[0] and L.DRAFT in message_text(out[0][-1])]
+    first_preview = previewing[0] if previewing else None
+    assert first_preview is not None, "no preview was streamed before the verified answer"
+    # the sources panel was filled with what retrieval found before the model wrote a statement
+    answering = html.escape(L.RETRIEVED_WHILE_ANSWERING)
+    panels = [i for i, out in enumerate(outputs) if isinstance(out[2], str) and answering in out[2]]
+    assert panels and panels[0] < first_preview and "data-unit-id" in outputs[panels[0]][2]
+    previews = [message_text(out[0][-1]) for out in outputs if out[0]]
     previews = [text for text in previews if L.DRAFT in text]
     assert previews, "no preview was streamed before the verified answer"
     assert all(a in b for a, b in pairwise(previews))  # each update extends the previous

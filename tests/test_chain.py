@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from assistant.chain import OFF_QUESTION_SHARE, AnswerChain
+from assistant.chain import OFF_QUESTION_SHARE, AnswerChain, Sources
 from assistant.citations import find_markers
 from assistant.language import is_in_language
 from assistant.modes import PROMPT_SIMILARITY_MARGIN, get_mode, retrieve_compare
@@ -359,7 +359,11 @@ def test_each_statement_cites_its_bound_source_and_streams_before_the_answer_end
     for item in chain.stream("拉美报告对枪支贩运有什么建议？"):
         items.append((item, backend.consumed))
     answer = items[-1][0]
-    first_chunk, consumed_then = items[0]
+    sources, consumed_before = items[0]
+    # the sources come first, before the model has written a thing: the sources panel fills at once
+    assert isinstance(sources, Sources) and consumed_before == 0 and sources.language == "zh"
+    assert [h.unit.id for h in sources.retrieved] == [h.unit.id for h in answer.retrieved]
+    first_chunk, consumed_then = items[1]
     assert isinstance(first_chunk, str) and consumed_then < len(answer.text)  # streamed mid-generation
     assert answer.backend == "scripted" and [len(s.units) for s in answer.statements] == [1, 1]
     prompt_units = [h.unit for h in answer.retrieved]
@@ -800,7 +804,8 @@ def small_model_chain(builtin_store, builtin_settings):
 @pytest.mark.slow
 def test_local_model_writes_attributed_statements_under_the_grammar(small_model_chain, builtin_store):
     items = list(small_model_chain.stream("拉美报告对枪支贩运有什么建议？"))
-    answer, chunks = items[-1], items[:-1]
+    answer, chunks = items[-1], items[1:-1]
+    assert isinstance(items[0], Sources)
     assert chunks and all(isinstance(c, str) for c in chunks)
     assert small_model_chain._backend.structured_with == "grammar"
     assert answer.language == "zh" and is_in_language(answer.rendered, "zh")

@@ -13,7 +13,7 @@ from llama_server import MODEL_ALIAS, running_llama_server
 from test_app_client import assert_grounded, assert_previewed_then_replaced, copy_store, running_app
 from test_mcp import call_tool
 
-from assistant.chain import Answer, AnswerChain
+from assistant.chain import Answer, AnswerChain, Sources
 from vectorstore.retrieval import HybridSearcher
 
 pytestmark = pytest.mark.slow
@@ -42,8 +42,9 @@ def test_chain_streams_a_verified_answer_from_the_server(llama_server, builtin_s
                                                openai_model=MODEL_ALIAS)
     chain = AnswerChain(settings, HybridSearcher(builtin_store, settings))
     pieces = list(chain.stream(QUESTION_ZH))
-    chunks, answer = pieces[:-1], pieces[-1]
+    sources, chunks, answer = pieces[0], pieces[1:-1], pieces[-1]
     assert isinstance(answer, Answer) and all(isinstance(c, str) for c in chunks)
+    assert isinstance(sources, Sources) and sources.retrieved == answer.retrieved
     assert answer.backend == "openai", answer.notices
     # streamed as written (each statement once checked): the pieces are the verified answer
     assert chunks and "".join(chunks).strip() == answer.rendered.strip()

@@ -60,7 +60,7 @@ def run(args, settings) -> int:
     for item in chain.stream(question, history, args.mode, filters):
         if isinstance(item, Answer):
             answer = item
-        else:
+        elif isinstance(item, str):
             streamed.append(item)
             sys.stdout.write(item)
             sys.stdout.flush()
