@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from typing import ClassVar
 
 from assistant import prompts
 from assistant.citations import find_markers, marker, render
@@ -110,8 +111,8 @@ class Sources:
     retrieved: list[Hit]
     notices: list[str]
     renderings: dict  # unit id -> rendering in the reader's language, as in Answer
-    citations: list[Unit] = field(default_factory=list)
-    answering: bool = True  # the answer is still being written
+    citations: ClassVar[tuple[Unit, ...]] = ()  # none yet
+    answering: ClassVar[bool] = True  # the answer is still being written
 
 
 @dataclass
@@ -355,19 +356,20 @@ class AnswerChain:
         - whose cosine to the question trails the closest statement kept before it by more than
           the embedder's `statement_margin`
         is off. A comparison's statements on each document are not compared with each other."""
-        if turn.mode.per_document or not generated.kept:
-            return self._closeness(turn, statement, generated)
-        if generated.question_words is None:
-            generated.question_words = question_words(turn.standalone, generated.shown)
-        share = share_of_question(generated.question_words, statement.text)
-        if share < OFF_QUESTION_SHARE:
-            return say(turn.language, zh=f"偏离问题（只含问题实词的 {share:.0%}）",
-                       en=f"off the question (has {share:.0%} of the question's content words)")
+        if turn.mode.per_document:
+            return None
+        if generated.kept:
+            if generated.question_words is None:
+                generated.question_words = question_words(turn.standalone, generated.shown)
+            share = share_of_question(generated.question_words, statement.text)
+            if share < OFF_QUESTION_SHARE:
+                return say(turn.language, zh=f"偏离问题（只含问题实词的 {share:.0%}）",
+                           en=f"off the question (has {share:.0%} of the question's content words)")
         return self._closeness(turn, statement, generated)
 
     def _closeness(self, turn: Turn, statement: Statement, generated: _Generated) -> str | None:
         """The cosine half of `_off_question`; records a kept statement's cosine."""
-        if self._statement_margin is None or turn.mode.per_document:
+        if self._statement_margin is None:
             return None
         if generated.question_vector is None:
             generated.question_vector = unit_vectors(self._embeddings, [turn.standalone], "query")[0]

@@ -250,15 +250,12 @@ def assert_previewed_then_replaced(job, chat) -> None:
     the preview showed."""
     outputs = job.outputs()
     previewing = [i for i, out in enumerate(outputs) if out[0] and L.DRAFT in message_text(out[0][-1])]
-    first_preview = previewing[0] if previewing else None
-    assert first_preview is not None, "no preview was streamed before the verified answer"
+    assert previewing, "no preview was streamed before the verified answer"
     # the sources panel was filled with what retrieval found before the model wrote a statement
     answering = html.escape(L.RETRIEVED_WHILE_ANSWERING)
     panels = [i for i, out in enumerate(outputs) if isinstance(out[2], str) and answering in out[2]]
-    assert panels and panels[0] < first_preview and "data-unit-id" in outputs[panels[0]][2]
-    previews = [message_text(out[0][-1]) for out in outputs if out[0]]
-    previews = [text for text in previews if L.DRAFT in text]
-    assert previews, "no preview was streamed before the verified answer"
+    assert panels and panels[0] < previewing[0] and "data-unit-id" in outputs[panels[0]][2]
+    previews = [message_text(outputs[i][0][-1]) for i in previewing]
     assert all(a in b for a, b in pairwise(previews))  # each update extends the previous
     assert all("<a " not in text for text in previews)  # plain text: no links until verified
     final = message_text(chat[-1])
