@@ -793,6 +793,35 @@ def test_a_comparison_searches_without_the_descriptions_of_its_sides(searcher, q
         assert words not in searched
 
 
+@pytest.mark.parametrize("question, kept", [
+    ("What do the European report and the Kyoto Declaration say about the Doha Declaration?",
+     "Doha Declaration"),
+    ("欧洲报告和京都宣言对第十三届大会通过的《多哈宣言》各怎么说？", "第十三届大会通过的《多哈宣言》"),
+])
+def test_a_congress_no_stored_document_belongs_to_is_what_a_comparison_asks_about(searcher, question,
+                                                                                   kept):
+    """The Thirteenth Congress's Doha Declaration beside two documents of the Fourteenth: no stored
+    document is of that congress, so its name is the topic, not a side, and stays in the searched
+    text. Left out with the sides' names, the Chinese question was searched as "和 对 大会通过的《 》各怎么说"
+    and found the reports' closing paragraphs; the declaration's preamble recalling Doha is found."""
+    result = searcher.search(question, k=5)
+    assert kept in result.dense_query
+    assert not any(name in result.dense_query for name in ("Kyoto", "European", "京都", "欧洲"))
+    assert f"{RES}#annex:pp3" in ids(result)
+
+
+def test_only_a_congress_some_stored_document_belongs_to_points_at_documents():
+    from vectorstore.query_scope import DocumentFacts, resolve_scope
+
+    facts = [DocumentFacts(MEETING, "Europe", 14, ("Vienna",), ("2019",), meeting=True),
+             DocumentFacts(RESOLUTION, congress=14)]
+    question = "How did the Fourteenth Congress build on the Thirteenth Congress?"
+    scope = resolve_scope(question, facts)
+    searched = similarity_text(question, scope.comparison_spans)
+    assert "Thirteenth Congress" in searched and "Fourteenth" not in searched
+    assert scope.boosted == {MEETING, RESOLUTION} and scope.unknown == set()
+
+
 def test_a_question_about_one_meeting_keeps_the_meeting_in_its_search():
     """Naming one meeting by its region and congress is not a comparison: "Regional Preparatory
     Meeting" is what the question asks about."""

@@ -14,7 +14,9 @@ Two kinds of evidence, treated differently:
   that metadata: a resolution ingested without a congress number must still be found. Such a
   document is `unknown` to the mention: the congress and city words then stay in the searched
   text (they may be what the question asks of it; a year never does), and retrieval keeps its
-  best paragraph near the place it had before the boost.
+  best paragraph near the place it had before the boost. A congress that no stored document
+  belongs to ("the Doha Declaration", "第十三届大会" beside documents of the Fourteenth) points at
+  no document: it is what the question asks about, and stays in the searched text.
 - "The two meetings", "each meeting", "两次会议", "两份报告" speak of meeting reports: the
   documents whose catalog entry says where and when a meeting was held (`venue` and `dates`)
   rank higher (and a comparison alternates between them), as for any other metadata.
@@ -155,20 +157,27 @@ def resolve_scope(text: str, documents: list[DocumentFacts], catalog: Mapping | 
     stored = {d.symbol for d in documents}
     regions, congresses = set(), set()
     pointers: list[tuple[int, int]] = []  # congress and city mentions
+    stored_congresses = {d.congress for d in documents if d.congress}
     for m in document_mentions(text, documents=catalog):
         if m.kind == "symbol":
             if m.value in stored:
                 scope.named.add(m.value)
             scope.named_spans.append((m.start, m.end))
             continue
-        if m.kind in ("region", "congress"):
-            scope.noun_spans += _document_nouns(text, m.start, m.end)
-        if m.kind == "region":
+        if m.kind in ("congress", "declaration"):  # a declaration not stored: its congress's documents
+            congresses.add(m.value)
+            if m.value not in stored_congresses:
+                # no stored document belongs to that congress ("the Doha Declaration", "第十三届大会"
+                # beside the Kyoto Declaration): the words point at no document, so they are what
+                # the question asks about and stay in the searched text
+                continue
+            pointers.append((m.start, m.end))
+            if m.kind == "congress":
+                scope.noun_spans += _document_nouns(text, m.start, m.end)
+        elif m.kind == "region":
             regions.add(m.value)
             scope.metadata_spans.append((m.start, m.end))
-        elif m.kind in ("congress", "declaration"):  # a declaration not stored: its congress's documents
-            congresses.add(m.value)
-            pointers.append((m.start, m.end))
+            scope.noun_spans += _document_nouns(text, m.start, m.end)
         else:
             scope.metadata_spans.append((m.start, m.end))
 
