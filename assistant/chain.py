@@ -115,6 +115,11 @@ class Sources:
     answering: ClassVar[bool] = True  # the answer is still being written
 
 
+class Heading(str):
+    """A document's or theme's heading in a streamed answer (compare, draft): shown like any text,
+    but not a statement, so the time to the first statement does not count it."""
+
+
 @dataclass
 class Turn:
     """One question on its way through the chain."""
@@ -249,7 +254,7 @@ class AnswerChain:
             for heading, units in groups:
                 if heading:
                     generated.parts.append(heading)
-                    yield render(heading, turn.language)
+                    yield Heading(render(heading, turn.language))
                 if not units:
                     continue
                 before = len(generated.kept)

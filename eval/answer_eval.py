@@ -103,7 +103,7 @@ class Record:
 
 
 def evaluate(chain, questions: list[Question], store, progress=None) -> list[Record]:
-    from assistant.chain import Answer
+    from assistant.chain import Answer, Heading
 
     congress_of = {d.symbol: d.congress for d in store.documents()}
     records = []
@@ -112,7 +112,7 @@ def evaluate(chain, questions: list[Question], store, progress=None) -> list[Rec
         first, answer = None, None
         for item in chain.stream(q.question, q.history, CHAIN_MODE.get(q.type, "ask")):
             if isinstance(item, str):
-                if first is None and item.strip():
+                if first is None and item.strip() and not isinstance(item, Heading):
                     first = time.perf_counter() - started
             elif isinstance(item, Answer):
                 answer = item

@@ -78,7 +78,7 @@ class PromptCounter:
 
 
 def _time_stream(stream) -> dict:
-    from assistant.chain import Answer, Sources
+    from assistant.chain import Answer, Heading, Sources
 
     started = time.perf_counter()
     sources, first, answer = None, None, None
@@ -86,7 +86,7 @@ def _time_stream(stream) -> dict:
         if isinstance(chunk, Sources):  # what fills the sources panel
             sources = time.perf_counter() - started
         elif isinstance(chunk, str):
-            if first is None and chunk.strip():
+            if first is None and chunk.strip() and not isinstance(chunk, Heading):
                 first = time.perf_counter() - started
         elif isinstance(chunk, Answer):
             answer = chunk

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from assistant.chain import OFF_QUESTION_SHARE, AnswerChain, Sources
+from assistant.chain import OFF_QUESTION_SHARE, AnswerChain, Heading, Sources
 from assistant.citations import find_markers
 from assistant.language import is_in_language
 from assistant.modes import PROMPT_SIMILARITY_MARGIN, get_mode, retrieve_compare
@@ -777,10 +777,16 @@ def test_draft_points_offer_agreed_language_from_the_adopted_declaration(builtin
 
 def test_compare_generates_for_every_report(builtin_store, builtin_settings):
     backend = ScriptedBackend(lambda src, spec: statements_json((1, first_sentence(src[0]))))
-    answer = scripted_chain(builtin_store, builtin_settings, backend).invoke("各报告对网络犯罪有什么建议？",
-                                                                             mode="compare")
+    chain = scripted_chain(builtin_store, builtin_settings, backend)
+    items = list(chain.stream("各报告对网络犯罪有什么建议？", mode="compare"))
+    answer = items[-1]
     documents = [h.unit.symbol for h in answer.retrieved]
     assert len(backend.specs) == len(set(documents)) >= 3  # one generation per document
+    # each document's heading streams first, marked as a heading: the time to the first statement
+    # (answer evaluation, bench) does not stop at it
+    texts = [item for item in items if isinstance(item, str)]
+    assert [isinstance(t, Heading) for t in texts] == [True, False] * len(set(documents))
+    assert "".join(texts).strip() == answer.rendered
     # each generation is shown its document's closest paragraph only, and asked about that document
     assert all(spec.n_sources == get_mode("compare").prompt_sources == 1 for spec in backend.specs)
     for messages, symbol in zip(backend.messages, dict.fromkeys(documents), strict=True):
