@@ -120,6 +120,12 @@ class Heading(str):
     but not a statement, so the time to the first statement does not count it."""
 
 
+def is_statement_text(item) -> bool:
+    """Whether a streamed item is answer text: not the Sources, the Answer, a Heading or blank
+    (what the answer evaluation and the bench time the first statement by)."""
+    return isinstance(item, str) and not isinstance(item, Heading) and bool(item.strip())
+
+
 @dataclass
 class Turn:
     """One question on its way through the chain."""

@@ -103,7 +103,7 @@ class Record:
 
 
 def evaluate(chain, questions: list[Question], store, progress=None) -> list[Record]:
-    from assistant.chain import Answer, Heading
+    from assistant.chain import Answer, is_statement_text
 
     congress_of = {d.symbol: d.congress for d in store.documents()}
     records = []
@@ -111,8 +111,8 @@ def evaluate(chain, questions: list[Question], store, progress=None) -> list[Rec
         started = time.perf_counter()
         first, answer = None, None
         for item in chain.stream(q.question, q.history, CHAIN_MODE.get(q.type, "ask")):
-            if isinstance(item, str):
-                if first is None and item.strip() and not isinstance(item, Heading):
+            if is_statement_text(item):
+                if first is None:
                     first = time.perf_counter() - started
             elif isinstance(item, Answer):
                 answer = item

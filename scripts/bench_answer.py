@@ -78,15 +78,15 @@ class PromptCounter:
 
 
 def _time_stream(stream) -> dict:
-    from assistant.chain import Answer, Heading, Sources
+    from assistant.chain import Answer, Sources, is_statement_text
 
     started = time.perf_counter()
     sources, first, answer = None, None, None
     for chunk in stream:
         if isinstance(chunk, Sources):  # what fills the sources panel
             sources = time.perf_counter() - started
-        elif isinstance(chunk, str):
-            if first is None and chunk.strip() and not isinstance(chunk, Heading):
+        elif is_statement_text(chunk):
+            if first is None:
                 first = time.perf_counter() - started
         elif isinstance(chunk, Answer):
             answer = chunk

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from assistant.chain import OFF_QUESTION_SHARE, AnswerChain, Heading, Sources
+from assistant.chain import OFF_QUESTION_SHARE, AnswerChain, Heading, Sources, is_statement_text
 from assistant.citations import find_markers
 from assistant.language import is_in_language
 from assistant.modes import PROMPT_SIMILARITY_MARGIN, get_mode, retrieve_compare
@@ -787,6 +787,8 @@ def test_compare_generates_for_every_report(builtin_store, builtin_settings):
     texts = [item for item in items if isinstance(item, str)]
     assert [isinstance(t, Heading) for t in texts] == [True, False] * len(set(documents))
     assert "".join(texts).strip() == answer.rendered
+    groups = [False, True] * len(set(documents))  # heading, statement
+    assert [is_statement_text(item) for item in items] == [False, *groups, False]  # Sources ... Answer
     # each generation is shown its document's closest paragraph only, and asked about that document
     assert all(spec.n_sources == get_mode("compare").prompt_sources == 1 for spec in backend.specs)
     for messages, symbol in zip(backend.messages, dict.fromkeys(documents), strict=True):
