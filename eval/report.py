@@ -76,6 +76,21 @@ def split_tables(by_split: dict[str, dict[str, dict]]) -> list[str]:
     return lines + _table(["half", "config", "slice", "n", "recall@5", "mrr"], rows)
 
 
+def margin_table(margins: dict[str, list[dict]]) -> list[str]:
+    """Rule 5 per half and slice: hybrid's margin over the best single channel, with its interval."""
+    if not margins:
+        return []
+    lines = ["## Hybrid against the best single channel (rule 5)", "",
+             "Margin = hybrid recall@5 minus the better of dense-only and BM25-only; the interval is a "
+             "95% paired bootstrap over the slice's questions (eval/margins.py).", ""]
+    rows = [[half, m["slice"], m["n"], m["hybrid"], f"{m['best_channel']} {_fmt(m['best'])}",
+             f"{m['margin']:+.3f}", f"[{m['low']:+.3f}, {m['high']:+.3f}]",
+             "met" if m["meets_rule"] else ("under, within error" if m["rule_within_error"] else "under")]
+            for half, listed in margins.items() for m in listed]
+    return lines + _table(["half", "slice", "n", "hybrid", "best single", "margin", "95% interval", "rule 5"],
+                          rows)
+
+
 def answer_tables(answers: dict) -> list[str]:
     columns = ["n", "citation_precision", "citation_recall", "citation_validity", "language_match",
                "correct_refusal_rate", "false_refusal_rate"]
@@ -118,6 +133,7 @@ def render_markdown(results: dict) -> str:
                      if results.get("floor_violations") else " — met"), ""]
     if results.get("retrieval"):
         lines += split_tables(results.get("retrieval_by_split", {}))
+        lines += margin_table(results.get("margins", {}))
         lines += retrieval_tables(results["retrieval"])
         lines += [f"![recall@k per configuration and language]({CHART_PNG})", ""]
     if results.get("answers"):

@@ -115,6 +115,15 @@ def test_eval_command_compares_configurations_and_checks_floors(builtin_store, b
     assert (tmp_path / "a" / "recall.png").is_file()
     printed = capsys.readouterr().out
     assert "bm25" in printed and "hybrid" in printed
+    # rule 5 per half and slice: hybrid against the better single channel of the same questions
+    margins = {(half, m["slice"]): m for half, listed in results["margins"].items() for m in listed}
+    assert margins and {half for half, _ in margins} <= {"dev", "test", "all"}
+    for (half, name), m in margins.items():
+        slices = (results["retrieval_by_split"][half] if half != "all" else results["retrieval"])
+        assert m["hybrid"] == slices["hybrid"]["by_slice"][name]["recall@5"]
+        assert m["best"] == max(slices[c]["by_slice"][name]["recall@5"] for c in ("dense", "bm25"))
+        assert m["low"] <= m["high"] and m["meets_rule"] == (round(m["margin"], 3) >= -0.02)
+    assert "rule 5" in printed and "rule 5" in (tmp_path / "a" / "report.md").read_text(encoding="utf-8")
 
     # a floor of 1.0 is violated as soon as one sampled question misses a gold paragraph
     strict = tmp_path / "strict.json"
@@ -135,6 +144,7 @@ def test_eval_command_compares_configurations_and_checks_floors(builtin_store, b
 
     assert results["settings"]["glossary"] is False and retrieval.USE_GLOSSARY  # for that run only
     assert list(results["retrieval_by_split"]) == ["dev"]
+    assert results["margins"] == {}  # hybrid alone: no channel to hold it against
     assert "->" in " ".join(results["retrieval"]["hybrid"]["by_slice"])
 
 

@@ -7,7 +7,9 @@ for the dev half, the test half and both. Writes report.md, results.json and rec
 (default: DATA_DIR/eval).
 
   assistant eval                         hybrid retrieval
-  assistant eval --compare               BM25-only, dense-only and hybrid side by side
+  assistant eval --compare               BM25-only, dense-only and hybrid side by side, and per
+                                         slice hybrid's margin over the best single channel with
+                                         a bootstrap interval (rule 5, eval/margins.py)
   assistant eval --split dev             only the dev half (tune on it; report the test half)
   assistant eval --compare --split dev --no-renderings [--no-glossary]
                                          measure without the renderings in retrieval (or
@@ -22,11 +24,13 @@ for the dev half, the test half and both. Writes report.md, results.json and rec
 from __future__ import annotations
 
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from tqdm import tqdm
 
 from eval import harness
+from eval.margins import TOLERANCE, slice_margins
 from eval.report import write_report
 
 
@@ -81,9 +85,10 @@ def _run(args, settings) -> int:
     searcher = HybridSearcher(store, settings)
 
     configs = harness.CONFIGURATIONS if args.compare else ("hybrid",)
-    retrieval, by_split, failures = {}, {}, []
+    retrieval, by_split, failures, records_by_config = {}, {}, [], {}
     for config in configs:
         records = harness.evaluate_retrieval(searcher, _progress(questions, f"retrieval ({config})"), config)
+        records_by_config[config] = records
         retrieval[config] = harness.summarize_retrieval(records)
         for split in harness.SPLITS:
             in_split = [r for r in records if r.split == split]
@@ -111,6 +116,7 @@ def _run(args, settings) -> int:
         "retrieval": retrieval,
         "retrieval_by_split": by_split,
         "retrieval_failures": failures,
+        "margins": _margins(records_by_config),
     }
 
     if args.answers and args.sample:  # the generative evaluation: its own sample, report and floors
@@ -146,6 +152,19 @@ def _run(args, settings) -> int:
     return 0
 
 
+def _margins(records_by_config: dict[str, list]) -> dict[str, list[dict]]:
+    """Rule 5 per half and slice (eval.margins): hybrid against the best single channel."""
+    halves = {}
+    for split in (*harness.SPLITS, "all"):
+        chosen = {config: [r for r in records if split == "all" or r.split == split]
+                  for config, records in records_by_config.items()}
+        margins = slice_margins(chosen)
+        if margins and any(chosen.values()):
+            halves[split] = [{**asdict(m), "margin": m.margin, "meets_rule": m.meets_rule,
+                              "rule_within_error": m.rule_within_error} for m in margins]
+    return halves
+
+
 def _progress(questions, label: str):
     return tqdm(questions, desc=label, unit="q", leave=False, file=sys.stderr,
                 disable=not sys.stderr.isatty())
@@ -163,6 +182,16 @@ def _print_summary(results: dict) -> None:
             for name, b in blocks:
                 values = " ".join(_number(b[m]) for m in harness.RETRIEVAL_METRICS)
                 print(f"{half:<5} {config:<8} {name:<9} {b['n']:>4} {values}")
+    if results.get("margins"):
+        print(f"\nrule 5: hybrid recall@5 at least the best single channel - {TOLERANCE} "
+              "(95% paired bootstrap interval of the margin)")
+        for half, margins in results["margins"].items():
+            for m in margins:
+                verdict = "ok" if m["meets_rule"] else (
+                    "under, within sampling error" if m["rule_within_error"] else "UNDER")
+                print(f"{half:<5} {m['slice']:<9} {m['n']:>4} hybrid {m['hybrid']:.3f} "
+                      f"{m['best_channel']:<5} {m['best']:.3f} margin {m['margin']:+.3f} "
+                      f"[{m['low']:+.3f}, {m['high']:+.3f}] {verdict}")
     if "answers" in results:
         a = results["answers"]["summary"]["overall"]
         print("answers: " + ", ".join(f"{k} {_number(v).strip()}" for k, v in a.items() if k != "n"))
