@@ -45,6 +45,7 @@ from vectorstore.paragraph_assembly import (
     paragraph_kind,
     segments,
 )
+from vectorstore.part_aliases import aliases_naming_parts
 from vectorstore.units import DocumentInfo, Unit
 
 __all__ = ["ParsedDocument", "PartSummary", "is_annex_heading", "is_artefact_line", "join_lines",
@@ -226,6 +227,7 @@ class PartSummary:
     sub_items: int = 0
     preamble: int = 0
     numbering: str = "ok"  # "ok", or what the numbering check found
+    aliases: list[str] = field(default_factory=list)  # catalog names of this part ("Kyoto Declaration")
 
     @property
     def label(self) -> str:
@@ -233,8 +235,9 @@ class PartSummary:
 
     def describe(self) -> str:
         title = f" “{self.title[:60]}{'…' if len(self.title) > 60 else ''}”" if self.title else ""
+        named = "; named " + ", ".join(f"“{a}”" for a in self.aliases) if self.aliases else ""
         return (f"{self.label}{title}: {self.paragraphs} paragraphs, {self.sub_items} sub-items, "
-                f"{self.preamble} preambular; numbering {self.numbering}")
+                f"{self.preamble} preambular; numbering {self.numbering}{named}")
 
 
 @dataclass
@@ -278,12 +281,26 @@ def parse_document(text: str, doc: DocumentInfo, source_name: str,
             "If the file is a Word document with automatic numbering, the numbers are not part of "
             "its text: save it as PDF or plain text first."
         )
+    _name_parts(doc, parsed)
     if furniture.footnotes:
         parsed.skipped.append(f"{len(furniture.footnotes)} page-foot footnotes (not paragraph text; "
                               f"{furniture.markers_removed} reference numbers removed from the text)")
     if furniture.running_head_lines:
         parsed.skipped.append(f"{furniture.running_head_lines} lines of page headers and footers")
     return parsed
+
+
+def _name_parts(doc: DocumentInfo, parsed: ParsedDocument) -> None:
+    """The catalog aliases that a part's printed title bears name that part (vectorstore.part_aliases):
+    in `doc`, in every unit, and in the part's summary."""
+    aliases = aliases_naming_parts(doc.aliases, {p.name: p.title for p in parsed.parts}, doc.language)
+    if aliases != doc.aliases:
+        doc.aliases = aliases
+        for unit in parsed.units:
+            unit.aliases = list(aliases)
+    for summary in parsed.parts:
+        summary.aliases = [a["name"] for a in aliases
+                           if isinstance(a, dict) and summary.name and a.get("part") == summary.name]
 
 
 def _parse_part(part: _Part, blocks: bool, doc: DocumentInfo, source_name: str,
