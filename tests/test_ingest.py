@@ -196,6 +196,35 @@ def test_kyoto_declaration_as_a_new_user_ingests_it(tmp_path, make_settings, ali
     assert names[:2] == ["Kyoto Declaration", "京都宣言"] and annex36.part == "annex"
 
 
+def test_an_uploaded_resolution_without_a_catalog_holds_the_declaration_its_annex_prints(tmp_path,
+                                                                                         make_settings):
+    """No catalog entry, no aliases: the European report's catalog names the Fourteenth Congress's
+    declaration "Kyoto Declaration", and the resolution's annex prints that name in its title."""
+    europe, kyoto = tmp_path / "eu" / "A-CONF.234-RPM.5-1.zh.txt", tmp_path / "upload" / "A-RES-76-181.en.txt"
+    for path in (europe, kyoto):
+        path.parent.mkdir()
+        shutil.copy(BUILTIN_CORPUS_DIR / path.name, path)
+    entry = next(e for e in json.loads((BUILTIN_CORPUS_DIR / "catalog.json").read_text(encoding="utf-8"))[
+        "documents"] if e["file"] == europe.name)
+    (europe.parent / "catalog.json").write_text(json.dumps({"documents": [entry]}), encoding="utf-8")
+    data = tmp_path / "data"
+    assert run_cli(str(europe), data_dir=data).returncode == 0
+    result = run_cli(str(kyoto), data_dir=data)
+    assert result.returncode == 0, result.stderr
+    assert "97 paragraphs, 0 sub-items, 4 preambular; numbering ok\n" in result.stdout  # no catalog names
+
+    from vectorstore.retrieval import HybridSearcher
+
+    settings = make_settings(data)
+    store = UnitStore(settings)
+    [info] = [d for d in store.documents() if d.symbol == "A/RES/76/181"]
+    assert not info.aliases and info.part_titles["annex"].startswith("Kyoto Declaration on Advancing")
+    searcher = HybridSearcher(store, settings)
+    for reference in ("Kyoto Declaration para. 36", "京都宣言第36段"):
+        result = searcher.search(reference, k=1)
+        assert [h.unit.id for h in result.hits] == ["A/RES/76/181#annex:36"] and not result.notices
+
+
 def test_numbering_restart_refused_then_accepted_through_the_cli(tmp_path, make_settings):
     restarted = tmp_path / "restart.txt"
     shutil.copy(PARTS / "restart_without_annex.txt", restarted)

@@ -291,9 +291,12 @@ def parse_document(text: str, doc: DocumentInfo, source_name: str,
 
 
 def _name_parts(doc: DocumentInfo, parsed: ParsedDocument) -> None:
-    """The catalog aliases that a part's printed title bears name that part (vectorstore.part_aliases):
-    in `doc`, in every unit, and in the part's summary."""
-    aliases = aliases_naming_parts(doc.aliases, {p.name: p.title for p in parsed.parts}, doc.language)
+    """Record each annex's printed title in `doc.part_titles` (a declaration's holder is found by
+    it: vectorstore.references), and let the catalog aliases that a part's title bears name that
+    part (vectorstore.part_aliases): in `doc`, in every unit, and in the part's summary."""
+    titles = {p.name: p.title for p in parsed.parts if p.name and p.title}
+    doc.part_titles = titles
+    aliases = aliases_naming_parts(doc.aliases, titles, doc.language)
     if aliases != doc.aliases:
         doc.aliases = aliases
         for unit in parsed.units:

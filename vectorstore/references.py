@@ -394,7 +394,10 @@ def _declaration_holders(documents) -> dict[int, tuple[str, str]]:
 
     The catalog gives each congress's declaration its name (`declaration`: "Kyoto Declaration",
     on the reports that fed it too); the document with an alias of that name holds it (the Kyoto
-    Declaration is the annex of A/RES/76/181), else one whose title contains the name.
+    Declaration is the annex of A/RES/76/181), else the part whose printed title (`part_titles`,
+    read by the parser: "Kyoto Declaration on Advancing Crime Prevention, ...") contains the name,
+    else a document whose title contains it. So an uploaded resolution without a catalog entry
+    still holds the declaration its annex prints.
     """
     if not isinstance(documents, Mapping):
         return {}
@@ -406,12 +409,22 @@ def _declaration_holders(documents) -> dict[int, tuple[str, str]]:
     aliases = document_aliases(documents)
     for congress, wanted in names.items():
         by_alias = [(a.symbol, a.part) for a in aliases if a.name.lower() in wanted]
+        by_part = [(symbol, part) for symbol, info in documents.items()
+                   for part, title in (_field(info, "part_titles") or {}).items()
+                   if any(_contains_words(title, name) for name in wanted)]
         by_title = [(symbol, "") for symbol, info in documents.items()
                     if any(name in (_field(info, "title_en") or "").lower() for name in wanted)]
-        found = list(dict.fromkeys(by_alias or by_title))
+        found = list(dict.fromkeys(by_alias or by_part or by_title))
         if len(found) == 1:
             holders[congress] = found[0]
     return holders
+
+
+def _contains_words(text: str, name: str) -> bool:
+    """Whether `text` contains `name` as whole words, case and spacing aside."""
+    pattern = r"\s+".join(map(re.escape, name.split()))
+    found = re.search(rf"(?<![A-Za-z0-9]){pattern}(?![A-Za-z0-9])", text, re.IGNORECASE)
+    return bool(pattern) and found is not None
 
 
 # "Kyoto Declaration", "the Fourteenth Congress's declaration", "第十四届大会（通过的）宣言": a congress

@@ -189,8 +189,9 @@ class _Snapshot:
         # catalog metadata of each document (the store's DocumentInfo also has congress_venue)
         known = {i.symbol: i for i in infos or () if i.symbol in self.documents}
         self.facts = [DocumentFacts.of(first, known.get(s)) for s, first in self.documents.items()]
-        # for the reference grammar's alias lookup: the one that carries the aliases
-        self.infos = {s: known[s] if s in known and known[s].aliases else first
+        # for the reference grammar's alias lookup: the one that carries the aliases (and the
+        # printed titles of the annexes)
+        self.infos = {s: known[s] if s in known and (known[s].aliases or known[s].part_titles) else first
                       for s, first in self.documents.items()}
         # a paragraph with sub-items: its own unit is only the lead-in ("与会者未经谈判提出了下列建议："),
         # which matches every question about recommendations and says nothing; its items carry it

@@ -166,6 +166,9 @@ class DocumentInfo:
     # other names: "resolution 76/181", or {"name": "Kyoto Declaration", "part": "annex"} for a name
     # of one part (read by vectorstore.references.document_aliases)
     aliases: list[str | dict] = field(default_factory=list)
+    # the printed title of each annex or appendix, read by the parser ("annex": "Kyoto Declaration
+    # on Advancing Crime Prevention, ..."): which part holds a congress's declaration
+    part_titles: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_catalog_entry(cls, entry: dict) -> DocumentInfo:
