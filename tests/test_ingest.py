@@ -225,6 +225,29 @@ def test_an_uploaded_resolution_without_a_catalog_holds_the_declaration_its_anne
         assert [h.unit.id for h in result.hits] == ["A/RES/76/181#annex:36"] and not result.notices
 
 
+def test_a_declaration_no_catalog_names_is_known_by_its_official_name_in_an_annex_title(tmp_path,
+                                                                                       make_settings):
+    """A resolution of the Thirteenth Congress (a fixture written in the UN layout), alone in the
+    store and without a catalog: the terms table's "Doha Declaration" (多哈宣言) is its annex."""
+    upload = tmp_path / "A-RES-70-174.en.txt"
+    shutil.copy(PARTS / "thirteenth_congress_declaration.en.txt", upload)
+    data = tmp_path / "data"
+    result = run_cli(str(upload), data_dir=data)
+    assert result.returncode == 0, result.stderr
+    assert "metadata: congress 13" in result.stdout
+    assert "annex “Doha Declaration on Integrating Crime Prevention" in result.stdout
+
+    from vectorstore.retrieval import HybridSearcher
+
+    settings = make_settings(data)
+    searcher = HybridSearcher(UnitStore(settings), settings)
+    for reference in ("Doha Declaration para. 5", "多哈宣言第5段",
+                      "the declaration of the Thirteenth Congress, para. 5"):
+        result = searcher.search(reference, k=1)
+        assert [h.unit.id for h in result.hits] == ["A/RES/70/174#annex:5"] and not result.notices
+    assert [h.unit.id for h in searcher.search("resolution 70/174, para. 2", k=1).hits] == ["A/RES/70/174#2"]
+
+
 def test_numbering_restart_refused_then_accepted_through_the_cli(tmp_path, make_settings):
     restarted = tmp_path / "restart.txt"
     shutil.copy(PARTS / "restart_without_annex.txt", restarted)

@@ -269,6 +269,14 @@ def congress_venue(congress: int) -> str:
     """"Abu Dhabi" for 15, "Kyoto" for 14 ...: the congresses whose venue a question may name; ""."""
     return next((v.title() for v, n in _VENUES.items() if n == congress and v.isascii()), "")
 
+
+def official_declaration_name(congress: int) -> str:
+    """"Doha Declaration" for 13: the official name of "<venue> Declaration" in the terms table, or ""."""
+    venue = congress_venue(congress)
+    table = terms_if_readable() if venue else None
+    term = table.lookup(f"{venue} Declaration", "en") if table is not None else None
+    return term.official("en") if term else ""
+
 _ROMAN_VALUES = (("X", 10), ("IX", 9), ("V", 5), ("IV", 4), ("I", 1))
 
 
@@ -393,7 +401,8 @@ def _declaration_holders(documents) -> dict[int, tuple[str, str]]:
     """Congress -> (symbol, part) of the stored text of its declaration.
 
     The catalog gives each congress's declaration its name (`declaration`: "Kyoto Declaration",
-    on the reports that fed it too); the document with an alias of that name holds it (the Kyoto
+    on the reports that fed it too; else the terms table's official name: "Doha Declaration");
+    the document with an alias of that name holds it (the Kyoto
     Declaration is the annex of A/RES/76/181), else the part whose printed title (`part_titles`,
     read by the parser: "Kyoto Declaration on Advancing Crime Prevention, ...") contains the name,
     else a document whose title contains it. So an uploaded resolution without a catalog entry
@@ -405,6 +414,11 @@ def _declaration_holders(documents) -> dict[int, tuple[str, str]]:
     for info in documents.values():
         if _field(info, "congress") and _field(info, "declaration"):
             names.setdefault(_field(info, "congress"), set()).add(_field(info, "declaration").lower())
+    # a congress no catalog names the declaration of (an uploaded resolution of the Thirteenth
+    # Congress): its official name in the terms table
+    for congress in {_field(info, "congress") for info in documents.values()} - set(names) - {None, 0}:
+        if official_declaration_name(congress):
+            names[congress] = {official_declaration_name(congress).lower()}
     holders = {}
     aliases = document_aliases(documents)
     for congress, wanted in names.items():

@@ -87,15 +87,13 @@ def declaration_name(congress: int, infos, language: str) -> str:
     catalog gives the congress's declaration (`declaration` of any of `infos`, e.g. a report that
     fed it; Chinese from the terms table), else "the declaration of the 15th Congress" /
     "第15届预防犯罪大会的宣言"."""
-    from vectorstore.references import congress_venue
+    from vectorstore.references import official_declaration_name
     from vectorstore.terms import terms_if_readable
 
     names = [getattr(i, "declaration", "") for i in infos if getattr(i, "congress", None) == congress]
     table = terms_if_readable()
     # else the official name of "<venue> Declaration", when the terms table has it (Doha Declaration)
-    venue = congress_venue(congress)
-    known = table.lookup(f"{venue} Declaration", "en") if table is not None and venue else None
-    name = next((n for n in names if n), "") or (known.official("en") if known else "")
+    name = next((n for n in names if n), "") or official_declaration_name(congress)
     congress_text = congress_name(congress, language)
     if not name:
         return say(language, zh=f"{congress_text}的宣言", en=f"the declaration of the {congress_text}")
