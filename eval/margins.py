@@ -43,6 +43,13 @@ class Margin:
         """The interval reaches the tolerance: the data cannot tell this margin from an allowed one."""
         return self.high >= -TOLERANCE
 
+    @property
+    def verdict(self) -> str:
+        """"met", "under, within sampling error" or "under", as the eval printout and report say it."""
+        if self.meets_rule:
+            return "met"
+        return "under, within sampling error" if self.rule_within_error else "under"
+
 
 def slice_margins(records_by_config: dict[str, list]) -> list[Margin]:
     """One Margin per slice that hybrid and both single channels were run on.

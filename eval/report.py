@@ -84,8 +84,7 @@ def margin_table(margins: dict[str, list[dict]]) -> list[str]:
              "Margin = hybrid recall@5 minus the better of dense-only and BM25-only; the interval is a "
              "95% paired bootstrap over the slice's questions (eval/margins.py).", ""]
     rows = [[half, m["slice"], m["n"], m["hybrid"], f"{m['best_channel']} {_fmt(m['best'])}",
-             f"{m['margin']:+.3f}", f"[{m['low']:+.3f}, {m['high']:+.3f}]",
-             "met" if m["meets_rule"] else ("under, within error" if m["rule_within_error"] else "under")]
+             f"{m['margin']:+.3f}", f"[{m['low']:+.3f}, {m['high']:+.3f}]", m["verdict"]]
             for half, listed in margins.items() for m in listed]
     return lines + _table(["half", "slice", "n", "hybrid", "best single", "margin", "95% interval", "rule 5"],
                           rows)

@@ -123,6 +123,7 @@ def test_eval_command_compares_configurations_and_checks_floors(builtin_store, b
         assert m["hybrid"] == slices["hybrid"]["by_slice"][name]["recall@5"]
         assert m["best"] == max(slices[c]["by_slice"][name]["recall@5"] for c in ("dense", "bm25"))
         assert m["low"] <= m["high"] and m["meets_rule"] == (round(m["margin"], 3) >= -0.02)
+        assert f"{m['margin']:+.3f} [{m['low']:+.3f}, {m['high']:+.3f}] {m['verdict']}" in printed
     assert "rule 5" in printed and "rule 5" in (tmp_path / "a" / "report.md").read_text(encoding="utf-8")
 
     # a floor of 1.0 is violated as soon as one sampled question misses a gold paragraph

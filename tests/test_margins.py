@@ -20,7 +20,7 @@ def test_a_one_question_loss_is_reported_with_an_interval_that_holds_it():
     assert (m.slice, m.n, m.best_channel) == ("zh->zh+en", 20, "bm25")
     assert round(m.margin, 3) == -0.05 and not m.meets_rule
     assert m.low <= -0.05 <= m.high  # the loss is one question: a draw without it has margin 0
-    assert m.high == 0.0 and m.rule_within_error
+    assert m.high == 0.0 and m.rule_within_error and m.verdict == "under, within sampling error"
     assert m.low < -0.05  # and a draw with it twice is worse
 
 
@@ -28,7 +28,7 @@ def test_a_loss_on_many_questions_is_outside_the_tolerance():
     hybrid = [0.5] * 20
     m = slice_margins({"hybrid": _records("hybrid", hybrid), "dense": _records("dense", [0.0] * 20),
                        "bm25": _records("bm25", [1.0] * 20)})[0]
-    assert m.margin == -0.5 and m.high < -TOLERANCE and not m.rule_within_error
+    assert m.margin == -0.5 and m.high < -TOLERANCE and not m.rule_within_error and m.verdict == "under"
 
 
 def test_the_best_channel_is_chosen_again_in_every_draw():
@@ -47,6 +47,6 @@ def test_slices_are_kept_apart_and_a_missing_channel_gives_no_margins():
                "dense": _records("dense", [1.0] * 4) + _records("dense", [1.0] * 3, "en", "zh"),
                "bm25": _records("bm25", [0.0] * 4) + _records("bm25", [0.0] * 3, "en", "zh")}
     by_slice = {m.slice: m for m in slice_margins(records)}
-    assert by_slice["zh->zh+en"].margin == 0.0 and by_slice["zh->zh+en"].meets_rule
+    assert by_slice["zh->zh+en"].margin == 0.0 and by_slice["zh->zh+en"].verdict == "met"
     assert by_slice["en->zh"].margin == -1.0 and by_slice["en->zh"].n == 3
     assert slice_margins({"hybrid": records["hybrid"]}) == []

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable
 
 from vectorstore.language import detect_language
+from vectorstore.references import contains_words
 from vectorstore.terms import TermTable, terms_if_readable
 
 
@@ -57,10 +58,9 @@ def _forms_in(alias: str, language: str, terms: TermTable | None) -> list[str]:
 
 
 def _bears(title: str, name: str) -> bool:
-    """Whether `title` contains `name` as whole words (case and spacing aside; any position in Chinese)."""
-    words = name.split()
-    if not words:
-        return False
-    pattern = r"\s*".join(map(re.escape, name.replace(" ", ""))) if detect_language(name) == "zh" else \
-        r"(?<![A-Za-z0-9])" + r"\s+".join(map(re.escape, words)) + r"(?![A-Za-z0-9])"
-    return re.search(pattern, title, re.IGNORECASE) is not None
+    """Whether `title` contains `name`: as whole words (references.contains_words), or in Chinese
+    anywhere, spaces aside."""
+    if detect_language(name) != "zh":
+        return contains_words(title, name)
+    characters = name.replace(" ", "")
+    return bool(characters) and re.search(r"\s*".join(map(re.escape, characters)), title) is not None

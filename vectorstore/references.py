@@ -417,15 +417,15 @@ def _declaration_holders(documents) -> dict[int, tuple[str, str]]:
     # a congress no catalog names the declaration of (an uploaded resolution of the Thirteenth
     # Congress): its official name in the terms table
     for congress in {_field(info, "congress") for info in documents.values()} - set(names) - {None, 0}:
-        if official_declaration_name(congress):
-            names[congress] = {official_declaration_name(congress).lower()}
+        if official := official_declaration_name(congress):
+            names[congress] = {official.lower()}
     holders = {}
     aliases = document_aliases(documents)
     for congress, wanted in names.items():
         by_alias = [(a.symbol, a.part) for a in aliases if a.name.lower() in wanted]
         by_part = [(symbol, part) for symbol, info in documents.items()
                    for part, title in (_field(info, "part_titles") or {}).items()
-                   if any(_contains_words(title, name) for name in wanted)]
+                   if any(contains_words(title, name) for name in wanted)]
         by_title = [(symbol, "") for symbol, info in documents.items()
                     if any(name in (_field(info, "title_en") or "").lower() for name in wanted)]
         found = list(dict.fromkeys(by_alias or by_part or by_title))
@@ -434,11 +434,13 @@ def _declaration_holders(documents) -> dict[int, tuple[str, str]]:
     return holders
 
 
-def _contains_words(text: str, name: str) -> bool:
+def contains_words(text: str, name: str) -> bool:
     """Whether `text` contains `name` as whole words, case and spacing aside."""
-    pattern = r"\s+".join(map(re.escape, name.split()))
-    found = re.search(rf"(?<![A-Za-z0-9]){pattern}(?![A-Za-z0-9])", text, re.IGNORECASE)
-    return bool(pattern) and found is not None
+    words = name.split()
+    if not words:
+        return False
+    pattern = r"\s+".join(map(re.escape, words))
+    return re.search(rf"(?<![A-Za-z0-9]){pattern}(?![A-Za-z0-9])", text, re.IGNORECASE) is not None
 
 
 # "Kyoto Declaration", "the Fourteenth Congress's declaration", "第十四届大会（通过的）宣言": a congress

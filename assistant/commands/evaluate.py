@@ -159,9 +159,10 @@ def _margins(records_by_config: dict[str, list]) -> dict[str, list[dict]]:
         chosen = {config: [r for r in records if split == "all" or r.split == split]
                   for config, records in records_by_config.items()}
         margins = slice_margins(chosen)
-        if margins and any(chosen.values()):
+        if margins:
             halves[split] = [{**asdict(m), "margin": m.margin, "meets_rule": m.meets_rule,
-                              "rule_within_error": m.rule_within_error} for m in margins]
+                              "rule_within_error": m.rule_within_error, "verdict": m.verdict}
+                             for m in margins]
     return halves
 
 
@@ -187,11 +188,9 @@ def _print_summary(results: dict) -> None:
               "(95% paired bootstrap interval of the margin)")
         for half, margins in results["margins"].items():
             for m in margins:
-                verdict = "ok" if m["meets_rule"] else (
-                    "under, within sampling error" if m["rule_within_error"] else "UNDER")
                 print(f"{half:<5} {m['slice']:<9} {m['n']:>4} hybrid {m['hybrid']:.3f} "
                       f"{m['best_channel']:<5} {m['best']:.3f} margin {m['margin']:+.3f} "
-                      f"[{m['low']:+.3f}, {m['high']:+.3f}] {verdict}")
+                      f"[{m['low']:+.3f}, {m['high']:+.3f}] {m['verdict']}")
     if "answers" in results:
         a = results["answers"]["summary"]["overall"]
         print("answers: " + ", ".join(f"{k} {_number(v).strip()}" for k, v in a.items() if k != "n"))
